@@ -1,0 +1,73 @@
+import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import scalar from '@scalar/fastify-api-reference';
+import Fastify from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { authorise } from './http/auth.ts';
+import { handleError, handleNotFound } from './http/errors.ts';
+import { healthRoutes } from './http/health.routes.ts';
+import { serveWeb } from './http/static.ts';
+import type { App, AppDeps } from './http/types.ts';
+import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
+import { apiKeysRoutes } from './modules/apikeys/apikeys.routes.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { customFieldsRoutes } from './modules/customfields/customfields.routes.ts';
+import { authRoutes, membersRoutes } from './modules/members/members.routes.ts';
+import { segmentsRoutes } from './modules/segments/segments.routes.ts';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+/** Every route file, in one ordered list, grouped by audience. */
+const apiV1 = [authRoutes, membersRoutes, apiKeysRoutes, auditRoutes, customFieldsRoutes, accountsRoutes, segmentsRoutes];
+
+export interface BuildOptions {
+  logger?: boolean;
+  /** Serve the built console and portal (off in API tests). */
+  web?: boolean;
+}
+
+/** Builds the Fastify app; never listens (serve.ts does). */
+export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promise<App> {
+  const app = Fastify({
+    logger: options.logger ? { level: deps.config.logLevel } : false,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+  app.decorateRequest('actor', undefined);
+  app.decorateRequest('sessionToken', undefined);
+
+  await app.register(cookie, { secret: deps.config.secret });
+  await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, files: 1 } });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Momentum API', version: '1', description: 'Customer engagement platform: accounts, contacts, contracts, segments and more.' },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer mk_...`' },
+          session: { type: 'apiKey', in: 'cookie', name: 'momentum_session' },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  // The API reference is a public page.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), access: 'public' };
+  });
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json', pageTitle: 'Momentum API' } });
+  app.addHook('onRequest', authorise(deps));
+
+  await app.register(healthRoutes(deps));
+  for (const routes of apiV1) await app.register(routes(deps), { prefix: '/api/v1' });
+  if (options.web) await app.register(serveWeb());
+  return app;
+}

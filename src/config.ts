@@ -1,0 +1,80 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { randomToken } from './lib/crypto.ts';
+
+/** Every environment variable Momentum reads. docs/configuration.md is generated from these descriptions. */
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port.'),
+  HOST: z.string().default('127.0.0.1').describe('HTTP bind address. Use 0.0.0.0 to accept connections from other machines.'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional()
+    .describe('PostgreSQL server to use, e.g. postgres://user:pass@host:5432/momentum. Unset: the embedded database (PGlite) under MOMENTUM_DATA_DIR.'),
+  MOMENTUM_DATA_DIR: z.string().default('./.momentum').describe('Embedded database, generated secret and local files (outbox).'),
+  SMTP_URL: z
+    .string()
+    .optional()
+    .describe('smtp://user:pass@host:port to send mail. Unset: each message is written as an .eml file under the data dir outbox/.'),
+  PUBLIC_URL: z.string().url().optional().describe('Base of links in emails (confirm, unsubscribe, portal). Default http://HOST:PORT.'),
+  MOMENTUM_SECRET: z.string().min(32).optional().describe('Signs tokens and sessions (32+ characters). Default: generated once into the data dir.'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Server log level.'),
+});
+
+export type Env = z.infer<typeof configSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  smtpUrl: string | undefined;
+  publicUrl: string;
+  secret: string;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment; the only code that touches process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Env> = {}): Config {
+  const picked = Object.fromEntries(Object.keys(configSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]));
+  const parsed = configSchema.safeParse({ ...picked, ...overrides });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.MOMENTUM_DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    smtpUrl: e.SMTP_URL,
+    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
+    secret: e.MOMENTUM_SECRET ?? dataDirSecret(dataDir),
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function dataDirSecret(dataDir: string): string {
+  const file = join(dataDir, 'secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomToken(48);
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  return secret;
+}
+
+/** Test runs: the PostgreSQL server for the suite's second pass, when this test project targets it. */
+export function testDatabase(env: NodeJS.ProcessEnv = process.env): { kind: 'pglite' } | { kind: 'postgres'; url: string } {
+  if (env.MOMENTUM_TEST_DB === 'postgres' && env.TEST_DATABASE_URL) return { kind: 'postgres', url: env.TEST_DATABASE_URL };
+  return { kind: 'pglite' };
+}
+
+/** Test runs: where a browser for end-to-end tests is (Debian's chromium by default). */
+export function testBrowserPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CHROMIUM_PATH || '/usr/bin/chromium';
+}

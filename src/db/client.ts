@@ -1,0 +1,125 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import {
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  Kysely,
+  PGliteDialect,
+  PostgresDialect,
+  type QueryCompiler,
+  type TransactionSettings,
+} from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.ts';
+
+export type Db = Kysely<DB>;
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+// Numeric and bigint come back as JS numbers (ARR, quantities and counts stay well inside 2^53).
+pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+// Dates (not timestamps) stay 'YYYY-MM-DD' strings: no time zone shift.
+pg.types.setTypeParser(1082, (v) => v);
+
+export interface OpenOptions {
+  /** postgres://... for a server; otherwise the embedded database. */
+  databaseUrl?: string | undefined;
+  /** Embedded database directory; undefined with no databaseUrl means in memory (tests). */
+  dataDir?: string | undefined;
+  poolSize?: number;
+}
+
+/** The only code that knows PGlite from PostgreSQL. */
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+  let dataDir: string | undefined;
+  if (options.dataDir) {
+    dataDir = join(options.dataDir, 'pgdata');
+    mkdirSync(dataDir, { recursive: true });
+  }
+  const pglite = await PGlite.create({ dataDir, extensions: { pg_trgm }, parsers: pgliteParsers });
+  const db = new Kysely<DB>({ dialect: exclusive(new PGliteDialect({ pglite })) });
+  return { db, kind: 'pglite', close: () => db.destroy() };
+}
+
+const pgliteParsers = {
+  1700: (v: string) => Number.parseFloat(v),
+  20: (v: string) => Number.parseInt(v, 10),
+  1082: (v: string) => v,
+};
+
+/**
+ * PGlite is one connection. Kysely's PGlite driver hands that connection to every caller, so a
+ * query issued while another caller's transaction is open would run inside it. A mutex around
+ * acquire/release gives each caller (a query, or a whole transaction) exclusive use.
+ */
+function exclusive(dialect: Dialect): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createDriver: () => new ExclusiveDriver(dialect.createDriver()),
+  };
+}
+
+class ExclusiveDriver implements Driver {
+  #inner: Driver;
+  #tail: Promise<void> = Promise.resolve();
+  #release: (() => void) | undefined;
+
+  constructor(inner: Driver) {
+    this.#inner = inner;
+  }
+  init() {
+    return this.#inner.init();
+  }
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    this.#release = release;
+    return this.#inner.acquireConnection();
+  }
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    await this.#inner.releaseConnection(connection);
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+    return this.#inner.beginTransaction(connection, settings);
+  }
+  commitTransaction(connection: DatabaseConnection) {
+    return this.#inner.commitTransaction(connection);
+  }
+  rollbackTransaction(connection: DatabaseConnection) {
+    return this.#inner.rollbackTransaction(connection);
+  }
+  savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
+    return this.#inner.savepoint?.(connection, name, compile) ?? Promise.resolve();
+  }
+  rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
+    return this.#inner.rollbackToSavepoint?.(connection, name, compile) ?? Promise.resolve();
+  }
+  releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
+    return this.#inner.releaseSavepoint?.(connection, name, compile) ?? Promise.resolve();
+  }
+  destroy() {
+    return this.#inner.destroy();
+  }
+}

@@ -1,0 +1,27 @@
+// The database as Kysely sees it: each module owns its table types; this file only lists them.
+import type { AccountsTable, AccountTeamTable } from '../modules/accounts/accounts.table.ts';
+import type { ApiKeysTable } from '../modules/apikeys/apikeys.table.ts';
+import type { AuditLogTable } from '../modules/audit/audit.table.ts';
+import type { ContactsTable } from '../modules/contacts/contacts.table.ts';
+import type { ContractLineItemsTable, ContractsTable } from '../modules/contracts/contracts.table.ts';
+import type { CustomFieldsTable } from '../modules/customfields/customfields.table.ts';
+import type { MembersTable, SessionsTable } from '../modules/members/members.table.ts';
+import type { SegmentsTable } from '../modules/segments/segments.table.ts';
+import type { TimelineEntriesTable } from '../modules/timeline/timeline.table.ts';
+import type { WorkspacesTable } from '../modules/workspaces/workspaces.table.ts';
+
+export interface DB {
+  workspaces: WorkspacesTable;
+  members: MembersTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
+  custom_fields: CustomFieldsTable;
+  accounts: AccountsTable;
+  account_team: AccountTeamTable;
+  contacts: ContactsTable;
+  contracts: ContractsTable;
+  contract_line_items: ContractLineItemsTable;
+  timeline_entries: TimelineEntriesTable;
+  segments: SegmentsTable;
+}

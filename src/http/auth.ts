@@ -1,0 +1,83 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../lib/actor.ts';
+import { safeEqual } from '../lib/crypto.ts';
+import { AppError } from '../lib/errors.ts';
+import { findApiKeyActor } from '../modules/apikeys/apikeys.ts';
+import { findSession } from '../modules/members/members.ts';
+import { findFirstWorkspace } from '../modules/workspaces/workspaces.ts';
+import type { Access, AppDeps } from './types.ts';
+
+export const SESSION_COOKIE = 'momentum_session';
+
+/** Reads the caller's credentials: a session cookie, a Bearer key, or HTTP Basic with a key as user name (Segment clients). */
+function presentedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const [scheme, value] = header.split(' ', 2);
+  if (!value) return undefined;
+  if (scheme?.toLowerCase() === 'bearer') return value.trim();
+  if (scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    return decoded.split(':', 1)[0] || undefined;
+  }
+  return undefined;
+}
+
+/** onRequest hook: authenticates and authorises every route by its declared access (default: read). */
+export function authorise(deps: AppDeps) {
+  return async (request: FastifyRequest, _reply: FastifyReply) => {
+    request.actor = undefined;
+    const access = request.routeOptions.config?.access ?? 'read';
+    if (access === 'public') return;
+    if (access === 'control') {
+      const key = presentedKey(request);
+      if (!deps.controlToken || !key || !safeEqual(key, deps.controlToken)) throw new AppError('unauthenticated', 'Control token required');
+      const workspace = await findFirstWorkspace(deps.db);
+      request.actor = { workspaceId: workspace?.id ?? '', type: 'system', id: null, name: 'cli', roles: ['admin'], scopes: ['admin', 'ingest'] };
+      return;
+    }
+    const actor = await authenticate(deps, request);
+    if (!actor) throw new AppError('unauthenticated', 'Sign in, or send an API key as "Authorization: Bearer <key>"');
+    request.actor = actor;
+    if (!allowed(actor, access)) throw new AppError('forbidden', forbiddenMessage(actor, access));
+  };
+}
+
+async function authenticate(deps: AppDeps, request: FastifyRequest): Promise<Actor | undefined> {
+  const key = presentedKey(request);
+  if (key) {
+    const actor = await findApiKeyActor(deps.db, deps.clock, key);
+    if (!actor) throw new AppError('unauthenticated', 'Unknown or revoked API key');
+    return actor;
+  }
+  const token = request.cookies[SESSION_COOKIE];
+  if (!token) return undefined;
+  const session = await findSession(deps.db, deps.clock, token);
+  if (!session) return undefined;
+  if ('expired' in session) throw new AppError('unauthenticated', 'Your session has expired: sign in again');
+  request.sessionToken = token;
+  return session.actor;
+}
+
+function allowed(actor: Actor, access: Access): boolean {
+  if (actor.type === 'api_key') {
+    if (access === 'ingest') return actor.scopes.includes('ingest') || actor.scopes.includes('admin');
+    return actor.scopes.includes('admin');
+  }
+  switch (access) {
+    case 'ingest':
+    case 'read':
+      return true;
+    case 'write':
+      return actor.roles.some((role) => role !== 'executive');
+    case 'admin':
+      return actor.roles.includes('admin');
+    default:
+      return false;
+  }
+}
+
+function forbiddenMessage(actor: Actor, access: Access): string {
+  if (actor.type === 'api_key') return `This API key lacks the scope this route needs (${access === 'ingest' ? 'ingest' : 'admin'})`;
+  return access === 'admin' ? 'Only workspace admins can do this' : 'Your roles do not allow this change';
+}

@@ -1,0 +1,320 @@
+import { sql, type Updateable } from 'kysely';
+import type { Db } from '../../db/client.ts';
+import { inTransaction, type Tx } from '../../db/tx.ts';
+import { type Actor, type TeamRole, teamRoles } from '../../lib/actor.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { AppError, isUniqueViolation, notFound } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { type CustomField, checkCustomValues, listCustomFields } from '../customfields/customfields.ts';
+import { compileFilter, decodeCursor, encodeCursor, sortSpec } from './accounts.queries.ts';
+import type { AccountFilter, AccountSort, BuyingCulture, DigitalType, TouchModel } from './accounts.schema.ts';
+import type { AccountsTable } from './accounts.table.ts';
+
+export interface TeamMember {
+  role: TeamRole;
+  memberId: string;
+  name: string;
+}
+
+export interface Account {
+  id: string;
+  externalId: string | null;
+  name: string;
+  domain: string | null;
+  industry: string | null;
+  region: string | null;
+  employeeBand: string | null;
+  offerings: string[];
+  tags: string[];
+  buyingCulture: BuyingCulture | null;
+  touchModel: TouchModel | null;
+  targetDigitalType: DigitalType | null;
+  phase: string;
+  custom: Record<string, unknown>;
+  arr: number;
+  nextRenewalDate: string | null;
+  createdAt: string;
+  updatedAt: string;
+  team: TeamMember[];
+}
+
+/** Writable account attributes (API, import and demo use the same names). */
+export interface AccountInput {
+  externalId?: string | null | undefined;
+  name?: string | undefined;
+  domain?: string | null | undefined;
+  industry?: string | null | undefined;
+  region?: string | null | undefined;
+  employeeBand?: string | null | undefined;
+  offerings?: string[] | undefined;
+  tags?: string[] | undefined;
+  buyingCulture?: BuyingCulture | null | undefined;
+  touchModel?: TouchModel | null | undefined;
+  targetDigitalType?: DigitalType | null | undefined;
+  phase?: string | undefined;
+  custom?: Record<string, unknown> | undefined;
+  /** Role to member id; null removes the role from the team. */
+  team?: Partial<Record<TeamRole, string | null>> | undefined;
+}
+
+type Row = AccountsTable & { offerings: string[]; tags: string[]; phase: string; custom: Record<string, unknown>; arr: number };
+
+function toAccount(row: Row, team: TeamMember[] = []): Account {
+  return {
+    id: row.id,
+    externalId: row.external_id,
+    name: row.name,
+    domain: row.domain,
+    industry: row.industry,
+    region: row.region,
+    employeeBand: row.employee_band,
+    offerings: row.offerings,
+    tags: row.tags,
+    buyingCulture: row.buying_culture as BuyingCulture | null,
+    touchModel: row.touch_model as TouchModel | null,
+    targetDigitalType: row.target_digital_type as DigitalType | null,
+    phase: row.phase,
+    custom: row.custom ?? {},
+    arr: Number(row.arr),
+    nextRenewalDate: row.next_renewal_date,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    team,
+  };
+}
+
+function columns(input: AccountInput): Updateable<AccountsTable> {
+  const c: Updateable<AccountsTable> = {};
+  if (input.externalId !== undefined) c.external_id = input.externalId;
+  if (input.name !== undefined) c.name = input.name;
+  if (input.domain !== undefined) c.domain = input.domain;
+  if (input.industry !== undefined) c.industry = input.industry;
+  if (input.region !== undefined) c.region = input.region;
+  if (input.employeeBand !== undefined) c.employee_band = input.employeeBand;
+  if (input.offerings !== undefined) c.offerings = [...new Set(input.offerings)];
+  if (input.tags !== undefined) c.tags = [...new Set(input.tags)];
+  if (input.buyingCulture !== undefined) c.buying_culture = input.buyingCulture;
+  if (input.touchModel !== undefined) c.touch_model = input.touchModel;
+  if (input.targetDigitalType !== undefined) c.target_digital_type = input.targetDigitalType;
+  if (input.phase !== undefined) c.phase = input.phase;
+  return c;
+}
+
+function duplicateExternalId(error: unknown): never {
+  if (isUniqueViolation(error, 'accounts_external_id_key')) {
+    throw new AppError('conflict', 'Another account already has this external id', [{ path: 'externalId', message: 'is already used by another account' }]);
+  }
+  throw error;
+}
+
+async function loadTeam(db: Db, workspaceId: string, accountId: string): Promise<TeamMember[]> {
+  const rows = await db
+    .selectFrom('account_team')
+    .innerJoin('members', (j) => j.onRef('members.workspace_id', '=', 'account_team.workspace_id').onRef('members.id', '=', 'account_team.member_id'))
+    .select(['account_team.role', 'account_team.member_id', 'members.name'])
+    .where('account_team.workspace_id', '=', workspaceId)
+    .where('account_team.account_id', '=', accountId)
+    .execute();
+  return rows.map((r) => ({ role: r.role, memberId: r.member_id, name: r.name })).sort((a, b) => teamRoles.indexOf(a.role) - teamRoles.indexOf(b.role));
+}
+
+async function saveTeam(tx: Tx, workspaceId: string, accountId: string, team: AccountInput['team']) {
+  if (!team) return;
+  for (const [role, memberId] of Object.entries(team) as [TeamRole, string | null][]) {
+    if (memberId === null) {
+      await tx.deleteFrom('account_team').where('workspace_id', '=', workspaceId).where('account_id', '=', accountId).where('role', '=', role).execute();
+      continue;
+    }
+    const member = await tx.selectFrom('members').select('id').where('workspace_id', '=', workspaceId).where('id', '=', memberId).executeTakeFirst();
+    if (!member)
+      throw new AppError('validation_failed', `team.${role}: no such member`, [{ path: `team.${role}`, message: 'is not a member of this workspace' }]);
+    await tx
+      .insertInto('account_team')
+      .values({ workspace_id: workspaceId, account_id: accountId, role, member_id: memberId })
+      .onConflict((oc) => oc.columns(['workspace_id', 'account_id', 'role']).doUpdateSet({ member_id: memberId }))
+      .execute();
+  }
+}
+
+export async function findAccount(db: Db, actor: Actor, id: string): Promise<Account | undefined> {
+  const row = await db.selectFrom('accounts').selectAll().where('workspace_id', '=', actor.workspaceId).where('id', '=', id).executeTakeFirst();
+  return row ? toAccount(row as Row, await loadTeam(db, actor.workspaceId, id)) : undefined;
+}
+
+export async function getAccount(db: Db, actor: Actor, id: string): Promise<Account> {
+  const account = await findAccount(db, actor, id);
+  if (!account) throw notFound('Account');
+  return account;
+}
+
+export async function findAccountIdByExternalId(db: Db, workspaceId: string, externalId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('accounts').select('id').where('workspace_id', '=', workspaceId).where('external_id', '=', externalId).executeTakeFirst();
+  return row?.id;
+}
+
+/** `fields` lets bulk callers (import) load custom field definitions once. */
+export async function createAccount(db: Db, clock: Clock, actor: Actor, input: AccountInput & { name: string }, fields?: CustomField[]): Promise<Account> {
+  return inTransaction(db, async (tx) => {
+    const defs = fields ?? (await listCustomFields(tx, actor.workspaceId, 'account'));
+    const custom = checkCustomValues(defs, input.custom ?? {}, undefined);
+    const now = clock.now();
+    const id = newId();
+    const row = await tx
+      .insertInto('accounts')
+      .values({
+        ...columns(input),
+        workspace_id: actor.workspaceId,
+        id,
+        name: input.name,
+        custom: JSON.stringify(custom) as never,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch(duplicateExternalId);
+    await saveTeam(tx, actor.workspaceId, id, input.team);
+    const account = toAccount(row as Row, await loadTeam(tx, actor.workspaceId, id));
+    await recordAudit(tx, clock, actor, { action: 'account.created', entityType: 'account', entityId: id, after: account });
+    return account;
+  });
+}
+
+export async function updateAccount(db: Db, clock: Clock, actor: Actor, id: string, input: AccountInput, fields?: CustomField[]): Promise<Account> {
+  return inTransaction(db, async (tx) => {
+    const before = await getAccount(tx, actor, id);
+    const defs = fields ?? (await listCustomFields(tx, actor.workspaceId, 'account'));
+    const custom = input.custom ? checkCustomValues(defs, input.custom, before.custom) : undefined;
+    const row = await tx
+      .updateTable('accounts')
+      .set({ ...columns(input), ...(custom && { custom: JSON.stringify(custom) as never }), updated_at: clock.now() })
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch(duplicateExternalId);
+    await saveTeam(tx, actor.workspaceId, id, input.team);
+    const after = toAccount(row as Row, await loadTeam(tx, actor.workspaceId, id));
+    await recordAudit(tx, clock, actor, { action: 'account.updated', entityType: 'account', entityId: id, before, after });
+    return after;
+  });
+}
+
+/** Creates or updates the account with this external id (import). */
+export async function upsertAccountByExternalId(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  input: AccountInput & { externalId: string; name: string },
+  fields?: CustomField[],
+): Promise<{ account: Account; created: boolean }> {
+  return inTransaction(db, async (tx) => {
+    const id = await findAccountIdByExternalId(tx, actor.workspaceId, input.externalId);
+    if (id) return { account: await updateAccount(tx, clock, actor, id, input, fields), created: false };
+    return { account: await createAccount(tx, clock, actor, input, fields), created: true };
+  });
+}
+
+export async function deleteAccount(db: Db, clock: Clock, actor: Actor, id: string): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const before = await getAccount(tx, actor, id);
+    await tx.deleteFrom('accounts').where('workspace_id', '=', actor.workspaceId).where('id', '=', id).execute();
+    await recordAudit(tx, clock, actor, { action: 'account.deleted', entityType: 'account', entityId: id, before });
+  });
+}
+
+/** Contracts call this after any change: ARR and next renewal are derived from active contracts. */
+export async function refreshAccountRevenue(db: Db, workspaceId: string, accountId: string): Promise<void> {
+  await sql`
+    update accounts a set
+      arr = coalesce((select sum(c.arr) from contracts c where c.workspace_id = a.workspace_id and c.account_id = a.id and c.status = 'active'), 0),
+      next_renewal_date = (select min(coalesce(c.renewal_date, c.end_date)) from contracts c
+                           where c.workspace_id = a.workspace_id and c.account_id = a.id and c.status = 'active')
+    where a.workspace_id = ${workspaceId} and a.id = ${accountId}`.execute(db);
+}
+
+export interface ListAccountsQuery {
+  filter: AccountFilter;
+  sort: AccountSort;
+  limit: number;
+  cursor?: string | undefined;
+  /** Restricts to accounts with this member on their team. */
+  teamMemberId?: string | undefined;
+}
+
+export interface AccountListItem extends Omit<Account, 'team'> {
+  csm: { id: string; name: string } | null;
+}
+
+export interface AccountPage {
+  items: AccountListItem[];
+  nextCursor: string | null;
+  total: number;
+}
+
+export async function listAccounts(db: Db, clock: Clock, actor: Actor, query: ListAccountsQuery): Promise<AccountPage> {
+  const fields = await listCustomFields(db, actor.workspaceId, 'account');
+  const where = compileFilter(query.filter, fields, clock);
+  const sort = sortSpec(query.sort);
+  const dir = sql.raw(sort.desc ? 'desc' : 'asc');
+  const cmp = sql.raw(sort.desc ? '<' : '>');
+  let base = db.selectFrom('accounts').where('accounts.workspace_id', '=', actor.workspaceId).where(where);
+  if (query.teamMemberId) {
+    base = base.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('account_team')
+          .select(sql`1`.as('one'))
+          .whereRef('account_team.workspace_id', '=', 'accounts.workspace_id')
+          .whereRef('account_team.account_id', '=', 'accounts.id')
+          .where('account_team.member_id', '=', query.teamMemberId as string),
+      ),
+    );
+  }
+  let page = base;
+  if (query.cursor) {
+    const [key, id] = decodeCursor(query.cursor);
+    page = page.where(sql<boolean>`(${sort.expr}, accounts.id) ${cmp} (${key}::${sql.raw(sort.cast)}, ${id}::uuid)`);
+  }
+  const [rows, count] = await Promise.all([
+    page
+      .leftJoin('account_team as csm', (j) =>
+        j.onRef('csm.workspace_id', '=', 'accounts.workspace_id').onRef('csm.account_id', '=', 'accounts.id').on('csm.role', '=', 'csm'),
+      )
+      .leftJoin('members as csm_member', (j) => j.onRef('csm_member.workspace_id', '=', 'csm.workspace_id').onRef('csm_member.id', '=', 'csm.member_id'))
+      .selectAll('accounts')
+      .select(['csm_member.id as csm_id', 'csm_member.name as csm_name', sql<string>`${sort.expr}::text`.as('sort_key')])
+      .orderBy(sql`${sort.expr} ${dir}`)
+      .orderBy(sql`accounts.id ${dir}`)
+      .limit(query.limit + 1)
+      .execute(),
+    base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow(),
+  ]);
+  const items = rows.slice(0, query.limit);
+  const last = items.at(-1);
+  return {
+    items: items.map((r) => {
+      const { team: _team, ...account } = toAccount(r as unknown as Row);
+      return { ...account, csm: r.csm_id && r.csm_name ? { id: r.csm_id, name: r.csm_name } : null };
+    }),
+    nextCursor: rows.length > query.limit && last ? encodeCursor(last.sort_key, last.id) : null,
+    total: count.n,
+  };
+}
+
+/** Counts accounts matching a filter (segments use it for live counts). */
+export async function countAccounts(db: Db, clock: Clock, workspaceId: string, filter: AccountFilter): Promise<number> {
+  const fields = await listCustomFields(db, workspaceId, 'account');
+  const row = await db
+    .selectFrom('accounts')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where(compileFilter(filter, fields, clock))
+    .executeTakeFirstOrThrow();
+  return row.n;
+}
+
+/** Checks a filter against the workspace's fields without running it (segments validate before saving). */
+export async function checkAccountFilter(db: Db, clock: Clock, workspaceId: string, filter: AccountFilter, pathPrefix = 'filter'): Promise<void> {
+  compileFilter(filter, await listCustomFields(db, workspaceId, 'account'), clock, pathPrefix);
+}
