@@ -1,0 +1,27 @@
+import { loadConfig } from '../config.ts';
+import { openDatabase } from '../db/client.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { systemClock } from '../lib/clock.ts';
+import { startWorker } from '../worker.ts';
+import { UserError } from './command.ts';
+
+/** `momentum worker`: consumes jobs alone; run several against one PostgreSQL to scale out. */
+export async function runWorker(): Promise<void> {
+  const config = loadConfig();
+  if (!config.databaseUrl) {
+    throw new UserError(
+      '`momentum worker` alone needs DATABASE_URL (PostgreSQL). On the embedded database, `momentum serve` runs the worker in the same process.',
+    );
+  }
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, poolSize: 4 });
+  await migrateToLatest(database.db);
+  const log = { info: (m: string) => console.log(m), error: (m: string) => console.error(m) };
+  const worker = await startWorker({ db: database.db, clock: systemClock, config }, log);
+  const stop = async () => {
+    await worker.stop();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
