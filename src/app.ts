@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import Fastify from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { controlRoutes } from './cli/control.routes.ts';
 import { authorise } from './http/auth.ts';
 import { handleError, handleNotFound } from './http/errors.ts';
 import { healthRoutes } from './http/health.routes.ts';
@@ -68,6 +69,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   app.addHook('onRequest', authorise(deps));
 
   await app.register(healthRoutes(deps));
+  await app.register(controlRoutes(deps));
   for (const routes of apiV1) await app.register(routes(deps), { prefix: '/api/v1' });
   if (options.web) await app.register(serveWeb());
   return app;
