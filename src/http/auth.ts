@@ -27,6 +27,8 @@ function presentedKey(request: FastifyRequest): string | undefined {
 export function authorise(deps: AppDeps) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     request.actor = undefined;
+    // No route matched: the not-found handler answers 404 without revealing anything.
+    if (!request.routeOptions.url) return;
     const access = request.routeOptions.config?.access ?? 'read';
     if (access === 'public') return;
     if (access === 'control') {

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp } from '../../test/app.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/db.ts';
+import { testClock } from '../../test/factories.ts';
+
+let database: TestDatabase;
+let api: Awaited<ReturnType<typeof createTestApp>>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  api = await createTestApp(database.db, testClock());
+});
+afterAll(async () => {
+  await api?.close();
+  await database?.dispose();
+});
+
+describe('HTTP surface', () => {
+  it('answers /healthz with status ok when the database answers', async () => {
+    const res = await api.call('GET', '/healthz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('publishes an OpenAPI 3.1 document with every /api/v1 route and an operationId each', async () => {
+    const res = await api.call('GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    const paths = Object.keys(res.body.paths);
+    expect(paths).toEqual(expect.arrayContaining(['/api/v1/accounts', '/api/v1/accounts/{id}', '/api/v1/segments', '/api/v1/members', '/api/v1/api-keys']));
+    for (const path of paths.filter((p) => p.startsWith('/api/v1'))) {
+      for (const op of Object.values(res.body.paths[path]) as { operationId?: string }[]) expect(op.operationId, path).toBeTruthy();
+    }
+  });
+
+  it('renders the API reference at /docs without signing in', async () => {
+    const res = await api.call('GET', '/docs/');
+    expect(res.status).toBe(200);
+    expect(res.raw).toContain('openapi.json');
+  });
+
+  it('answers unknown routes with a JSON 404 in the error shape', async () => {
+    const res = await api.call('GET', '/api/v1/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+  });
+
+  it('refuses the CLI control route without the control token', async () => {
+    const res = await api.call('POST', '/control/run', { body: { command: 'migrate', args: {} } });
+    expect(res.status).toBe(401);
+  });
+});
