@@ -1,0 +1,28 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configurationMarkdown } from '../scripts/config-docs.ts';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('configuration', () => {
+  it('applies the documented defaults and generates a secret once into the data dir', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'momentum-config-'));
+    const config = loadConfig({ MOMENTUM_DATA_DIR: dir });
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.publicUrl).toBe('http://127.0.0.1:3000');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.secret.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({ MOMENTUM_DATA_DIR: dir }).secret).toBe(config.secret);
+  });
+
+  it('names every invalid variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x' })).toThrow(/PORT[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*PORT/);
+  });
+
+  it('keeps docs/configuration.md in step with the schema', () => {
+    expect(readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8')).toBe(configurationMarkdown());
+  });
+});
