@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/client.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { systemClock } from '../src/lib/clock.ts';
+import { createWorkspace } from '../src/modules/workspaces/workspaces.ts';
+
+const bin = new URL('../bin/momentum.js', import.meta.url).pathname;
+let dataDir: string;
+
+function env(extra: Record<string, string> = {}) {
+  const { DATABASE_URL: _ignored, ...rest } = process.env;
+  return { ...rest, MOMENTUM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra };
+}
+
+function run(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: env(extra) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function startServe(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [bin, 'serve', '--no-demo', '--no-worker'], { env: env({ PORT: '0' }) });
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const started = Date.now();
+  while (Date.now() - started < 60_000) {
+    const match = output.match(/running at (http:\/\/[^\s]+)/);
+    if (match?.[1]) return { child, url: match[1] };
+    if (child.exitCode !== null) throw new Error(`serve exited: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`serve did not start: ${output}`);
+}
+
+async function stop(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+beforeAll(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'momentum-cli-'));
+});
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('momentum CLI on the embedded database', () => {
+  it('exits 2 on an unknown command and on a bad option value', async () => {
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['apikey', 'create', '--name', 'x', '--scope', 'root'])).code).toBe(2);
+  });
+
+  it('migrates a new data dir and then reports it up to date', async () => {
+    const first = await run(['migrate']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/Applied \d+ migration/);
+    const second = await run(['migrate']);
+    expect(second.stdout).toContain('up to date');
+  });
+
+  it('exits 1 with a way forward when there is no workspace for an API key', async () => {
+    const res = await run(['apikey', 'create', '--name', 'early']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/momentum demo|npm start/);
+  });
+
+  it('runs a command through the running server on the same data dir, and keeps data across restarts', async () => {
+    const database = await openDatabase({ dataDir });
+    await migrateToLatest(database.db);
+    await createWorkspace(database.db, systemClock, { name: 'CLI Co' });
+    await database.close();
+
+    const first = await startServe();
+    const lock = JSON.parse(readFileSync(join(dataDir, 'lock.json'), 'utf8'));
+    expect(lock.kind).toBe('serve');
+    const created = await run(['apikey', 'create', '--name', 'while-serving']);
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim().split('\n').at(-1) ?? '';
+    expect(key).toMatch(/^mk_/);
+    const listed = await fetch(`${first.url}/api/v1/accounts`, { headers: { authorization: `Bearer ${key}` } });
+    expect(listed.status).toBe(200);
+    const busy = await run(['serve', '--no-demo', '--no-worker'], { PORT: '0' });
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain('already running');
+    await stop(first.child);
+    expect(existsSync(join(dataDir, 'lock.json'))).toBe(false);
+
+    const second = await startServe();
+    const again = await fetch(`${second.url}/api/v1/accounts`, { headers: { authorization: `Bearer ${key}` } });
+    expect(again.status).toBe(200);
+    await stop(second.child);
+  });
+});
