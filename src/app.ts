@@ -14,6 +14,7 @@ import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { apiKeysRoutes } from './modules/apikeys/apikeys.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { contactsRoutes } from './modules/contacts/contacts.routes.ts';
+import { contractsRoutes } from './modules/contracts/contracts.routes.ts';
 import { customFieldsRoutes } from './modules/customfields/customfields.routes.ts';
 import { authRoutes, membersRoutes } from './modules/members/members.routes.ts';
 import { segmentsRoutes } from './modules/segments/segments.routes.ts';
@@ -21,7 +22,7 @@ import { segmentsRoutes } from './modules/segments/segments.routes.ts';
 export const BODY_LIMIT = 1024 * 1024;
 
 /** Every route file, in one ordered list, grouped by audience. */
-const apiV1 = [authRoutes, membersRoutes, apiKeysRoutes, auditRoutes, customFieldsRoutes, accountsRoutes, contactsRoutes, segmentsRoutes];
+const apiV1 = [authRoutes, membersRoutes, apiKeysRoutes, auditRoutes, customFieldsRoutes, accountsRoutes, contactsRoutes, contractsRoutes, segmentsRoutes];
 
 export interface BuildOptions {
   logger?: boolean;
