@@ -1,6 +1,5 @@
-import { fromKysely, PgBoss } from 'pg-boss';
-import type { Config } from './config.ts';
-import type { Db } from './db/client.ts';
+import { PgBoss } from 'pg-boss';
+import type { Db, QueueBackend } from './db/client.ts';
 import { type JobContext, jobCatalog } from './jobs/catalog.ts';
 import type { Clock } from './lib/clock.ts';
 
@@ -16,10 +15,9 @@ export interface WorkerLog {
 
 /**
  * Starts pg-boss, creates the catalog's queues and schedules, and consumes them.
- * On PostgreSQL pg-boss has its own small pool; on PGlite it shares the app's single connection.
  */
-export async function startWorker(deps: { db: Db; clock: Clock; config: Config }, log: WorkerLog): Promise<Worker> {
-  const boss = deps.config.databaseUrl ? new PgBoss({ connectionString: deps.config.databaseUrl, max: 4 }) : new PgBoss({ db: fromKysely(deps.db as never) });
+export async function startWorker(deps: { db: Db; clock: Clock; queue: QueueBackend }, log: WorkerLog): Promise<Worker> {
+  const boss = new PgBoss('connectionString' in deps.queue ? { connectionString: deps.queue.connectionString, max: 4 } : deps.queue);
   boss.on('error', (error: Error) => log.error(`worker: ${error.message}`));
   await boss.start();
   const ctx: JobContext = { db: deps.db, clock: deps.clock };
@@ -31,5 +29,13 @@ export async function startWorker(deps: { db: Db; clock: Clock; config: Config }
     if (spec.cron) await boss.schedule(spec.name, spec.cron, {}, { tz: 'UTC' });
   }
   log.info(`worker: consuming ${jobCatalog.length} queue(s)`);
-  return { boss, stop: () => boss.stop({ graceful: true, timeout: 10_000 }) };
+  return {
+    boss,
+    // stop() returns before the graceful shutdown finishes; 'stopped' marks its end (pool closed).
+    stop: async () => {
+      const stopped = new Promise((resolve) => boss.once('stopped', resolve));
+      await boss.stop({ graceful: true, timeout: 10_000 });
+      await stopped;
+    },
+  };
 }

@@ -43,7 +43,10 @@ export async function serve(options: ServeOptions): Promise<void> {
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     if (!config.databaseUrl) updateLock(config.dataDir, { kind: 'serve', url, controlToken });
     if (options.worker)
-      worker = await startWorker({ db: database.db, clock: systemClock, config }, { info: (m) => app.log.info(m), error: (m) => app.log.error(m) });
+      worker = await startWorker(
+        { db: database.db, clock: systemClock, queue: database.queue },
+        { info: (m) => app.log.info(m), error: (m) => app.log.error(m) },
+      );
 
     console.log(`\nMomentum is running at ${url}  (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
     console.log(`  console  ${url}/\n  API      ${url}/api/v1  (reference: ${url}/docs)`);

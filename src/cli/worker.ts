@@ -16,7 +16,7 @@ export async function runWorker(): Promise<void> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, poolSize: 4 });
   await migrateToLatest(database.db);
   const log = { info: (m: string) => console.log(m), error: (m: string) => console.error(m) };
-  const worker = await startWorker({ db: database.db, clock: systemClock, config }, log);
+  const worker = await startWorker({ db: database.db, clock: systemClock, queue: database.queue }, log);
   const stop = async () => {
     await worker.stop();
     await database.close();

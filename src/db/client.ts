@@ -13,13 +13,18 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
+import { fromPglite, type Db as IDatabase } from 'pg-boss';
 import type { DB } from './schema.ts';
 
 export type Db = Kysely<DB>;
 
+/** What pg-boss needs to reach this database: its own pool on PostgreSQL, the shared connection on PGlite. */
+export type QueueBackend = { connectionString: string } | { db: IDatabase; backend: 'pglite' };
+
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
+  queue: QueueBackend;
   close(): Promise<void>;
 }
 
@@ -41,8 +46,10 @@ export interface OpenOptions {
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    // An idle connection dropped by the server (restart, failover) is discarded by the pool; the next query reconnects.
+    pool.on('error', () => undefined);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    return { db, kind: 'postgres', queue: { connectionString: options.databaseUrl }, close: () => db.destroy() };
   }
   let dataDir: string | undefined;
   if (options.dataDir) {
@@ -50,8 +57,12 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     mkdirSync(dataDir, { recursive: true });
   }
   const pglite = await PGlite.create({ dataDir, extensions: { pg_trgm }, parsers: pgliteParsers });
-  const db = new Kysely<DB>({ dialect: exclusive(new PGliteDialect({ pglite })) });
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  const lock = new Lock();
+  const db = new Kysely<DB>({ dialect: exclusive(new PGliteDialect({ pglite }), lock) });
+  // pg-boss's own PGlite adapter (multi-statement DDL goes through exec), each call holding the same lock.
+  const boss = fromPglite(pglite);
+  const queueDb: IDatabase = { ...boss, executeSql: (text, values) => lock.run(() => boss.executeSql(text, values)) };
+  return { db, kind: 'pglite', queue: { db: queueDb, backend: 'pglite' }, close: () => db.destroy() };
 }
 
 const pgliteParsers = {
@@ -65,34 +76,53 @@ const pgliteParsers = {
  * query issued while another caller's transaction is open would run inside it. A mutex around
  * acquire/release gives each caller (a query, or a whole transaction) exclusive use.
  */
-function exclusive(dialect: Dialect): Dialect {
+function exclusive(dialect: Dialect, lock: Lock): Dialect {
   return {
     createAdapter: () => dialect.createAdapter(),
     createIntrospector: (db) => dialect.createIntrospector(db),
     createQueryCompiler: () => dialect.createQueryCompiler(),
-    createDriver: () => new ExclusiveDriver(dialect.createDriver()),
+    createDriver: () => new ExclusiveDriver(dialect.createDriver(), lock),
   };
 }
 
-class ExclusiveDriver implements Driver {
-  #inner: Driver;
+/** A FIFO mutex. */
+class Lock {
   #tail: Promise<void> = Promise.resolve();
-  #release: (() => void) | undefined;
 
-  constructor(inner: Driver) {
-    this.#inner = inner;
-  }
-  init() {
-    return this.#inner.init();
-  }
-  async acquireConnection(): Promise<DatabaseConnection> {
+  async acquire(): Promise<() => void> {
     const previous = this.#tail;
     let release!: () => void;
     this.#tail = new Promise<void>((resolve) => {
       release = resolve;
     });
     await previous;
-    this.#release = release;
+    return release;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
+class ExclusiveDriver implements Driver {
+  #inner: Driver;
+  #lock: Lock;
+  #release: (() => void) | undefined;
+
+  constructor(inner: Driver, lock: Lock) {
+    this.#inner = inner;
+    this.#lock = lock;
+  }
+  init() {
+    return this.#inner.init();
+  }
+  async acquireConnection(): Promise<DatabaseConnection> {
+    this.#release = await this.#lock.acquire();
     return this.#inner.acquireConnection();
   }
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
