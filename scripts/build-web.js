@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Builds the console (web/ -> dist/web/) with Vite. `--if-stale` skips the build when
+// dist/web/index.html is newer than every source it is made from, so `npm start` and
+// `npm test` stay fast after the first run.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const output = join(root, 'dist', 'web', 'index.html');
+const sources = [join(root, 'web'), join(root, 'vite.config.ts'), join(root, 'src', 'modules', 'accounts', 'accounts.schema.ts')];
+
+/** The newest modification time (ms) of a file, or of any file under a directory. */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let max = stat.mtimeMs;
+  for (const entry of readdirSync(path)) max = Math.max(max, newest(join(path, entry)));
+  return max;
+}
+
+/** Whether dist/web is missing or older than its sources. */
+export function isStale() {
+  if (!existsSync(output)) return true;
+  const built = statSync(output).mtimeMs;
+  return sources.some((source) => newest(source) > built);
+}
+
+/** Runs `vite build` through Vite's JS API; with ifStale, only when the output is out of date. Returns the line it printed. */
+export async function buildWeb({ ifStale = false } = {}) {
+  if (ifStale && !isStale()) {
+    const line = 'web: dist/web is up to date';
+    console.log(line);
+    return line;
+  }
+  const started = Date.now();
+  const { build } = await import('vite');
+  await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+  const line = `web: built dist/web in ${((Date.now() - started) / 1000).toFixed(1)}s`;
+  console.log(line);
+  return line;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    await buildWeb({ ifStale: process.argv.includes('--if-stale') });
+  } catch (error) {
+    console.error(`web: build failed: ${error instanceof Error ? error.message : error}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,33 @@
+import { Navigate, Route, Routes } from 'react-router';
+import { AccountPage } from './accounts/AccountPage.tsx';
+import { AccountsPage } from './accounts/AccountsPage.tsx';
+import { ConsoleLayout } from './ConsoleLayout.tsx';
+import { NotFoundPage } from './NotFoundPage.tsx';
+import { SignInPage } from './SignInPage.tsx';
+import { SegmentsPage } from './segments/SegmentsPage.tsx';
+import { ApiKeysPage } from './settings/ApiKeysPage.tsx';
+import { CustomFieldsPage } from './settings/CustomFieldsPage.tsx';
+import { MembersPage } from './settings/MembersPage.tsx';
+import { SettingsLayout } from './settings/SettingsLayout.tsx';
+
+/** Every page of the console. */
+export function ConsoleRoutes() {
+  return (
+    <Routes>
+      <Route path="/sign-in" element={<SignInPage />} />
+      <Route element={<ConsoleLayout />}>
+        <Route index element={<Navigate to="/accounts" replace />} />
+        <Route path="accounts" element={<AccountsPage />} />
+        <Route path="accounts/:id" element={<AccountPage />} />
+        <Route path="segments" element={<SegmentsPage />} />
+        <Route path="settings" element={<SettingsLayout />}>
+          <Route index element={<Navigate to="/settings/members" replace />} />
+          <Route path="members" element={<MembersPage />} />
+          <Route path="api-keys" element={<ApiKeysPage />} />
+          <Route path="custom-fields" element={<CustomFieldsPage />} />
+        </Route>
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}

@@ -1,0 +1,73 @@
+import { Anchor, Badge, Center, Loader, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
+import { humanize } from '../../ui/format.ts';
+import { api } from '../api-client.ts';
+import type { Contact, Page } from '../api-types.ts';
+
+/** The people at the account (GET /api/v1/contacts?accountId=). */
+export function AccountContacts({ accountId }: { accountId: string }) {
+  const contacts = useQuery({
+    queryKey: ['contacts', 'account', accountId],
+    queryFn: () => api.get<Page<Contact>>('/contacts', { accountId, limit: 200 }),
+  });
+  return (
+    <Paper withBorder p="lg">
+      <Stack gap="md">
+        <Title order={2} size="h3">
+          Contacts
+        </Title>
+        {contacts.isPending && (
+          <Center py="md">
+            <Loader size="sm" aria-label="Loading contacts" />
+          </Center>
+        )}
+        {contacts.isError && <ErrorAlert error={contacts.error} title="Could not load contacts" />}
+        {contacts.data && contacts.data.items.length === 0 && (
+          <Text size="sm" c="dimmed">
+            No contacts at this account yet.
+          </Text>
+        )}
+        {contacts.data && contacts.data.items.length > 0 && (
+          <Table.ScrollContainer minWidth={560}>
+            <Table verticalSpacing="sm" aria-label="Contacts">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Title</Table.Th>
+                  <Table.Th>Persona</Table.Th>
+                  <Table.Th>Email</Table.Th>
+                  <Table.Th>Phone</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {contacts.data.items.map((contact) => (
+                  <Table.Tr key={contact.id}>
+                    <Table.Td fw={500}>{contact.name}</Table.Td>
+                    <Table.Td>{contact.title ?? '—'}</Table.Td>
+                    <Table.Td>
+                      <Badge variant="light" color="grape" size="sm">
+                        {humanize(contact.persona)}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>
+                      <Anchor href={`mailto:${contact.email}`} size="sm">
+                        {contact.email}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>{contact.phone ?? '—'}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+        {contacts.data?.nextCursor && (
+          <Text size="xs" c="dimmed">
+            Showing the first {contacts.data.items.length} contacts.
+          </Text>
+        )}
+      </Stack>
+    </Paper>
+  );
+}

@@ -1,0 +1,135 @@
+import { Badge, Card, Center, Group, Loader, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { DefinitionList } from '../../ui/DefinitionList.tsx';
+import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
+import { formatDate, formatMoney, humanize } from '../../ui/format.ts';
+import { api } from '../api-client.ts';
+import type { Contract, Page } from '../api-types.ts';
+
+const statusColor: Record<Contract['status'], string> = { active: 'teal', draft: 'gray', expired: 'red', cancelled: 'dark' };
+
+function daysUntil(date: string | null): string | null {
+  if (!date) return null;
+  const days = Math.round((Date.parse(`${date}T00:00:00Z`) - Date.now()) / 86_400_000);
+  if (days === 0) return 'today';
+  return days > 0 ? `in ${days} day${days === 1 ? '' : 's'}` : `${-days} day${days === -1 ? '' : 's'} ago`;
+}
+
+function ContractCard({ contract }: { contract: Contract }) {
+  const currency = contract.currency ?? 'USD';
+  const renewal = daysUntil(contract.renewalDate);
+  return (
+    <Card withBorder padding="lg" component="article" data-testid="contract">
+      <Stack gap="md">
+        <Group justify="space-between" align="flex-start">
+          <Stack gap={2}>
+            <Title order={3} size="h4">
+              {contract.name}
+            </Title>
+            <Text size="sm" c="dimmed">
+              {formatDate(contract.startDate)} – {formatDate(contract.endDate)}
+            </Text>
+          </Stack>
+          <Group gap="xs">
+            <Badge color={statusColor[contract.status] ?? 'gray'} variant="light">
+              {humanize(contract.status)}
+            </Badge>
+            <Text fw={700}>{formatMoney(contract.arr, currency)} ARR</Text>
+          </Group>
+        </Group>
+        <DefinitionList
+          cols={{ base: 1, xs: 2, md: 4 }}
+          items={[
+            { label: 'Renewal date', value: contract.renewalDate ? `${formatDate(contract.renewalDate)}${renewal ? ` (${renewal})` : ''}` : null },
+            { label: 'Auto-renew', value: contract.autoRenew === undefined ? null : contract.autoRenew ? 'Yes' : 'No' },
+            { label: 'Support entitlement', value: contract.supportEntitlement },
+            { label: 'Services', value: contract.services.length > 0 ? contract.services.join(', ') : null },
+          ]}
+        />
+        <Stack gap="xs">
+          <Text fw={600} size="sm" component="h4" m={0}>
+            Bill of materials
+          </Text>
+          {contract.lineItems.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              No line items.
+            </Text>
+          ) : (
+            <Table.ScrollContainer minWidth={560}>
+              <Table verticalSpacing="xs" withTableBorder aria-label={`Bill of materials of ${contract.name}`}>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Offering</Table.Th>
+                    <Table.Th ta="right">Quantity</Table.Th>
+                    <Table.Th ta="right">Unit price</Table.Th>
+                    <Table.Th>Billing</Table.Th>
+                    <Table.Th>Renewable</Table.Th>
+                    <Table.Th ta="right">Total</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {contract.lineItems.map((item, index) => (
+                    // Line items have no id of their own: their position is their identity.
+                    // biome-ignore lint/suspicious/noArrayIndexKey: position is the line item's key in the API too
+                    <Table.Tr key={index}>
+                      <Table.Td>{item.offering}</Table.Td>
+                      <Table.Td ta="right">{item.quantity.toLocaleString('en-US')}</Table.Td>
+                      <Table.Td ta="right">{formatMoney(item.unitPrice, currency, true)}</Table.Td>
+                      <Table.Td>{item.billing === 'one_off' ? 'One-off' : 'Recurring'}</Table.Td>
+                      <Table.Td>{item.renewable ? 'Yes' : 'No'}</Table.Td>
+                      <Table.Td ta="right">{formatMoney(item.quantity * item.unitPrice, currency, true)}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )}
+        </Stack>
+      </Stack>
+    </Card>
+  );
+}
+
+/** What the account bought: each contract's term, renewal and bill of materials. */
+export function AccountContracts({ accountId }: { accountId: string }) {
+  const contracts = useQuery({
+    queryKey: ['contracts', 'account', accountId],
+    queryFn: () => api.get<Page<Contract>>('/contracts', { accountId }),
+  });
+  const items = contracts.data?.items ?? [];
+  const upcoming = items
+    .filter((c) => c.status === 'active' && c.renewalDate)
+    .map((c) => c.renewalDate as string)
+    .sort()[0];
+
+  return (
+    <Paper withBorder p="lg">
+      <Stack gap="md">
+        <Group justify="space-between">
+          <Title order={2} size="h3">
+            Contracts
+          </Title>
+          {upcoming && (
+            <Badge variant="light" color="orange" size="lg" tt="none">
+              Next renewal {formatDate(upcoming)} ({daysUntil(upcoming)})
+            </Badge>
+          )}
+        </Group>
+        {contracts.isPending && (
+          <Center py="md">
+            <Loader size="sm" aria-label="Loading contracts" />
+          </Center>
+        )}
+        {contracts.isError && <ErrorAlert error={contracts.error} title="Could not load contracts" />}
+        {contracts.data && items.length === 0 && (
+          <Text size="sm" c="dimmed">
+            No contracts for this account yet.
+          </Text>
+        )}
+        {items.map((contract) => (
+          <ContractCard key={contract.id} contract={contract} />
+        ))}
+      </Stack>
+    </Paper>
+  );
+}

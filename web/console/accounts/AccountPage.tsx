@@ -1,0 +1,134 @@
+import { Anchor, Badge, Breadcrumbs, Center, Group, Loader, Paper, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
+import { IconAddressBook, IconFileInvoice, IconHistory, IconUser, IconUsersGroup } from '@tabler/icons-react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
+import { formatDate, formatMoney, humanize } from '../../ui/format.ts';
+import { PhaseBadge } from '../../ui/PhaseBadge.tsx';
+import type { Account } from '../api-types.ts';
+import { AccountContacts } from './AccountContacts.tsx';
+import { AccountContracts } from './AccountContracts.tsx';
+import { AccountProfile } from './AccountProfile.tsx';
+import { AccountTeam } from './AccountTeam.tsx';
+import { AccountTimeline } from './AccountTimeline.tsx';
+import { useAccount } from './use-account.ts';
+
+const tabs = ['profile', 'team', 'contacts', 'contracts', 'timeline'] as const;
+type Tab = (typeof tabs)[number];
+
+function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <Stack gap={2}>
+      <Text size="xs" c="dimmed" fw={600} tt="uppercase">
+        {label}
+      </Text>
+      <Text fw={600} data-testid={testId}>
+        {value}
+      </Text>
+    </Stack>
+  );
+}
+
+function AccountHeader({ account }: { account: Account }) {
+  return (
+    <Paper withBorder p="lg" mb="md">
+      <Stack gap="md">
+        <Group justify="space-between" align="flex-start" gap="sm">
+          <Stack gap={4}>
+            <Group gap="sm">
+              <Title order={1} size="h2">
+                {account.name}
+              </Title>
+              <PhaseBadge phase={account.phase} size="md" />
+            </Group>
+            {account.domain && (
+              <Text c="dimmed" size="sm">
+                {account.domain}
+              </Text>
+            )}
+          </Stack>
+          {account.tags.length > 0 && (
+            <Group gap={4}>
+              {account.tags.map((tag) => (
+                <Badge key={tag} variant="outline" color="gray" tt="none">
+                  {tag}
+                </Badge>
+              ))}
+            </Group>
+          )}
+        </Group>
+        <SimpleGrid cols={{ base: 2, sm: 3, lg: 5 }} spacing="md">
+          <Stat label="ARR" value={formatMoney(account.arr)} testId="account-header-arr" />
+          <Stat label="Next renewal" value={formatDate(account.nextRenewalDate)} />
+          <Stat label="Touch model" value={humanize(account.touchModel)} />
+          <Stat label="Buying culture" value={humanize(account.buyingCulture)} />
+          <Stat label="Target digital type" value={humanize(account.targetDigitalType)} />
+        </SimpleGrid>
+      </Stack>
+    </Paper>
+  );
+}
+
+export function AccountPage() {
+  const { id = '' } = useParams();
+  const [search, setSearch] = useSearchParams();
+  const account = useAccount(id);
+  const tab: Tab = (tabs as readonly string[]).includes(search.get('tab') ?? '') ? (search.get('tab') as Tab) : 'profile';
+
+  return (
+    <Stack gap={0}>
+      <Breadcrumbs mb="sm" aria-label="Breadcrumb">
+        <Anchor component={Link} to="/accounts" size="sm">
+          Accounts
+        </Anchor>
+        <Text size="sm" c="dimmed" truncate maw={260}>
+          {account.data?.name ?? '…'}
+        </Text>
+      </Breadcrumbs>
+      {account.isPending && (
+        <Center py="xl">
+          <Loader aria-label="Loading the account" />
+        </Center>
+      )}
+      {account.isError && <ErrorAlert error={account.error} title="Could not load this account" />}
+      {account.data && (
+        <>
+          <AccountHeader account={account.data} />
+          <Tabs value={tab} onChange={(value) => setSearch(value && value !== 'profile' ? { tab: value } : {}, { replace: true })} keepMounted={false}>
+            <Tabs.List mb="md" style={{ flexWrap: 'nowrap', overflowX: 'auto', overflowY: 'hidden' }}>
+              <Tabs.Tab value="profile" leftSection={<IconUser size={16} aria-hidden />}>
+                Profile
+              </Tabs.Tab>
+              <Tabs.Tab value="team" leftSection={<IconUsersGroup size={16} aria-hidden />}>
+                Team
+              </Tabs.Tab>
+              <Tabs.Tab value="contacts" leftSection={<IconAddressBook size={16} aria-hidden />}>
+                Contacts
+              </Tabs.Tab>
+              <Tabs.Tab value="contracts" leftSection={<IconFileInvoice size={16} aria-hidden />}>
+                Contracts
+              </Tabs.Tab>
+              <Tabs.Tab value="timeline" leftSection={<IconHistory size={16} aria-hidden />}>
+                Timeline
+              </Tabs.Tab>
+            </Tabs.List>
+            <Tabs.Panel value="profile">
+              <AccountProfile account={account.data} />
+            </Tabs.Panel>
+            <Tabs.Panel value="team">
+              <AccountTeam account={account.data} />
+            </Tabs.Panel>
+            <Tabs.Panel value="contacts">
+              <AccountContacts accountId={account.data.id} />
+            </Tabs.Panel>
+            <Tabs.Panel value="contracts">
+              <AccountContracts accountId={account.data.id} />
+            </Tabs.Panel>
+            <Tabs.Panel value="timeline">
+              <AccountTimeline accountId={account.data.id} />
+            </Tabs.Panel>
+          </Tabs>
+        </>
+      )}
+    </Stack>
+  );
+}

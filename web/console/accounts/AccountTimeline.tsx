@@ -1,0 +1,84 @@
+import { Badge, Button, Center, Group, Loader, Paper, Stack, Text, Timeline, Title } from '@mantine/core';
+import { IconDeviceLaptop, IconUsers } from '@tabler/icons-react';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
+import { formatDateTime, humanize } from '../../ui/format.ts';
+import { api } from '../api-client.ts';
+import type { Page, TimelineItem } from '../api-types.ts';
+import { canWrite, useMe } from '../use-me.ts';
+import { LogInteractionForm } from './LogInteractionForm.tsx';
+
+export const timelineKey = (accountId: string) => ['timeline', accountId] as const;
+
+/** Everything that happened with the account, newest first, and a form to log an interaction. */
+export function AccountTimeline({ accountId }: { accountId: string }) {
+  const me = useMe();
+  const timeline = useInfiniteQuery({
+    queryKey: timelineKey(accountId),
+    queryFn: ({ pageParam }) => api.get<Page<TimelineItem>>(`/accounts/${accountId}/timeline`, { cursor: pageParam, limit: 25 }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const items = timeline.data?.pages.flatMap((p) => p.items) ?? [];
+
+  return (
+    <Stack gap="md">
+      {canWrite(me.data) && <LogInteractionForm accountId={accountId} />}
+      <Paper withBorder p="lg">
+        <Stack gap="md">
+          <Title order={2} size="h3">
+            Timeline
+          </Title>
+          {timeline.isPending && (
+            <Center py="md">
+              <Loader size="sm" aria-label="Loading the timeline" />
+            </Center>
+          )}
+          {timeline.isError && <ErrorAlert error={timeline.error} title="Could not load the timeline" />}
+          {timeline.data && items.length === 0 && (
+            <Text size="sm" c="dimmed">
+              Nothing has happened with this account yet.
+            </Text>
+          )}
+          {items.length > 0 && (
+            <Timeline bulletSize={26} lineWidth={2} active={-1}>
+              {items.map((item) => (
+                <Timeline.Item
+                  key={item.id}
+                  bullet={item.digital ? <IconDeviceLaptop size={14} aria-hidden /> : <IconUsers size={14} aria-hidden />}
+                  title={
+                    <Group gap="xs">
+                      <Text fw={600} size="sm">
+                        {humanize(item.kind)}
+                      </Text>
+                      <Badge size="xs" variant="light">
+                        {humanize(item.channel)}
+                      </Badge>
+                      <Badge size="xs" variant="outline" color={item.digital ? 'cyan' : 'gray'}>
+                        {item.digital ? 'Digital' : 'Personal'}
+                      </Badge>
+                    </Group>
+                  }
+                >
+                  <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>
+                    {item.summary}
+                  </Text>
+                  <Text size="xs" c="dimmed" mt={4}>
+                    <time dateTime={item.occurredAt}>{formatDateTime(item.occurredAt)}</time> · {item.actor.name}
+                  </Text>
+                </Timeline.Item>
+              ))}
+            </Timeline>
+          )}
+          {timeline.hasNextPage && (
+            <Group justify="center">
+              <Button variant="default" onClick={() => timeline.fetchNextPage()} loading={timeline.isFetchingNextPage}>
+                Load more
+              </Button>
+            </Group>
+          )}
+        </Stack>
+      </Paper>
+    </Stack>
+  );
+}

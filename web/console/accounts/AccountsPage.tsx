@@ -1,0 +1,111 @@
+import { Box, Center, Group, Loader, Paper, Select, Stack, Text } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { CursorPager } from '../../ui/CursorPager.tsx';
+import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
+import { PageHeader } from '../../ui/PageHeader.tsx';
+import { api } from '../api-client.ts';
+import type { AccountList } from '../api-types.ts';
+import { AccountCards } from './AccountCards.tsx';
+import { AccountFilters } from './AccountFilters.tsx';
+import { AccountsTable } from './AccountsTable.tsx';
+import { type AccountListParams, apiQuery, pageSizes, readListParams, writeListParams } from './account-list-params.ts';
+
+// Phones have no column headers to click: the same sorts as a select.
+const sortChoices = [
+  { value: 'name', label: 'Name (A–Z)' },
+  { value: '-name', label: 'Name (Z–A)' },
+  { value: '-arr', label: 'ARR (highest)' },
+  { value: 'arr', label: 'ARR (lowest)' },
+  { value: 'next_renewal_date', label: 'Renewal (soonest)' },
+  { value: '-next_renewal_date', label: 'Renewal (latest)' },
+  { value: '-updated_at', label: 'Recently updated' },
+  { value: 'updated_at', label: 'Least recently updated' },
+];
+
+export const PHONE_QUERY = '(max-width: 47.99em)';
+
+export function AccountsPage() {
+  const [search, setSearch] = useSearchParams();
+  const params = useMemo(() => readListParams(search), [search]);
+  const viewKey = writeListParams(params).toString();
+  const phone = useMediaQuery(PHONE_QUERY, window.matchMedia(PHONE_QUERY).matches, { getInitialValueInEffect: false });
+
+  // Cursor paging: the stack holds the cursor of every page after the first; a new view starts over.
+  const [paging, setPaging] = useState<{ view: string; cursors: string[] }>({ view: viewKey, cursors: [] });
+  const cursors = paging.view === viewKey ? paging.cursors : [];
+  const cursor = cursors.at(-1);
+
+  const list = useQuery({
+    queryKey: ['accounts', 'list', viewKey, cursor ?? null],
+    queryFn: () => api.get<AccountList>('/accounts', apiQuery(params, cursor)),
+    placeholderData: keepPreviousData,
+  });
+
+  const update = (next: Partial<AccountListParams>) => setSearch(writeListParams({ ...params, ...next }), { replace: true });
+
+  const page = list.data;
+  const from = page && page.items.length > 0 ? cursors.length * params.limit + 1 : 0;
+  const to = page ? cursors.length * params.limit + page.items.length : 0;
+
+  return (
+    <Stack gap={0}>
+      <PageHeader title="Accounts" description="Every customer organisation in this workspace." />
+      <AccountFilters params={params} onChange={update} compact={phone} />
+      {list.isError && <ErrorAlert error={list.error} title="Could not load accounts" />}
+      {list.isPending && (
+        <Center py="xl">
+          <Loader aria-label="Loading accounts" />
+        </Center>
+      )}
+      {page && (
+        <Box aria-busy={list.isFetching} style={{ opacity: list.isPlaceholderData ? 0.6 : 1, transition: 'opacity 120ms' }}>
+          <Group justify="space-between" align="flex-end" mb="xs">
+            <Text size="sm" fw={600} data-testid="accounts-total" aria-live="polite">
+              {page.total.toLocaleString('en-US')} {page.total === 1 ? 'account' : 'accounts'}
+            </Text>
+            {phone && (
+              <Select
+                label="Sort by"
+                size="xs"
+                data={sortChoices}
+                value={params.sort}
+                onChange={(sort) => sort && update({ sort: sort as AccountListParams['sort'] })}
+                allowDeselect={false}
+                w={180}
+              />
+            )}
+          </Group>
+          {page.items.length === 0 ? (
+            <Paper withBorder p="xl">
+              <Text ta="center" c="dimmed">
+                No accounts match this search and these filters.
+              </Text>
+            </Paper>
+          ) : phone ? (
+            <AccountCards items={page.items} />
+          ) : (
+            <Paper withBorder>
+              <AccountsTable items={page.items} sort={params.sort} onSort={(sort) => update({ sort: sort as AccountListParams['sort'] })} />
+            </Paper>
+          )}
+          <CursorPager
+            from={from}
+            to={to}
+            total={page.total}
+            noun="accounts"
+            hasPrevious={cursors.length > 0}
+            hasNext={Boolean(page.nextCursor) && !list.isPlaceholderData}
+            onPrevious={() => setPaging({ view: viewKey, cursors: cursors.slice(0, -1) })}
+            onNext={() => page.nextCursor && setPaging({ view: viewKey, cursors: [...cursors, page.nextCursor] })}
+            pageSize={params.limit}
+            pageSizes={pageSizes}
+            onPageSize={(limit) => update({ limit })}
+          />
+        </Box>
+      )}
+    </Stack>
+  );
+}

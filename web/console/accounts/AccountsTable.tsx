@@ -1,0 +1,90 @@
+import { Anchor, Badge, Group, Stack, Table, Text } from '@mantine/core';
+import { Link } from 'react-router';
+import { formatDate, formatMoney, humanize } from '../../ui/format.ts';
+import { PhaseBadge } from '../../ui/PhaseBadge.tsx';
+import { SortHeader } from '../../ui/SortHeader.tsx';
+import type { AccountListItem } from '../api-types.ts';
+
+export function TagList({ tags, max = 3 }: { tags: string[]; max?: number }) {
+  if (tags.length === 0)
+    return (
+      <Text size="sm" c="dimmed">
+        —
+      </Text>
+    );
+  return (
+    <Group gap={4}>
+      {tags.slice(0, max).map((tag) => (
+        <Badge key={tag} variant="outline" color="gray" size="sm" tt="none">
+          {tag}
+        </Badge>
+      ))}
+      {tags.length > max && (
+        <Text size="xs" c="dimmed">
+          +{tags.length - max}
+        </Text>
+      )}
+    </Group>
+  );
+}
+
+interface AccountsTableProps {
+  items: AccountListItem[];
+  sort: string;
+  onSort: (sort: string) => void;
+}
+
+/** The accounts list on tablets and desktops: one row per account, sortable headers. */
+export function AccountsTable({ items, sort, onSort }: AccountsTableProps) {
+  return (
+    <Table.ScrollContainer minWidth={960}>
+      <Table highlightOnHover verticalSpacing="sm" striped={false} aria-label="Accounts">
+        <Table.Thead>
+          <Table.Tr>
+            <SortHeader label="Name" field="name" sort={sort} onSort={onSort} />
+            <Table.Th>Tags</Table.Th>
+            <Table.Th>Touch model</Table.Th>
+            <Table.Th>Buying culture</Table.Th>
+            <Table.Th>Phase</Table.Th>
+            <SortHeader label="ARR" field="arr" sort={sort} onSort={onSort} firstDescending align="right" />
+            <SortHeader label="Next renewal" field="next_renewal_date" sort={sort} onSort={onSort} />
+            <Table.Th>CSM</Table.Th>
+            <SortHeader label="Updated" field="updated_at" sort={sort} onSort={onSort} firstDescending />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {items.map((account) => (
+            <Table.Tr key={account.id} data-testid="account-row">
+              <Table.Td>
+                <Stack gap={0}>
+                  <Anchor component={Link} to={`/accounts/${account.id}`} fw={600} size="sm">
+                    {account.name}
+                  </Anchor>
+                  {account.domain && (
+                    <Text size="xs" c="dimmed">
+                      {account.domain}
+                    </Text>
+                  )}
+                </Stack>
+              </Table.Td>
+              <Table.Td>
+                <TagList tags={account.tags} />
+              </Table.Td>
+              <Table.Td>{humanize(account.touchModel)}</Table.Td>
+              <Table.Td>{humanize(account.buyingCulture)}</Table.Td>
+              <Table.Td>
+                <PhaseBadge phase={account.phase} />
+              </Table.Td>
+              <Table.Td ta="right" data-testid="account-arr" style={{ fontVariantNumeric: 'tabular-nums' }}>
+                {formatMoney(account.arr)}
+              </Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(account.nextRenewalDate)}</Table.Td>
+              <Table.Td>{account.csm?.name ?? <Text c="dimmed">—</Text>}</Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(account.updatedAt)}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}

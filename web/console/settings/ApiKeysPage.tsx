@@ -1,0 +1,233 @@
+import {
+  Alert,
+  Badge,
+  Button,
+  Center,
+  Checkbox,
+  Code,
+  CopyButton,
+  Group,
+  Loader,
+  Modal,
+  Paper,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+  Tooltip,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconCheck, IconCopy, IconKey, IconPlus } from '@tabler/icons-react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
+import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
+import { formatDateTime, humanize } from '../../ui/format.ts';
+import { api, fieldErrors } from '../api-client.ts';
+import { type ApiKey, type ApiKeyScope, apiKeyScopes } from '../api-types.ts';
+import { isAdmin, useMe } from '../use-me.ts';
+
+const apiKeysKey = ['api-keys'] as const;
+
+const scopeHelp: Record<ApiKeyScope, string> = {
+  admin: 'Full API access, like an admin member',
+  ingest: 'Send events and identify calls only (for SDKs and pipelines)',
+};
+
+function CreateKeyModal({ onClose }: { onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const [name, setName] = useState('');
+  const [scopes, setScopes] = useState<ApiKeyScope[]>(['ingest']);
+  const create = useMutation({
+    mutationFn: () => api.post<{ apiKey: ApiKey; secret: string }>('/api-keys', { name: name.trim(), scopes }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiKeysKey }),
+  });
+  const errors = fieldErrors(create.error);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate();
+  };
+
+  if (create.data) {
+    const { apiKey, secret } = create.data;
+    return (
+      <Modal opened onClose={onClose} title={`API key ${apiKey.name} created`} size="lg" closeOnClickOutside={false}>
+        <Stack gap="md">
+          <Alert color="yellow" variant="light" title="Copy the secret now">
+            This is the only time Momentum shows it. Store it in your secrets manager; if it is lost, revoke the key and create another.
+          </Alert>
+          <Group gap="xs" wrap="nowrap" align="center">
+            <Code block style={{ flex: 1, overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }} data-testid="api-key-secret">
+              {secret}
+            </Code>
+            <CopyButton value={secret}>
+              {({ copied, copy }) => (
+                <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
+                  <Button
+                    variant={copied ? 'filled' : 'light'}
+                    color={copied ? 'teal' : undefined}
+                    onClick={copy}
+                    leftSection={copied ? <IconCheck size={16} aria-hidden /> : <IconCopy size={16} aria-hidden />}
+                  >
+                    {copied ? 'Copied' : 'Copy'}
+                  </Button>
+                </Tooltip>
+              )}
+            </CopyButton>
+          </Group>
+          <Text size="sm" c="dimmed">
+            Send it as <Code>Authorization: Bearer {apiKey.prefix}…</Code>
+          </Text>
+          <Group justify="flex-end">
+            <Button onClick={onClose}>Done</Button>
+          </Group>
+        </Stack>
+      </Modal>
+    );
+  }
+
+  return (
+    <Modal opened onClose={onClose} title="New API key" size="md">
+      <form onSubmit={submit} noValidate>
+        <Stack gap="md">
+          <TextInput
+            label="Name"
+            description="Where the key is used, e.g. Segment production"
+            required
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            error={errors.name}
+            data-autofocus
+          />
+          <Checkbox.Group label="Scopes" required value={scopes} onChange={(v) => setScopes(v as ApiKeyScope[])} error={errors.scopes}>
+            <Stack gap="xs" mt="xs">
+              {apiKeyScopes.map((scope) => (
+                <Checkbox key={scope} value={scope} label={humanize(scope)} description={scopeHelp[scope]} />
+              ))}
+            </Stack>
+          </Checkbox.Group>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={create.isPending}>
+              Create key
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function ApiKeysPage() {
+  const me = useMe();
+  const admin = isAdmin(me.data);
+  const queryClient = useQueryClient();
+  const keys = useQuery({ queryKey: apiKeysKey, queryFn: () => api.get<{ items: ApiKey[] }>('/api-keys').then((r) => r.items), enabled: admin });
+  const [creating, setCreating] = useState(false);
+  const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  const revoke = useMutation({
+    mutationFn: (key: ApiKey) => api.delete<ApiKey>(`/api-keys/${key.id}`),
+    onSuccess: (key) => {
+      queryClient.invalidateQueries({ queryKey: apiKeysKey });
+      notifications.show({ color: 'teal', message: `Revoked ${key.name}` });
+      setRevoking(null);
+    },
+  });
+
+  return (
+    <Paper withBorder p="lg">
+      <Stack gap="md">
+        <Group justify="space-between">
+          <Title order={2} size="h3">
+            API keys
+          </Title>
+          {admin && (
+            <Button leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setCreating(true)}>
+              New API key
+            </Button>
+          )}
+        </Group>
+        {!admin && (
+          <Alert color="gray" variant="light" icon={<IconKey aria-hidden />}>
+            Only workspace admins can see and manage API keys.
+          </Alert>
+        )}
+        {admin && keys.isPending && (
+          <Center py="md">
+            <Loader size="sm" aria-label="Loading API keys" />
+          </Center>
+        )}
+        {keys.isError && <ErrorAlert error={keys.error} title="Could not load API keys" />}
+        {keys.data && keys.data.length === 0 && (
+          <Text size="sm" c="dimmed">
+            No API keys yet. Create one for the Segment SDKs, the CSV import pipeline or your own scripts.
+          </Text>
+        )}
+        {keys.data && keys.data.length > 0 && (
+          <Table.ScrollContainer minWidth={680}>
+            <Table verticalSpacing="sm" aria-label="API keys">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Key</Table.Th>
+                  <Table.Th>Scopes</Table.Th>
+                  <Table.Th>Created</Table.Th>
+                  <Table.Th>Last used</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {keys.data.map((key) => (
+                  <Table.Tr key={key.id}>
+                    <Table.Td fw={500}>{key.name}</Table.Td>
+                    <Table.Td>
+                      <Code>{key.prefix}…</Code>
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4}>
+                        {key.scopes.map((scope) => (
+                          <Badge key={scope} size="sm" variant="light">
+                            {scope}
+                          </Badge>
+                        ))}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>{formatDateTime(key.createdAt)}</Table.Td>
+                    <Table.Td>{key.lastUsedAt ? formatDateTime(key.lastUsedAt) : 'Never'}</Table.Td>
+                    <Table.Td>
+                      {key.revokedAt ? (
+                        <Badge color="gray" variant="dot" size="sm">
+                          Revoked {formatDateTime(key.revokedAt)}
+                        </Badge>
+                      ) : (
+                        <Button size="xs" variant="subtle" color="red" onClick={() => setRevoking(key)} aria-label={`Revoke ${key.name}`}>
+                          Revoke
+                        </Button>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </Stack>
+      {creating && <CreateKeyModal onClose={() => setCreating(false)} />}
+      {revoking && (
+        <ConfirmModal
+          title="Revoke API key?"
+          confirmLabel="Revoke key"
+          loading={revoke.isPending}
+          onConfirm={() => revoke.mutate(revoking)}
+          onClose={() => setRevoking(null)}
+        >
+          Anything using <b>{revoking.name}</b> ({revoking.prefix}…) stops working at once. This cannot be undone.
+        </ConfirmModal>
+      )}
+    </Paper>
+  );
+}

@@ -1,0 +1,233 @@
+import {
+  ActionIcon,
+  Badge,
+  Button,
+  Center,
+  Checkbox,
+  Code,
+  Group,
+  Loader,
+  Modal,
+  Paper,
+  Select,
+  Stack,
+  Table,
+  TagsInput,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconPlus, IconTrash } from '@tabler/icons-react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
+import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
+import { humanize, options } from '../../ui/format.ts';
+import { api, fieldErrors } from '../api-client.ts';
+import { type CustomField, type CustomFieldType, customFieldTypes } from '../api-types.ts';
+import { isAdmin, useMe } from '../use-me.ts';
+import { customFieldsKey, useCustomFields } from './use-custom-fields.ts';
+
+/** A key from a label: "Support plan" -> "support_plan". */
+const keyFrom = (label: string) =>
+  label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^[^a-z]+|_+$/g, '')
+    .slice(0, 50);
+
+function CreateFieldModal({ onClose }: { onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const [entity, setEntity] = useState<'account' | 'contact'>('account');
+  const [label, setLabel] = useState('');
+  const [key, setKey] = useState('');
+  const [keyEdited, setKeyEdited] = useState(false);
+  const [type, setType] = useState<CustomFieldType>('text');
+  const [fieldOptions, setFieldOptions] = useState<string[]>([]);
+  const [required, setRequired] = useState(false);
+
+  const create = useMutation({
+    mutationFn: () =>
+      api.post<CustomField>('/custom-fields', { entity, key, label: label.trim(), type, required, ...(type === 'select' && { options: fieldOptions }) }),
+    onSuccess: (field) => {
+      queryClient.invalidateQueries({ queryKey: customFieldsKey });
+      notifications.show({ color: 'teal', message: `Added ${field.label}` });
+      onClose();
+    },
+  });
+  const errors = fieldErrors(create.error);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate();
+  };
+
+  return (
+    <Modal opened onClose={onClose} title="New custom field" size="md">
+      <form onSubmit={submit} noValidate>
+        <Stack gap="md">
+          <Select
+            label="Applies to"
+            data={[
+              { value: 'account', label: 'Accounts' },
+              { value: 'contact', label: 'Contacts' },
+            ]}
+            value={entity}
+            onChange={(v) => v && setEntity(v as 'account' | 'contact')}
+            allowDeselect={false}
+            error={errors.entity}
+          />
+          <TextInput
+            label="Label"
+            required
+            value={label}
+            onChange={(e) => {
+              const next = e.currentTarget.value;
+              setLabel(next);
+              if (!keyEdited) setKey(keyFrom(next));
+            }}
+            error={errors.label}
+            data-autofocus
+          />
+          <TextInput
+            label="Key"
+            description="lower_snake_case; used in the API, imports and segment filters as custom.<key>"
+            required
+            value={key}
+            onChange={(e) => {
+              setKey(e.currentTarget.value);
+              setKeyEdited(true);
+            }}
+            error={errors.key}
+          />
+          <Select
+            label="Type"
+            data={options(customFieldTypes)}
+            value={type}
+            onChange={(v) => v && setType(v as CustomFieldType)}
+            allowDeselect={false}
+            error={errors.type}
+          />
+          {type === 'select' && (
+            <TagsInput label="Options" description="Press Enter after each" required value={fieldOptions} onChange={setFieldOptions} error={errors.options} />
+          )}
+          <Checkbox label="Required on every write" checked={required} onChange={(e) => setRequired(e.currentTarget.checked)} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={create.isPending}>
+              Create field
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function CustomFieldsPage() {
+  const fields = useCustomFields();
+  const me = useMe();
+  const admin = isAdmin(me.data);
+  const queryClient = useQueryClient();
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<CustomField | null>(null);
+  const remove = useMutation({
+    mutationFn: (field: CustomField) => api.delete(`/custom-fields/${field.id}`),
+    onSuccess: (_, field) => {
+      queryClient.invalidateQueries({ queryKey: customFieldsKey });
+      notifications.show({ color: 'teal', message: `Deleted ${field.label}` });
+      setDeleting(null);
+    },
+  });
+
+  return (
+    <Paper withBorder p="lg">
+      <Stack gap="md">
+        <Group justify="space-between">
+          <Title order={2} size="h3">
+            Custom fields
+          </Title>
+          {admin && (
+            <Button leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setCreating(true)}>
+              New field
+            </Button>
+          )}
+        </Group>
+        <Text size="sm" c="dimmed">
+          Typed attributes on accounts and contacts; values are checked on every write and can be used in segments.
+        </Text>
+        {fields.isPending && (
+          <Center py="md">
+            <Loader size="sm" aria-label="Loading custom fields" />
+          </Center>
+        )}
+        {fields.isError && <ErrorAlert error={fields.error} title="Could not load custom fields" />}
+        {fields.data && fields.data.length === 0 && (
+          <Text size="sm" c="dimmed">
+            No custom fields yet.
+          </Text>
+        )}
+        {fields.data && fields.data.length > 0 && (
+          <Table.ScrollContainer minWidth={620}>
+            <Table verticalSpacing="sm" aria-label="Custom fields">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Label</Table.Th>
+                  <Table.Th>Key</Table.Th>
+                  <Table.Th>Applies to</Table.Th>
+                  <Table.Th>Type</Table.Th>
+                  <Table.Th>Required</Table.Th>
+                  {admin && <Table.Th>Actions</Table.Th>}
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {fields.data.map((field) => (
+                  <Table.Tr key={field.id}>
+                    <Table.Td fw={500}>{field.label}</Table.Td>
+                    <Table.Td>
+                      <Code>{field.key}</Code>
+                    </Table.Td>
+                    <Table.Td>{field.entity === 'account' ? 'Accounts' : 'Contacts'}</Table.Td>
+                    <Table.Td>
+                      <Badge size="sm" variant="light">
+                        {humanize(field.type)}
+                      </Badge>
+                      {field.type === 'select' && (
+                        <Text size="xs" c="dimmed" mt={2}>
+                          {field.options.join(', ')}
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>{field.required ? 'Yes' : 'No'}</Table.Td>
+                    {admin && (
+                      <Table.Td>
+                        <ActionIcon variant="subtle" color="red" onClick={() => setDeleting(field)} aria-label={`Delete ${field.label}`}>
+                          <IconTrash size={16} aria-hidden />
+                        </ActionIcon>
+                      </Table.Td>
+                    )}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </Stack>
+      {creating && <CreateFieldModal onClose={() => setCreating(false)} />}
+      {deleting && (
+        <ConfirmModal
+          title="Delete custom field?"
+          confirmLabel="Delete field"
+          loading={remove.isPending}
+          onConfirm={() => remove.mutate(deleting)}
+          onClose={() => setDeleting(null)}
+        >
+          Delete <b>{deleting.label}</b> (<Code>{deleting.key}</Code>)? Segments that filter on it will need editing.
+        </ConfirmModal>
+      )}
+    </Paper>
+  );
+}

@@ -1,0 +1,12 @@
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../api-client.ts';
+import type { CustomField } from '../api-types.ts';
+
+export const customFieldsKey = ['custom-fields'] as const;
+
+export function useCustomFields(entity?: 'account' | 'contact') {
+  return useQuery({
+    queryKey: [...customFieldsKey, entity ?? 'all'],
+    queryFn: () => api.get<{ items: CustomField[] }>('/custom-fields', { entity }).then((r) => r.items),
+  });
+}

@@ -1,0 +1,19 @@
+import { useQuery } from '@tanstack/react-query';
+import { api } from './api-client.ts';
+import type { Me } from './api-types.ts';
+
+export const meKey = ['me'] as const;
+
+/** The signed-in member and workspace (GET /api/v1/me). */
+export function useMe() {
+  return useQuery({ queryKey: meKey, queryFn: () => api.get<Me>('/me'), staleTime: 60_000 });
+}
+
+export function isAdmin(me: Me | undefined): boolean {
+  return me?.actor.roles.includes('admin') ?? false;
+}
+
+/** Executives read but do not change (the API's "write" access). */
+export function canWrite(me: Me | undefined): boolean {
+  return me?.actor.roles.some((role) => role !== 'executive') ?? false;
+}
