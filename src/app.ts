@@ -18,11 +18,12 @@ import { contractsRoutes } from './modules/contracts/contracts.routes.ts';
 import { customFieldsRoutes } from './modules/customfields/customfields.routes.ts';
 import { authRoutes, membersRoutes } from './modules/members/members.routes.ts';
 import { segmentsRoutes } from './modules/segments/segments.routes.ts';
+import { timelineRoutes } from './modules/timeline/timeline.routes.ts';
 
 export const BODY_LIMIT = 1024 * 1024;
 
 /** Every route file, in one ordered list, grouped by audience. */
-const apiV1 = [authRoutes, membersRoutes, apiKeysRoutes, auditRoutes, customFieldsRoutes, accountsRoutes, contactsRoutes, contractsRoutes, segmentsRoutes];
+const apiV1 = [authRoutes, membersRoutes, apiKeysRoutes, auditRoutes, customFieldsRoutes, accountsRoutes, contactsRoutes, contractsRoutes, timelineRoutes, segmentsRoutes];
 
 export interface BuildOptions {
   logger?: boolean;

@@ -18,14 +18,13 @@ const trimmedOrNull = (max: number) =>
     .transform((v) => (v === '' ? null : v));
 
 // numeric(14,2) holds values below 10^12; the bounds keep every line and the contract's ARR inside it.
-export const lineItemSchema = z
-  .strictObject({
-    offering: z.string().trim().min(1).max(200),
-    quantity: z.number().min(0.01).max(1_000_000_000),
-    unitPrice: z.number().min(0).max(100_000_000_000).describe('Per year for recurring items; the whole price for one-off items'),
-    billing: z.enum(billingKinds).default('recurring'),
-    renewable: z.boolean().optional().describe('Defaults to true for recurring items, false for one-off items'),
-  });
+export const lineItemSchema = z.strictObject({
+  offering: z.string().trim().min(1).max(200),
+  quantity: z.number().min(0.01).max(1_000_000_000),
+  unitPrice: z.number().min(0).max(100_000_000_000).describe('Per year for recurring items; the whole price for one-off items'),
+  billing: z.enum(billingKinds).default('recurring'),
+  renewable: z.boolean().optional().describe('Defaults to true for recurring items, false for one-off items'),
+});
 
 /** Every writable contract attribute, all optional (updates); creates require the ones listed in contractRequired. */
 export const contractFields = {

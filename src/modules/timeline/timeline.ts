@@ -1,0 +1,152 @@
+import { type Selectable, sql } from 'kysely';
+import type { Db } from '../../db/client.ts';
+import { inTransaction } from '../../db/tx.ts';
+import type { Actor } from '../../lib/actor.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { AppError, invalid, notFound } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { findAccount } from '../accounts/accounts.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { findContact } from '../contacts/contacts.ts';
+import { type Channel, digitalChannels, interactionSchema } from './timeline.schema.ts';
+import type { TimelineEntriesTable } from './timeline.table.ts';
+
+export interface TimelineEntry {
+  id: string;
+  accountId: string;
+  contactId: string | null;
+  occurredAt: string;
+  kind: string;
+  channel: Channel;
+  digital: boolean;
+  actor: { type: string; name: string };
+  summary: string;
+}
+
+export interface InteractionInput {
+  accountId: string;
+  contactId?: string | null | undefined;
+  /** Defaults to the clock's now. */
+  occurredAt?: Date | string | undefined;
+  kind: string;
+  channel: Channel;
+  /** Defaults by channel (see digitalChannels). */
+  digital?: boolean | undefined;
+  summary: string;
+}
+
+const toEntry = (r: Selectable<TimelineEntriesTable>): TimelineEntry => ({
+  id: r.id,
+  accountId: r.account_id,
+  contactId: r.contact_id,
+  occurredAt: r.occurred_at.toISOString(),
+  kind: r.kind,
+  channel: r.channel as Channel,
+  digital: r.digital,
+  actor: { type: r.actor_type, name: r.actor_name },
+  summary: r.summary,
+});
+
+/** Other modules call this directly, so input is validated here with the same rules as the API. */
+function parseInput(input: InteractionInput) {
+  const { accountId: _accountId, occurredAt, ...rest } = input;
+  const parsed = interactionSchema.safeParse({ ...rest, occurredAt: occurredAt instanceof Date ? occurredAt.toISOString() : occurredAt });
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message }));
+    throw new AppError('validation_failed', details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
+  }
+  return parsed.data;
+}
+
+/**
+ * Records an interaction on an account's timeline, as the actor. Joins the caller's transaction when
+ * given one, so a module can record the interaction together with the change that caused it.
+ */
+export async function recordInteraction(db: Db, clock: Clock, actor: Actor, input: InteractionInput): Promise<TimelineEntry> {
+  const data = parseInput(input);
+  return inTransaction(db, async (tx) => {
+    if (!(await findAccount(tx, actor, input.accountId))) throw notFound('Account');
+    if (data.contactId) {
+      const contact = await findContact(tx, actor, data.contactId);
+      if (!contact) throw invalid('body.contactId', 'is not a contact of this workspace');
+      if (contact.accountId && contact.accountId !== input.accountId) throw invalid('body.contactId', 'is a contact of another account');
+    }
+    const now = clock.now();
+    const row = await tx
+      .insertInto('timeline_entries')
+      .values({
+        workspace_id: actor.workspaceId,
+        id: newId(),
+        account_id: input.accountId,
+        contact_id: data.contactId ?? null,
+        occurred_at: data.occurredAt ? new Date(data.occurredAt) : now,
+        kind: data.kind,
+        channel: data.channel,
+        digital: data.digital ?? digitalChannels.includes(data.channel),
+        actor_type: actor.type,
+        actor_name: actor.name,
+        summary: data.summary,
+        created_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const entry = toEntry(row);
+    await recordAudit(tx, clock, actor, { action: 'timeline.recorded', entityType: 'timeline_entry', entityId: entry.id, after: entry });
+    return entry;
+  });
+}
+
+export interface TimelineQuery {
+  limit: number;
+  cursor?: string | undefined;
+  channel?: Channel | undefined;
+}
+
+export interface TimelinePage {
+  items: TimelineEntry[];
+  nextCursor: string | null;
+}
+
+/** An account's timeline, newest first (ties by id, as the index orders them). */
+export async function listTimeline(db: Db, actor: Actor, accountId: string, query: TimelineQuery): Promise<TimelinePage> {
+  if (!(await findAccount(db, actor, accountId))) throw notFound('Account');
+  let q = db.selectFrom('timeline_entries').where('workspace_id', '=', actor.workspaceId).where('account_id', '=', accountId);
+  if (query.channel) q = q.where('channel', '=', query.channel);
+  if (query.cursor) {
+    const [at, id] = decodeCursor(query.cursor);
+    q = q.where(sql<boolean>`(occurred_at < ${at}::timestamptz or (occurred_at = ${at}::timestamptz and id > ${id}::uuid))`);
+  }
+  const rows = await q
+    .selectAll()
+    .select(sql<string>`occurred_at::text`.as('sort_key'))
+    .orderBy('occurred_at', 'desc')
+    .orderBy('id')
+    .limit(query.limit + 1)
+    .execute();
+  const items = rows.slice(0, query.limit);
+  const last = items.at(-1);
+  return {
+    items: items.map(({ sort_key: _key, ...row }) => toEntry(row)),
+    nextCursor: rows.length > query.limit && last ? encodeCursor(last.sort_key, last.id) : null,
+  };
+}
+
+/** Opaque keyset cursor: the last row's time (as text, so timestamps keep microseconds) and id. */
+function encodeCursor(sortKey: string, id: string): string {
+  return Buffer.from(JSON.stringify([sortKey, id])).toString('base64url');
+}
+
+// Postgres' text form of a timestamptz, e.g. 2026-06-01 09:00:00.123456+00.
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && TIMESTAMP.test(value[0]) && /^[0-9a-f-]{36}$/.test(value[1])) {
+      return [value[0], value[1]];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw invalid('querystring.cursor', 'is not a cursor this API returned');
+}
