@@ -5,7 +5,7 @@ import scalar from '@scalar/fastify-api-reference';
 import Fastify from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { controlRoutes } from './cli/control.routes.ts';
-import { authorise } from './http/auth.ts';
+import { authorise, authoriseWriteKey } from './http/auth.ts';
 import { handleError, handleNotFound } from './http/errors.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { serveWeb } from './http/static.ts';
@@ -16,6 +16,7 @@ import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { contactsRoutes } from './modules/contacts/contacts.routes.ts';
 import { contractsRoutes } from './modules/contracts/contracts.routes.ts';
 import { customFieldsRoutes } from './modules/customfields/customfields.routes.ts';
+import { eventsRoutes, ingestRoutes } from './modules/events/events.routes.ts';
 import { authRoutes, membersRoutes } from './modules/members/members.routes.ts';
 import { segmentsRoutes } from './modules/segments/segments.routes.ts';
 import { timelineRoutes } from './modules/timeline/timeline.routes.ts';
@@ -23,7 +24,9 @@ import { timelineRoutes } from './modules/timeline/timeline.routes.ts';
 export const BODY_LIMIT = 1024 * 1024;
 
 /** Every route file, in one ordered list, grouped by audience. */
-const apiV1 = [authRoutes, membersRoutes, apiKeysRoutes, auditRoutes, customFieldsRoutes, accountsRoutes, contactsRoutes, contractsRoutes, timelineRoutes, segmentsRoutes];
+const apiV1 = [authRoutes, membersRoutes, apiKeysRoutes, auditRoutes, customFieldsRoutes, accountsRoutes, contactsRoutes, contractsRoutes, timelineRoutes, segmentsRoutes, eventsRoutes];
+/** Segment-compatible ingestion (/v1/track, /v1/batch ...), registered without a prefix. */
+const ingestion = [ingestRoutes];
 
 export interface BuildOptions {
   logger?: boolean;
@@ -69,10 +72,12 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json', pageTitle: 'Momentum API' } });
   app.addHook('onRequest', authorise(deps));
+  app.addHook('preValidation', authoriseWriteKey(deps));
 
   await app.register(healthRoutes(deps));
   await app.register(controlRoutes(deps));
   for (const routes of apiV1) await app.register(routes(deps), { prefix: '/api/v1' });
+  for (const routes of ingestion) await app.register(routes(deps));
   if (options.web) await app.register(serveWeb());
   return app;
 }

@@ -5,7 +5,15 @@ import type { AuditLogTable } from '../modules/audit/audit.table.ts';
 import type { ContactsTable } from '../modules/contacts/contacts.table.ts';
 import type { ContractLineItemsTable, ContractsTable } from '../modules/contracts/contracts.table.ts';
 import type { CustomFieldsTable } from '../modules/customfields/customfields.table.ts';
+import type {
+  EventIdentitiesTable,
+  EventPropertySumsTable,
+  EventRollupsTable,
+  EventSummedPropertiesTable,
+  EventsTable,
+} from '../modules/events/events.table.ts';
 import type { MembersTable, SessionsTable } from '../modules/members/members.table.ts';
+import type { MetricDefinitionsTable } from '../modules/metrics/metrics.table.ts';
 import type { SegmentsTable } from '../modules/segments/segments.table.ts';
 import type { TimelineEntriesTable } from '../modules/timeline/timeline.table.ts';
 import type { WorkspacesTable } from '../modules/workspaces/workspaces.table.ts';
@@ -24,4 +32,10 @@ export interface DB {
   contract_line_items: ContractLineItemsTable;
   timeline_entries: TimelineEntriesTable;
   segments: SegmentsTable;
+  events: EventsTable;
+  event_identities: EventIdentitiesTable;
+  event_rollups: EventRollupsTable;
+  event_summed_properties: EventSummedPropertiesTable;
+  event_property_sums: EventPropertySumsTable;
+  metric_definitions: MetricDefinitionsTable;
 }

@@ -38,10 +38,30 @@ export function authorise(deps: AppDeps) {
       request.actor = { workspaceId: workspace?.id ?? '', type: 'system', id: null, name: 'cli', roles: ['admin'], scopes: ['admin', 'ingest'] };
       return;
     }
+    // Segment clients may send the write key in the body instead: authenticated after parsing, by authoriseWriteKey.
+    if (access === 'ingest' && !request.headers.authorization) return;
     const actor = await authenticate(deps, request);
     if (!actor) throw new AppError('unauthenticated', 'Sign in, or send an API key as "Authorization: Bearer <key>"');
     request.actor = actor;
     if (!allowed(actor, access)) throw new AppError('forbidden', forbiddenMessage(actor, access));
+  };
+}
+
+/** preValidation hook: ingest routes called without an Authorization header authenticate with the body's writeKey (or a session). */
+export function authoriseWriteKey(deps: AppDeps) {
+  return async (request: FastifyRequest, _reply: FastifyReply) => {
+    if (request.actor || request.routeOptions.config?.access !== 'ingest') return;
+    const writeKey = (request.body as { writeKey?: unknown } | undefined)?.writeKey;
+    const actor =
+      typeof writeKey === 'string' && writeKey ? await findApiKeyActor(deps.db, deps.clock, writeKey) : await authenticate(deps, request);
+    if (!actor) {
+      throw new AppError(
+        'unauthenticated',
+        typeof writeKey === 'string' && writeKey ? 'Unknown or revoked write key' : 'Send an ingest key as the HTTP Basic user name, or as writeKey in the body',
+      );
+    }
+    if (!allowed(actor, 'ingest')) throw new AppError('forbidden', forbiddenMessage(actor, 'ingest'));
+    request.actor = actor;
   };
 }
 

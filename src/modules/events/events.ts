@@ -1,0 +1,266 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/client.ts';
+import { inTransaction } from '../../db/tx.ts';
+import type { Actor } from '../../lib/actor.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { AppError, invalid } from '../../lib/errors.ts';
+import { applyIdentity, changesIdentity } from './events.identity.ts';
+import { insertEventRows } from './events.queries.ts';
+import { type EventRow, type Normalised, normaliseMessage, sanitise, uuidv7 } from './events.schema.ts';
+
+export interface IngestInput {
+  messages: unknown[];
+  /** Batch-level sentAt (analytics-node sends it only here). */
+  sentAt?: string | undefined;
+  /** Batch-level context, used by messages without their own. */
+  context?: Record<string, unknown> | undefined;
+}
+
+export interface IngestError {
+  index: number;
+  messageId: string | null;
+  reason: string;
+}
+
+export interface IngestResult {
+  /** Valid messages: stored now, or already stored under the same messageId. */
+  accepted: number;
+  /** Messages stored by this request (accepted less duplicates). */
+  stored: number;
+  duplicates: number;
+  dropped: number;
+  /** Why each dropped message was dropped (the first 100). */
+  errors: IngestError[];
+}
+
+const MAX_REPORTED_ERRORS = 100;
+
+function parseSentAt(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** Where a messageId is unique: the API key that sent it, or the Momentum module that recorded it. */
+function sourceOf(actor: Actor): string {
+  return actor.type === 'api_key' && actor.id ? `key:${actor.id}` : `${actor.type}:${actor.name}`;
+}
+
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/** Concurrent batches touching the same identities or rollups may deadlock on PostgreSQL; the loser retries. */
+async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt < 4 && RETRYABLE.has((error as { code?: string }).code ?? '')) {
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * Ingests Segment messages: validates each (a bad one is dropped with its reason, the rest are kept), applies
+ * identify/group/alias to contacts and accounts, and stores the events with their rollups in one transaction.
+ * Resolves only after the commit; a messageId this source already sent is not stored again.
+ */
+export async function ingestEvents(db: Db, clock: Clock, actor: Actor, input: IngestInput): Promise<IngestResult> {
+  const receivedAt = clock.now();
+  const batch = { sentAt: parseSentAt(input.sentAt), context: input.context };
+  const valid: { index: number; value: Normalised }[] = [];
+  const errors: IngestError[] = [];
+  input.messages.forEach((raw, index) => {
+    const result = normaliseMessage(raw, receivedAt, batch);
+    if (result.ok) valid.push({ index, value: result.value });
+    else errors.push({ index, messageId: result.messageId, reason: result.reason });
+  });
+  let stored = 0;
+  if (valid.length > 0) {
+    stored = await retrying(() =>
+      inTransaction(db, async (tx) => {
+        const jsons: string[] = [];
+        for (const { index, value } of valid) {
+          if (changesIdentity(value.row.type)) {
+            const reason = await applyIdentity(tx, clock, actor, value.message, value.row);
+            if (reason) {
+              errors.push({ index, messageId: value.row.message_id, reason });
+              continue;
+            }
+            jsons.push(JSON.stringify(value.row));
+          } else jsons.push(value.json);
+        }
+        if (jsons.length === 0) return 0;
+        return insertEventRows(tx, actor.workspaceId, sourceOf(actor), receivedAt, `[${jsons.join(',')}]`);
+      }),
+    );
+  }
+  const dropped = errors.length;
+  const accepted = input.messages.length - dropped;
+  errors.sort((a, b) => a.index - b.index);
+  return { accepted, stored, duplicates: accepted - stored, dropped, errors: errors.slice(0, MAX_REPORTED_ERRORS) };
+}
+
+/** Ingests one call (/v1/track etc.): an invalid message is the caller's error (400), not a silent drop. */
+export async function ingestEvent(db: Db, clock: Clock, actor: Actor, message: Record<string, unknown>): Promise<IngestResult> {
+  const result = await ingestEvents(db, clock, actor, { messages: [message] });
+  const error = result.errors[0];
+  if (error) throw invalid('body', error.reason);
+  return result;
+}
+
+export const interactionChannels = ['email', 'meeting', 'call', 'in_app', 'webinar', 'portal', 'case', 'survey', 'product', 'other'] as const;
+export type InteractionChannel = (typeof interactionChannels)[number];
+
+export interface InteractionInput {
+  accountId: string;
+  contactId?: string | null | undefined;
+  /** What happened, as a metric would name it: 'Email Opened', 'Case Opened', 'Moment Completed'. */
+  name: string;
+  channel: InteractionChannel;
+  digital: boolean;
+  occurredAt?: Date | undefined;
+  properties?: Record<string, unknown> | undefined;
+  /** Makes recording idempotent: the same key (e.g. the timeline entry id) is stored once. */
+  key: string;
+  /** The recording module, e.g. 'timeline' or 'messaging'. */
+  source: string;
+}
+
+/**
+ * Records an interaction (email sent/opened, case opened, survey answered, moment completed) as an event of type
+ * 'interaction', so metrics and the engine see one stream. Call it in the same transaction as the change it records;
+ * returns false when this key was already recorded.
+ */
+export async function recordInteractionEvent(db: Db, clock: Clock, workspaceId: string, input: InteractionInput): Promise<boolean> {
+  const now = clock.now();
+  const at = input.occurredAt ?? now;
+  const row: EventRow = sanitise({
+    id: uuidv7(now.getTime()),
+    message_id: input.key,
+    type: 'interaction',
+    name: input.name.slice(0, 200),
+    user_id: null,
+    anonymous_id: null,
+    group_id: null,
+    contact_id: input.contactId ?? null,
+    account_id: input.accountId,
+    properties: input.properties ?? {},
+    traits: null,
+    context: {},
+    timestamp: at.toISOString(),
+    original_timestamp: at.toISOString(),
+    sent_at: null,
+    future: at.getTime() > now.getTime() + 24 * 60 * 60 * 1000,
+    channel: input.channel,
+    digital: input.digital,
+  }) as EventRow;
+  const stored = await insertEventRows(db, workspaceId, `module:${input.source}`, now, `[${JSON.stringify(row)}]`);
+  return stored === 1;
+}
+
+export interface StoredEvent {
+  id: string;
+  messageId: string;
+  type: string;
+  name: string | null;
+  userId: string | null;
+  anonymousId: string | null;
+  groupId: string | null;
+  accountId: string | null;
+  contactId: string | null;
+  properties: Record<string, unknown>;
+  traits: Record<string, unknown> | null;
+  context: Record<string, unknown>;
+  timestamp: string;
+  originalTimestamp: string | null;
+  sentAt: string | null;
+  receivedAt: string;
+  future: boolean;
+  channel: string;
+  digital: boolean;
+}
+
+export interface ListEventsQuery {
+  accountId?: string | undefined;
+  name?: string | undefined;
+  userId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id)) throw new AppError('bad_request', 'cursor: is not a cursor from this list');
+  return [at, id];
+}
+
+/** Lists events newest first (by corrected time), filtered by account, name, user and time range; pages with a cursor. */
+export async function listEvents(db: Db, actor: Actor, query: ListEventsQuery): Promise<{ items: StoredEvent[]; nextCursor: string | null }> {
+  let q = db.selectFrom('events').selectAll().where('workspace_id', '=', actor.workspaceId);
+  if (query.accountId) q = q.where('account_id', '=', query.accountId);
+  if (query.name) q = q.where('name', '=', query.name);
+  if (query.userId) q = q.where('user_id', '=', query.userId);
+  if (query.from) q = q.where('timestamp', '>=', query.from);
+  if (query.to) q = q.where('timestamp', '<', query.to);
+  if (query.cursor) {
+    const [at, id] = decodeCursor(query.cursor);
+    q = q.where(sql<boolean>`(timestamp, id) < (${at}::timestamptz, ${id}::uuid)`);
+  }
+  const rows = await q
+    .orderBy('timestamp', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
+  const items = rows.slice(0, query.limit).map(
+    (r): StoredEvent => ({
+      id: r.id,
+      messageId: r.message_id,
+      type: r.type,
+      name: r.name,
+      userId: r.user_id,
+      anonymousId: r.anonymous_id,
+      groupId: r.group_id,
+      accountId: r.account_id,
+      contactId: r.contact_id,
+      properties: r.properties,
+      traits: r.traits,
+      context: r.context,
+      timestamp: r.timestamp.toISOString(),
+      originalTimestamp: r.original_timestamp?.toISOString() ?? null,
+      sentAt: r.sent_at?.toISOString() ?? null,
+      receivedAt: r.received_at.toISOString(),
+      future: r.future,
+      channel: r.channel,
+      digital: r.digital,
+    }),
+  );
+  const last = items.at(-1);
+  const nextCursor = rows.length > query.limit && last ? Buffer.from(`${last.timestamp}|${last.id}`).toString('base64url') : null;
+  return { items, nextCursor };
+}
+
+export const DEFAULT_RETENTION_DAYS = 400;
+
+/**
+ * Deletes raw events received more than olderThanDays ago, in chunks so no single statement holds locks for long.
+ * Rollups (and so metric history) are kept. Returns how many events were deleted.
+ */
+export async function purgeExpiredEvents(db: Db, clock: Clock, olderThanDays: number = DEFAULT_RETENTION_DAYS): Promise<number> {
+  if (!Number.isInteger(olderThanDays) || olderThanDays < 1) throw invalid('olderThanDays', 'must be a whole number of days, 1 or more');
+  const cutoff = new Date(clock.now().getTime() - olderThanDays * 24 * 60 * 60 * 1000);
+  let total = 0;
+  for (;;) {
+    const result = await sql`
+      delete from events where (workspace_id, id) in (
+        select workspace_id, id from events where received_at < ${cutoff}::timestamptz limit 10000)`.execute(db);
+    const n = Number(result.numAffectedRows ?? 0);
+    total += n;
+    if (n < 10000) return total;
+  }
+}
