@@ -3,6 +3,7 @@ import { createTestApp } from '../../../test/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { createTestKey, createTestWorkspace, type TestWorkspace, testClock, unique } from '../../../test/factories.ts';
 import { createAccount } from '../accounts/accounts.ts';
+import { listAudit } from '../audit/audit.ts';
 import { createCustomField } from '../customfields/customfields.ts';
 import { createContact, findContactByEmail, listContacts, upsertContactByEmail } from './contacts.ts';
 
@@ -105,6 +106,28 @@ describe('upserting and listing contacts', () => {
     expect(second.contact).toMatchObject({ id: first.contact.id, name: 'Pat Buyer', persona: 'buyer' });
     expect((await findContactByEmail(database.db, local.system, ' PAT@example.test'))?.id).toBe(first.contact.id);
     await expect(upsertContactByEmail(database.db, clock, local.system, { email: 'nope' })).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+
+  it('writes nothing when an upsert repeats what is stored', async () => {
+    const local = await createTestWorkspace(database.db, clock);
+    const input = { email: 'same@example.test', name: 'Sam Same', persona: 'admin' as const };
+    const first = await upsertContactByEmail(database.db, clock, local.system, input);
+    clock.advance(60_000);
+    const again = await upsertContactByEmail(database.db, clock, local.system, { ...input, email: 'SAME@example.test' });
+    expect(again).toEqual({ created: false, contact: first.contact });
+    const audit = await listAudit(database.db, local.system, { entityType: 'contact', entityId: first.contact.id, limit: 10 });
+    expect(audit.items.map((a) => a.action)).toEqual(['contact.created']);
+  });
+
+  it('creates a person once when two upserts of a new email race', async () => {
+    const local = await createTestWorkspace(database.db, clock);
+    const results = await Promise.all([
+      upsertContactByEmail(database.db, clock, local.system, { email: 'race@example.test', name: 'Racer' }),
+      upsertContactByEmail(database.db, clock, local.system, { email: 'race@example.test', title: 'CTO' }),
+    ]);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.contact.id)).size).toBe(1);
+    expect((await listContacts(database.db, local.system, { q: 'race@', limit: 10 })).total).toBe(1);
   });
 
   it('filters by account, persona and text, and pages by name with a cursor without repeating or skipping', async () => {

@@ -190,10 +190,29 @@ export async function upsertContactByEmail(
       const contact = await insertContact(tx, clock, actor, { ...input, email, name: input.name ?? email }, defs, true);
       if (contact) return { contact, created: true };
     }
-    const id = existing?.id ?? (await findContactByEmail(tx, actor, email))?.id;
-    if (!id) throw notFound('Contact');
-    return { contact: await updateContact(tx, clock, actor, id, { ...input, email }, defs), created: false };
+    const current = existing ?? (await findContactByEmail(tx, actor, email));
+    if (!current) throw notFound('Contact');
+    // Ingestion and import re-send the same traits again and again: no write, no audit entry when nothing changes.
+    if (unchanged(current, { ...input, email }, defs)) return { contact: current, created: false };
+    return { contact: await updateContact(tx, clock, actor, current.id, { ...input, email }, defs), created: false };
   });
+}
+
+function unchanged(before: Contact, input: ContactInput, defs: CustomField[]): boolean {
+  const stored: Record<string, unknown> = {
+    account_id: before.accountId,
+    external_id: before.externalId,
+    name: before.name,
+    email: before.email,
+    title: before.title,
+    phone: before.phone,
+    persona: before.persona,
+  };
+  if (Object.entries(columns(input)).some(([column, value]) => stored[column] !== value)) return false;
+  if (!input.custom) return true;
+  const merged = checkCustomValues(defs, input.custom, before.custom, 'body.custom');
+  const keys = Object.keys(merged);
+  return keys.length === Object.keys(before.custom).length && keys.every((k) => merged[k] === before.custom[k]);
 }
 
 export async function deleteContact(db: Db, clock: Clock, actor: Actor, id: string): Promise<void> {

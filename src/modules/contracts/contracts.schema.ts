@@ -31,7 +31,7 @@ export const contractFields = {
   accountId: z.uuid(),
   externalId: trimmedOrNull(200),
   name: z.string().trim().min(1).max(200),
-  status: z.enum(contractStatuses),
+  status: z.enum(contractStatuses).describe('Only active contracts count towards the account ARR and next renewal; defaults to active on create'),
   startDate: isoDate,
   endDate: isoDate,
   renewalDate: isoDate.nullable(),
