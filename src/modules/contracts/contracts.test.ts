@@ -3,6 +3,7 @@ import { createTestApp } from '../../../test/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { createTestKey, createTestWorkspace, type TestWorkspace, testClock } from '../../../test/factories.ts';
 import { createAccount, getAccount } from '../accounts/accounts.ts';
+import { listAudit } from '../audit/audit.ts';
 import { contractArr, createContract, listContracts, upsertContractByExternalId } from './contracts.ts';
 
 let database: TestDatabase;
@@ -152,7 +153,7 @@ describe('contract operations', () => {
     ).toBe(0.5);
   });
 
-  it('upserts by external id: creates once, then updates and replaces line items', async () => {
+  it('upserts by external id: creates once, updates and replaces line items, and writes nothing when rerun', async () => {
     const local = await createTestWorkspace(database.db, clock);
     const accountId = (await createAccount(database.db, clock, local.system, { name: 'Imported' })).id;
     const input = { externalId: 'SF-42', accountId, name: 'Imported deal', ...term, lineItems: [{ offering: 'A', quantity: 2, unitPrice: 50 }] };
@@ -161,6 +162,10 @@ describe('contract operations', () => {
     const second = await upsertContractByExternalId(database.db, clock, local.system, { ...input, lineItems: [{ offering: 'B', quantity: 1, unitPrice: 75 }] });
     expect(second).toMatchObject({ created: false, contract: { id: first.contract.id, arr: 75, lineItems: [{ offering: 'B' }] } });
     expect((await getAccount(database.db, local.system, accountId)).arr).toBe(75);
+    const rerun = await upsertContractByExternalId(database.db, clock, local.system, { ...input, lineItems: [{ offering: 'B', quantity: 1, unitPrice: 75 }] });
+    expect(rerun).toEqual({ created: false, contract: second.contract });
+    const audit = await listAudit(database.db, local.system, { entityType: 'contract', entityId: first.contract.id, limit: 10 });
+    expect(audit.items.map((a) => a.action)).toEqual(['contract.updated', 'contract.created']);
   });
 
   it('lists contracts newest term first with a cursor, filtered by account and status', async () => {

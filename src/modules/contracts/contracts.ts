@@ -286,9 +286,22 @@ export async function upsertContractByExternalId(
 ): Promise<{ contract: Contract; created: boolean }> {
   return inTransaction(db, async (tx) => {
     const id = await findContractIdByExternalId(tx, actor.workspaceId, input.externalId.trim());
-    if (id) return { contract: await updateContract(tx, clock, actor, id, input), created: false };
-    return { contract: await createContract(tx, clock, actor, input), created: true };
+    if (!id) return { contract: await createContract(tx, clock, actor, input), created: true };
+    const before = await getContract(tx, actor, id);
+    // Re-running an import must not rewrite every contract nor fill the audit log.
+    if (unchanged(before, parseInput(input))) return { contract: before, created: false };
+    return { contract: await updateContract(tx, clock, actor, id, input), created: false };
   });
+}
+
+function unchanged(before: Contract, data: ReturnType<typeof parseInput>): boolean {
+  const { lineItems, ...attributes } = data;
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined) continue;
+    const stored = before[key as keyof Contract];
+    if (Array.isArray(value) ? JSON.stringify(value) !== JSON.stringify(stored) : value !== stored) return false;
+  }
+  return !lineItems || JSON.stringify(lineItems) === JSON.stringify(before.lineItems);
 }
 
 export async function deleteContract(db: Db, clock: Clock, actor: Actor, id: string): Promise<void> {
