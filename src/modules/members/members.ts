@@ -152,6 +152,12 @@ export async function signIn(db: Db, clock: Clock, email: string, password: stri
   return { token, expiresAt, member: toMember(row), workspaceId: row.workspace_id };
 }
 
+/** Whether an enabled member signs in with this password, without opening a session (the demo prints its sign-in only while it works). */
+export async function checkMemberPassword(db: Db, email: string, password: string): Promise<boolean> {
+  const row = await db.selectFrom('members').select(['password_hash', 'disabled_at']).where('email', '=', email).executeTakeFirst();
+  return !!row?.password_hash && !row.disabled_at && (await verifyPassword(row.password_hash, password));
+}
+
 const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$ysJFE+3PWBv46C7Y2dLmrA$PNiX5AAeXBOZ1ypOpUo/hGfZc9sfg6dQwcDN3UO8E28';
 
 export function memberActor(row: Pick<MembersTable, 'workspace_id' | 'id' | 'name' | 'roles'>): Actor {

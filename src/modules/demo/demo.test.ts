@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
+import { testClock } from '../../../test/factories.ts';
+import type { Db } from '../../db/client.ts';
+import { systemActor } from '../../lib/actor.ts';
+import { listAccounts } from '../accounts/accounts.ts';
+import { listContacts } from '../contacts/contacts.ts';
+import { listContracts } from '../contracts/contracts.ts';
+import { checkMemberPassword, listMembers } from '../members/members.ts';
+import { listSegments } from '../segments/segments.ts';
+import { listTimeline } from '../timeline/timeline.ts';
+import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_WORKSPACE_ID, demoSignInWorks, seedDemo } from './demo.ts';
+
+const clock = testClock('2026-06-01T09:00:00Z');
+const actor = systemActor(DEMO_WORKSPACE_ID);
+let first: TestDatabase;
+let second: TestDatabase;
+
+beforeAll(async () => {
+  [first, second] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+  await seedDemo(first.db, clock);
+}, 120_000);
+afterAll(async () => {
+  await first?.dispose();
+  await second?.dispose();
+});
+
+async function allAccounts(db: Db) {
+  return (await listAccounts(db, clock, actor, { filter: { conditions: [] }, sort: 'name', limit: 500 })).items;
+}
+
+/** A fingerprint of what a user sees: accounts with their profile and revenue, contacts and contracts. */
+async function digest(db: Db): Promise<string> {
+  const hash = createHash('sha256');
+  for (const a of await allAccounts(db)) {
+    hash.update(JSON.stringify([a.name, a.domain, a.region, a.touchModel, a.buyingCulture, a.phase, a.arr, a.nextRenewalDate, a.offerings, a.tags, a.custom]));
+    const timeline = (await listTimeline(db, actor, a.id, { limit: 100 })).items;
+    hash.update(JSON.stringify(timeline.map((t) => JSON.stringify([t.occurredAt, t.kind, t.channel, t.digital, t.actor, t.summary])).sort()));
+  }
+  const contacts = await listContacts(db, actor, { limit: 5000 });
+  // Sorted by email: the list orders by name, then by random id, and two accounts may each have a Mia Chen.
+  for (const c of [...contacts.items].sort((x, y) => x.email.localeCompare(y.email))) hash.update(JSON.stringify([c.name, c.email, c.persona, c.title]));
+  const contracts = await listContracts(db, actor, { limit: 5000 });
+  for (const c of [...contracts.items].sort((x, y) => (x.externalId ?? '').localeCompare(y.externalId ?? ''))) {
+    hash.update(JSON.stringify([c.externalId, c.startDate, c.endDate, c.arr, c.lineItems]));
+  }
+  return hash.digest('hex');
+}
+
+describe('demo workspace', () => {
+  it('seeds about 200 accounts across every region, buying culture and touch model', async () => {
+    const accounts = await allAccounts(first.db);
+    expect(accounts).toHaveLength(200);
+    expect(new Set(accounts.map((a) => a.buyingCulture))).toEqual(new Set(['value_offered', 'value_added', 'value_created', 'value_captured']));
+    expect(new Set(accounts.map((a) => a.touchModel))).toEqual(new Set(['high', 'low', 'tech']));
+    expect(new Set(accounts.map((a) => a.region))).toEqual(new Set(['EMEA', 'AMER', 'APAC']));
+    expect(new Set(accounts.map((a) => a.phase))).toEqual(new Set(['onboarding', 'ongoing', 'renewal']));
+    expect(accounts.every((a) => a.csm !== null && a.offerings.length > 0 && typeof a.custom.plan === 'string')).toBe(true);
+    // Touch model follows revenue: every high-touch account is worth more than every tech-touch one.
+    const highMin = Math.min(...accounts.filter((a) => a.touchModel === 'high').map((a) => a.arr));
+    const techMax = Math.max(...accounts.filter((a) => a.touchModel === 'tech').map((a) => a.arr));
+    expect(highMin).toBeGreaterThan(techMax);
+  });
+
+  it('gives every account 2-6 contacts on its own domain and 1-2 contracts with a bill of materials', async () => {
+    const contacts = (await listContacts(first.db, actor, { limit: 5000 })).items;
+    const contracts = (await listContracts(first.db, actor, { limit: 5000 })).items;
+    const accounts = await allAccounts(first.db);
+    for (const account of accounts) {
+      const own = contacts.filter((c) => c.accountId === account.id);
+      expect(own.length).toBeGreaterThanOrEqual(2);
+      expect(own.length).toBeLessThanOrEqual(6);
+      expect(own.every((c) => c.email.endsWith(`@${account.domain}`))).toBe(true);
+      const terms = contracts.filter((c) => c.accountId === account.id);
+      expect(terms.length).toBeGreaterThanOrEqual(1);
+      expect(terms.length).toBeLessThanOrEqual(2);
+    }
+    expect(new Set(contacts.map((c) => c.persona)).size).toBe(6);
+    const timelines = await Promise.all(accounts.slice(0, 20).map(async (a) => (await listTimeline(first.db, actor, a.id, { limit: 100 })).items));
+    expect(timelines.every((t) => t.length >= 4)).toBe(true);
+    const entries = timelines.flat();
+    expect(new Set(entries.map((t) => t.digital))).toEqual(new Set([true, false]));
+    expect(new Set(entries.map((t) => t.channel)).size).toBeGreaterThanOrEqual(5);
+    expect(entries.every((t) => Date.parse(t.occurredAt) <= clock.now().getTime())).toBe(true);
+    expect(contracts.every((c) => c.lineItems.length > 0)).toBe(true);
+    expect(contracts.some((c) => c.lineItems.some((l) => l.billing === 'one_off'))).toBe(true);
+    expect(contracts.some((c) => c.lineItems.some((l) => l.billing === 'recurring' && !l.renewable))).toBe(true);
+    // ARR is derived from the contracts.
+    const total = accounts.reduce((sum, a) => sum + a.arr, 0);
+    const fromContracts = contracts.filter((c) => c.status === 'active').reduce((sum, c) => sum + c.arr, 0);
+    expect(total).toBeCloseTo(fromContracts, 2);
+  });
+
+  it('creates the demo team, the saved segments (each with members) and a working demo sign-in', async () => {
+    const members = await listMembers(first.db, actor);
+    expect(members.filter((m) => m.roles.includes('csm')).length).toBeGreaterThanOrEqual(7);
+    expect(members.find((m) => m.email === DEMO_ADMIN_EMAIL)?.roles).toEqual(['admin', 'csm']);
+    expect(await checkMemberPassword(first.db, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)).toBe(true);
+    expect(await demoSignInWorks(first.db)).toBe(true);
+    const segments = await listSegments(first.db, clock, actor);
+    expect(segments.map((s) => s.name).sort()).toEqual(
+      ['High touch EMEA', 'Renewing in 90 days', 'Strategic (ARR >= 100k)', 'Tech touch', 'Value Created culture'].sort(),
+    );
+    for (const s of segments) expect(s.count, s.name).toBeGreaterThan(0);
+  });
+
+  it('changes nothing when run again', async () => {
+    const before = await digest(first.db);
+    const again = await seedDemo(first.db, clock);
+    expect(again).toEqual({ created: false, email: DEMO_ADMIN_EMAIL, password: DEMO_ADMIN_PASSWORD });
+    expect(await digest(first.db)).toBe(before);
+    expect(await allAccounts(first.db)).toHaveLength(200);
+  });
+
+  it('produces the same workspace from the same day in another database', async () => {
+    const result = await seedDemo(second.db, clock);
+    expect(result.created).toBe(true);
+    expect(await digest(second.db)).toBe(await digest(first.db));
+  }, 60_000);
+});

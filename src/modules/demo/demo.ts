@@ -1,0 +1,204 @@
+import type { Db } from '../../db/client.ts';
+import { inTransaction } from '../../db/tx.ts';
+import { type Actor, systemActor } from '../../lib/actor.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { AppError, isUniqueViolation } from '../../lib/errors.ts';
+import type { AccountFilter } from '../accounts/accounts.schema.ts';
+import { createAccount } from '../accounts/accounts.ts';
+import { createContact } from '../contacts/contacts.ts';
+import { createContract } from '../contracts/contracts.ts';
+import { createCustomField, listCustomFields } from '../customfields/customfields.ts';
+import { checkMemberPassword, createMember, memberActor } from '../members/members.ts';
+import { createSegment } from '../segments/segments.ts';
+import { recordInteraction } from '../timeline/timeline.ts';
+import { createWorkspace, getWorkspace } from '../workspaces/workspaces.ts';
+import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_POSTAL_ADDRESS, DEMO_WORKSPACE_ID, DEMO_WORKSPACE_NAME, demoMembers, planOptions } from './demo.data.ts';
+import { type PlannedAccount, planDemo } from './demo.plan.ts';
+
+export { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_WORKSPACE_ID } from './demo.data.ts';
+
+export interface DemoProgress {
+  progress(label: string, done: number, total: number): void;
+}
+
+export interface SeedResult {
+  created: boolean;
+  email: string;
+  password: string;
+}
+
+export const DEMO_ACCOUNT_COUNT = 200;
+
+const demoSegments: { name: string; description: string; filter: AccountFilter }[] = [
+  {
+    name: 'High touch EMEA',
+    description: 'High-touch accounts in Europe, the Middle East and Africa',
+    filter: {
+      conditions: [
+        { field: 'touch_model', op: 'eq', value: 'high' },
+        { field: 'region', op: 'eq', value: 'EMEA' },
+      ],
+    },
+  },
+  {
+    name: 'Renewing in 90 days',
+    description: 'Accounts whose next renewal falls within the next 90 days',
+    filter: { conditions: [{ field: 'next_renewal_date', op: 'within_days', value: 90 }] },
+  },
+  {
+    name: 'Tech touch',
+    description: 'Accounts engaged through digital, one-to-many programmes',
+    filter: { conditions: [{ field: 'touch_model', op: 'eq', value: 'tech' }] },
+  },
+  {
+    name: 'Value Created culture',
+    description: 'Customers who buy outcomes they build with us (the Value Created buying culture)',
+    filter: { conditions: [{ field: 'buying_culture', op: 'eq', value: 'value_created' }] },
+  },
+  {
+    name: 'Strategic (ARR >= 100k)',
+    description: 'Accounts with at least 100,000 of annual recurring revenue',
+    filter: { conditions: [{ field: 'arr', op: 'gte', value: 100_000 }] },
+  },
+];
+
+/** Whether the demo workspace exists (whatever has happened to it since). */
+export async function hasDemoWorkspace(db: Db): Promise<boolean> {
+  try {
+    await getWorkspace(db, DEMO_WORKSPACE_ID);
+    return true;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'not_found') return false;
+    throw error;
+  }
+}
+
+/** Whether the demo admin can still sign in with the demo password (only then is it worth printing). */
+export async function demoSignInWorks(db: Db): Promise<boolean> {
+  return (await hasDemoWorkspace(db)) && (await checkMemberPassword(db, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD));
+}
+
+/**
+ * Seeds the demo workspace: members, custom fields, about 200 accounts with contacts, contracts and a few
+ * months of timeline, and saved segments. Deterministic for a given day (seeded generator, dates relative
+ * to the clock) and idempotent: when the demo workspace exists nothing is written. One transaction, so an
+ * interrupted seed leaves nothing behind and the next start seeds again.
+ */
+export async function seedDemo(db: Db, clock: Clock, io?: DemoProgress): Promise<SeedResult> {
+  const signIn = { email: DEMO_ADMIN_EMAIL, password: DEMO_ADMIN_PASSWORD };
+  if (await hasDemoWorkspace(db)) return { created: false, ...signIn };
+  const plan = planDemo(clock.now(), DEMO_ACCOUNT_COUNT);
+  try {
+    await inTransaction(db, async (tx) => {
+      await createWorkspace(tx, clock, { id: DEMO_WORKSPACE_ID, name: DEMO_WORKSPACE_NAME, postalAddress: DEMO_POSTAL_ADDRESS });
+      const actor = systemActor(DEMO_WORKSPACE_ID, 'demo seed');
+      const memberIds = new Map<string, string>();
+      const memberActors = new Map<string, Actor>();
+      for (const spec of demoMembers) {
+        const admin = spec.key === 'admin';
+        const email = admin
+          ? DEMO_ADMIN_EMAIL
+          : `${spec.name
+              .split(' ')[0]
+              ?.normalize('NFD')
+              .replace(/[^A-Za-z]/g, '')
+              .toLowerCase()}@momentum.demo`;
+        const member = await createMember(tx, clock, actor, { email, name: spec.name, roles: spec.roles, password: admin ? DEMO_ADMIN_PASSWORD : undefined });
+        memberIds.set(spec.key, member.id);
+        memberActors.set(spec.key, memberActor({ workspace_id: DEMO_WORKSPACE_ID, id: member.id, name: member.name, roles: member.roles }));
+      }
+      await createCustomField(tx, clock, actor, { entity: 'account', key: 'plan', label: 'Plan', type: 'select', options: planOptions });
+      await createCustomField(tx, clock, actor, { entity: 'account', key: 'nps_owner', label: 'NPS owner', type: 'text' });
+      await createCustomField(tx, clock, actor, { entity: 'account', key: 'go_live_date', label: 'Go-live date', type: 'date' });
+      const accountFields = await listCustomFields(tx, DEMO_WORKSPACE_ID, 'account');
+      const contactFields = await listCustomFields(tx, DEMO_WORKSPACE_ID, 'contact');
+      const ctx = { tx, clock, actor, memberIds, memberActors, accountFields, contactFields };
+      for (const [i, planned] of plan.entries()) {
+        await seedAccount(ctx, planned);
+        io?.progress('Seeding demo accounts', i + 1, plan.length);
+      }
+      for (const segment of demoSegments) await createSegment(tx, clock, actor, segment);
+    });
+  } catch (error) {
+    // Another process seeded it first (two starts at once on PostgreSQL): that is the idempotent outcome.
+    if (isUniqueViolation(error) && (await hasDemoWorkspace(db))) return { created: false, ...signIn };
+    throw error;
+  }
+  return { created: true, ...signIn };
+}
+
+interface SeedContext {
+  tx: Db;
+  clock: Clock;
+  actor: Actor;
+  memberIds: Map<string, string>;
+  memberActors: Map<string, Actor>;
+  accountFields: Awaited<ReturnType<typeof listCustomFields>>;
+  contactFields: Awaited<ReturnType<typeof listCustomFields>>;
+}
+
+async function seedAccount(ctx: SeedContext, planned: PlannedAccount): Promise<void> {
+  const { tx, clock, actor } = ctx;
+  const member = (key: string) => ctx.memberIds.get(key) ?? null;
+  const account = await createAccount(
+    tx,
+    clock,
+    actor,
+    {
+      externalId: planned.externalId,
+      name: planned.name,
+      domain: planned.domain,
+      industry: planned.industry,
+      region: planned.region,
+      employeeBand: planned.employeeBand,
+      offerings: planned.offerings,
+      tags: planned.tags,
+      buyingCulture: planned.buyingCulture,
+      touchModel: planned.touchModel,
+      targetDigitalType: planned.targetDigitalType,
+      phase: planned.phase,
+      custom: planned.custom,
+      team: { csm: member(planned.team.csm), account_manager: member(planned.team.account_manager) },
+    },
+    ctx.accountFields,
+  );
+  const contactIds: string[] = [];
+  for (const c of planned.contacts) {
+    const contact = await createContact(
+      tx,
+      clock,
+      actor,
+      { accountId: account.id, name: c.name, email: c.email, title: c.title, persona: c.persona },
+      ctx.contactFields,
+    );
+    contactIds.push(contact.id);
+  }
+  for (const [n, c] of planned.contracts.entries()) {
+    await createContract(tx, clock, actor, {
+      accountId: account.id,
+      externalId: `${planned.externalId.replace('ACC', 'CTR')}-${n + 1}`,
+      name: c.name,
+      status: c.status,
+      startDate: c.startDate,
+      endDate: c.endDate,
+      renewalDate: c.renewalDate,
+      autoRenew: c.autoRenew,
+      services: c.services,
+      supportEntitlement: c.supportEntitlement,
+      lineItems: c.lineItems,
+    });
+  }
+  for (const entry of planned.interactions) {
+    const by = entry.recordedBy;
+    const recorder = 'member' in by ? ctx.memberActors.get(by.member) : systemActor(actor.workspaceId, by.system);
+    await recordInteraction(tx, clock, recorder ?? actor, {
+      accountId: account.id,
+      contactId: contactIds[entry.contact] ?? null,
+      occurredAt: entry.occurredAt,
+      kind: entry.kind,
+      channel: entry.channel,
+      digital: entry.digital,
+      summary: entry.summary,
+    });
+  }
+}
