@@ -1,5 +1,6 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { Clock } from '../../lib/clock.ts';
+import { escapeLike } from '../../lib/cursor.ts';
 import { AppError, type ErrorDetail } from '../../lib/errors.ts';
 import type { CustomField } from '../customfields/customfields.ts';
 import { type AccountFilter, type AccountSort, arrayFields, type Condition, dateFields, numberFields, textFields } from './accounts.schema.ts';
@@ -121,8 +122,6 @@ export function compileFilter(filter: AccountFilter, customFields: CustomField[]
   return parts.length === 0 ? sql<SqlBool>`true` : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
 }
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (m) => `\\${m}`);
-
 interface SortSpec {
   column: string;
   expr: ReturnType<typeof sql>;
@@ -145,21 +144,4 @@ export function sortSpec(sort: AccountSort): SortSpec {
     default:
       return { column: 'updated_at', expr: sql`accounts.updated_at`, cast: 'timestamptz', desc };
   }
-}
-
-/** Opaque keyset cursor: the last row's sort key (as text, so timestamps keep microseconds) and id. */
-export function encodeCursor(sortKey: string, id: string): string {
-  return Buffer.from(JSON.stringify([sortKey, id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string' && /^[0-9a-f-]{36}$/.test(value[1])) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new AppError('validation_failed', 'cursor: is not a cursor this API returned', [{ path: 'querystring.cursor', message: 'is invalid' }]);
 }

@@ -3,11 +3,12 @@ import type { Db } from '../../db/client.ts';
 import { inTransaction, type Tx } from '../../db/tx.ts';
 import { type Actor, type TeamRole, teamRoles } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.ts';
 import { AppError, isUniqueViolation, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { type CustomField, checkCustomValues, listCustomFields } from '../customfields/customfields.ts';
-import { compileFilter, decodeCursor, encodeCursor, sortSpec } from './accounts.queries.ts';
+import { compileFilter, sortSpec } from './accounts.queries.ts';
 import type { AccountFilter, AccountSort, BuyingCulture, DigitalType, TouchModel } from './accounts.schema.ts';
 import type { AccountsTable } from './accounts.table.ts';
 

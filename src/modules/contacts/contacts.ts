@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { inTransaction, type Tx } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { decodeCursor, encodeCursor, escapeLike } from '../../lib/cursor.ts';
 import { emailSchema } from '../../lib/email.ts';
 import { AppError, invalid, isUniqueViolation, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
@@ -269,23 +270,4 @@ export async function listContacts(db: Db, actor: Actor, query: ListContactsQuer
     nextCursor: rows.length > query.limit && last ? encodeCursor(last.sort_key, last.id) : null,
     total: count.n,
   };
-}
-
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (m) => `\\${m}`);
-
-/** Opaque keyset cursor: the last row's sort key and id. */
-function encodeCursor(sortKey: string, id: string): string {
-  return Buffer.from(JSON.stringify([sortKey, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string' && /^[0-9a-f-]{36}$/.test(value[1])) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw invalid('querystring.cursor', 'is not a cursor this API returned');
 }

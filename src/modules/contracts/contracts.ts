@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { inTransaction, type Tx } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.ts';
 import { AppError, invalid, isUniqueViolation, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { findAccount, refreshAccountRevenue } from '../accounts/accounts.ts';
@@ -333,7 +334,7 @@ export async function listContracts(db: Db, actor: Actor, query: ListContractsQu
   if (query.status) base = base.where('status', '=', query.status);
   let page = base;
   if (query.cursor) {
-    const [startDate, id] = decodeCursor(query.cursor);
+    const [startDate, id] = decodeCursor(query.cursor, /^\d{4}-\d{2}-\d{2}$/);
     page = page.where(sql<boolean>`(start_date, id) < (${startDate}::date, ${id}::uuid)`);
   }
   const [rows, count] = await Promise.all([
@@ -357,21 +358,4 @@ export async function listContracts(db: Db, actor: Actor, query: ListContractsQu
     nextCursor: rows.length > query.limit && last ? encodeCursor(last.start_date, last.id) : null,
     total: count.n,
   };
-}
-
-/** Opaque keyset cursor: the last row's start date and id. */
-function encodeCursor(sortKey: string, id: string): string {
-  return Buffer.from(JSON.stringify([sortKey, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && /^\d{4}-\d{2}-\d{2}$/.test(value[0]) && /^[0-9a-f-]{36}$/.test(value[1])) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw invalid('querystring.cursor', 'is not a cursor this API returned');
 }

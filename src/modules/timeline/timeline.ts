@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { inTransaction } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.ts';
 import { AppError, invalid, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { findAccount } from '../accounts/accounts.ts';
@@ -131,22 +132,5 @@ export async function listTimeline(db: Db, actor: Actor, accountId: string, quer
   };
 }
 
-/** Opaque keyset cursor: the last row's time (as text, so timestamps keep microseconds) and id. */
-function encodeCursor(sortKey: string, id: string): string {
-  return Buffer.from(JSON.stringify([sortKey, id])).toString('base64url');
-}
-
 // Postgres' text form of a timestamptz, e.g. 2026-06-01 09:00:00.123456+00.
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && TIMESTAMP.test(value[0]) && /^[0-9a-f-]{36}$/.test(value[1])) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw invalid('querystring.cursor', 'is not a cursor this API returned');
-}
