@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { apiKeyCreateCommand } from './cli/apikey.ts';
 import { UserError } from './cli/command.ts';
 import { demoCommand } from './cli/demo.ts';
+import { registerImportCommand } from './cli/import.ts';
 import { migrateCommand } from './cli/migrate.ts';
 import { runCommand } from './cli/run.ts';
 import { serve } from './cli/serve.ts';
@@ -43,6 +44,8 @@ apikey
   .requiredOption('--name <name>', 'a name to recognise the key by')
   .addOption(new Option('--scope <scope>', 'what the key may do').choices(['admin', 'ingest']).default('admin'))
   .action(async (opts: { name: string; scope: string }) => exit(await runCommand(loadConfig(), apiKeyCreateCommand, opts)));
+
+registerImportCommand(program, exit);
 
 try {
   await program.parseAsync(process.argv);
