@@ -80,22 +80,27 @@ export async function ingestEvents(db: Db, clock: Clock, actor: Actor, input: In
   });
   let stored = 0;
   if (valid.length > 0) {
+    const source = sourceOf(actor);
+    // Without identify/group/alias the batch is one statement, atomic by itself: no BEGIN/COMMIT round trips.
+    const plain = valid.every(({ value }) => !changesIdentity(value.row.type));
     stored = await retrying(() =>
-      inTransaction(db, async (tx) => {
-        const jsons: string[] = [];
-        for (const { index, value } of valid) {
-          if (changesIdentity(value.row.type)) {
-            const reason = await applyIdentity(tx, clock, actor, value.message, value.row);
-            if (reason) {
-              errors.push({ index, messageId: value.row.message_id, reason });
-              continue;
+      plain
+        ? insertEventRows(db, actor.workspaceId, source, receivedAt, `[${valid.map(({ value }) => value.json).join(',')}]`)
+        : inTransaction(db, async (tx) => {
+            const jsons: string[] = [];
+            for (const { index, value } of valid) {
+              if (changesIdentity(value.row.type)) {
+                const reason = await applyIdentity(tx, clock, actor, value.message, value.row);
+                if (reason) {
+                  errors.push({ index, messageId: value.row.message_id, reason });
+                  continue;
+                }
+                jsons.push(JSON.stringify(value.row));
+              } else jsons.push(value.json);
             }
-            jsons.push(JSON.stringify(value.row));
-          } else jsons.push(value.json);
-        }
-        if (jsons.length === 0) return 0;
-        return insertEventRows(tx, actor.workspaceId, sourceOf(actor), receivedAt, `[${jsons.join(',')}]`);
-      }),
+            if (jsons.length === 0) return 0;
+            return insertEventRows(tx, actor.workspaceId, source, receivedAt, `[${jsons.join(',')}]`);
+          }),
     );
   }
   const dropped = errors.length;
