@@ -270,7 +270,7 @@ async function copyBaseline(
         ];
         chunk += `${values.map(csv).join(',')}\n`;
       }
-      if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
     await new Promise<void>((resolve) => out.end(() => resolve()));
     const t0 = performance.now();
