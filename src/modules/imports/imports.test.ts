@@ -1,13 +1,21 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { createTestKey, createTestMember, createTestWorkspace, type TestWorkspace, testClock } from '../../../test/factories.ts';
+import { testDatabase } from '../../config.ts';
+import { openDatabase } from '../../db/client.ts';
+import { migrateToLatest } from '../../db/migrate.ts';
 import type { Actor } from '../../lib/actor.ts';
 import { createAccount, findAccountIdByExternalId, getAccount, listAccounts } from '../accounts/accounts.ts';
 import { findContactByEmail } from '../contacts/contacts.ts';
 import { findContractIdByExternalId, getContract } from '../contracts/contracts.ts';
 import { createCustomField } from '../customfields/customfields.ts';
+import { createWorkspace } from '../workspaces/workspaces.ts';
 import { importCsv } from './imports.ts';
 
 let database: TestDatabase;
@@ -165,8 +173,8 @@ describe('importing accounts', () => {
   it('stores SQL and HTML in every text field verbatim', async () => {
     const { ws, key } = await workspace();
     await createCustomField(database.db, clock, ws.system, { entity: 'account', key: 'notes', label: 'Notes', type: 'text' });
-    // Short enough for the 50-character employee band: every field gets its own payload.
-    const nasty = (field: string) => `${field.slice(0, 4)}'); DROP TABLE x;--<script>a("1")</script>`;
+    // Short enough for the 50-character employee band, and without ";" (the list separator of offerings and tags).
+    const nasty = (field: string) => `${field.slice(0, 4)}' OR '1'='1' --<script>a("1")</script>`;
     const fields = ['external_id', 'name', 'domain', 'industry', 'region', 'employee_band', 'offerings', 'tags', 'custom.notes'];
     const res = await upload(key, 'accounts', csv([fields, fields.map(nasty)]));
     expect(res.status).toBe(200);
@@ -421,4 +429,68 @@ describe('importing contracts', () => {
       { path: 'row 3.quantity', message: 'must be between 0.01 and 1000000000' },
     ]);
   });
+});
+
+// The CLI runs on the embedded database in a child process; once is enough (the postgres project skips it).
+describe.skipIf(testDatabase().kind !== 'pglite')('momentum import (command line)', () => {
+  let dir: string;
+  const bin = new URL('../../../bin/momentum.js', import.meta.url).pathname;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'momentum-import-'));
+    const seeded = await openDatabase({ dataDir: join(dir, 'data') });
+    await migrateToLatest(seeded.db);
+    await createWorkspace(seeded.db, clock, { name: 'CLI import' });
+    await seeded.close();
+    writeFileSync(
+      join(dir, 'good.csv'),
+      csv([
+        ['Account ID', 'Account Name'],
+        ['cli-1', 'One'],
+        ['cli-2', 'Two'],
+      ]),
+    );
+    writeFileSync(
+      join(dir, 'bad.csv'),
+      csv([
+        ['Account ID', 'Account Name'],
+        ['cli-3', 'Three'],
+        ['cli-4', ''],
+      ]),
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function momentum(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const { DATABASE_URL: _unused, ...env } = process.env;
+    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...env, MOMENTUM_DATA_DIR: join(dir, 'data') } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  }
+
+  it('exits 0 and prints the counts, 1 with the row report when a row is bad, 1 for a missing file and 2 for a bad type', async () => {
+    const good = await momentum('import', 'accounts', 'good.csv');
+    expect(good.stdout).toContain(`Imported accounts from ${join(dir, 'good.csv')}: 2 created, 0 updated.`);
+    expect(good.code).toBe(0);
+    const bad = await momentum('import', 'accounts', 'bad.csv');
+    expect(bad.stdout).toContain('1 row with errors:\n  row 3, Account Name: is required');
+    expect(bad.stderr).toContain('Nothing was imported');
+    expect(bad.code).toBe(1);
+    const partial = await momentum('import', 'accounts', 'bad.csv', '--partial');
+    expect(partial.stdout).toContain('1 created, 0 updated, 1 failed');
+    expect(partial.code).toBe(1);
+    const missing = await momentum('import', 'accounts', 'missing.csv');
+    expect(missing.stderr).toContain('no such file');
+    expect(missing.code).toBe(1);
+    const usage = await momentum('import', 'acounts', 'good.csv');
+    expect(usage.stderr).toContain("argument 'type'");
+    expect(usage.code).toBe(2);
+  }, 120_000);
 });
