@@ -72,14 +72,14 @@ export function AccountsTable({ items, sort, onSort }: AccountsTableProps) {
               </Table.Td>
               <Table.Td>{humanize(account.touchModel)}</Table.Td>
               <Table.Td>{humanize(account.buyingCulture)}</Table.Td>
-              <Table.Td>
+              <Table.Td miw={120}>
                 <PhaseBadge phase={account.phase} />
               </Table.Td>
               <Table.Td ta="right" data-testid="account-arr" style={{ fontVariantNumeric: 'tabular-nums' }}>
                 {formatMoney(account.arr)}
               </Table.Td>
               <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(account.nextRenewalDate)}</Table.Td>
-              <Table.Td>{account.csm?.name ?? <Text c="dimmed">—</Text>}</Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{account.csm?.name ?? <Text c="dimmed">—</Text>}</Table.Td>
               <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(account.updatedAt)}</Table.Td>
             </Table.Tr>
           ))}

@@ -1,0 +1,267 @@
+// The members' console in a real browser against the real server: an on-disk embedded database in a
+// temp dir, the built console (dist/web), the Fastify app listening on a free port, Debian's chromium.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig, testBrowserPath } from '../../src/config.ts';
+import { type Database, openDatabase } from '../../src/db/client.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import type { App } from '../../src/http/types.ts';
+import { systemClock } from '../../src/lib/clock.ts';
+import { touchModels } from '../../src/modules/accounts/accounts.schema.ts';
+import { createAccount } from '../../src/modules/accounts/accounts.ts';
+import { createContact } from '../../src/modules/contacts/contacts.ts';
+import { createContract } from '../../src/modules/contracts/contracts.ts';
+import { recordInteraction } from '../../src/modules/timeline/timeline.ts';
+import { createTestMember, createTestWorkspace, TEST_PASSWORD } from '../factories.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const shots = join(root, 'test-results');
+const ACCOUNTS = 30;
+
+let dataDir: string;
+let database: Database;
+let app: App;
+let baseUrl: string;
+let browser: Browser;
+let desktop: BrowserContext;
+let page: Page;
+let adminEmail: string;
+
+const regions = ['EMEA', 'AMER', 'APAC', 'LATAM'];
+const industries = ['Software', 'Manufacturing', 'Healthcare', 'Retail', 'Finance'];
+const cultures = ['value_offered', 'value_added', 'value_created', 'value_captured'] as const;
+const phases = ['onboarding', 'ongoing', 'renewal'];
+const seatPrice = (i: number) => 1000 + ((i * 7919) % 3000);
+/** Each account's ARR: its recurring line (seats x price); the one-off line does not count. */
+const seededArrs = Array.from({ length: ACCOUNTS }, (_, i) => (10 + i) * seatPrice(i));
+
+async function seed(db: Database['db']) {
+  const ws = await createTestWorkspace(db, systemClock);
+  adminEmail = ws.adminEmail;
+  const casey = await createTestMember(db, systemClock, ws, ['csm'], 'Casey Csm');
+  const morgan = await createTestMember(db, systemClock, ws, ['account_manager'], 'Morgan Manager');
+  for (let i = 0; i < ACCOUNTS; i++) {
+    const n = String(i + 1).padStart(2, '0');
+    const account = await createAccount(db, systemClock, ws.system, {
+      name: `Account ${n} ${industries[i % industries.length]} Co`,
+      domain: `account-${n}.example`,
+      industry: industries[i % industries.length] ?? null,
+      region: regions[i % regions.length] ?? null,
+      employeeBand: '201-1000',
+      touchModel: touchModels[i % touchModels.length] ?? null,
+      buyingCulture: cultures[i % cultures.length] ?? null,
+      targetDigitalType: i % 2 === 0 ? 'digital_hybrid' : 'digital_first',
+      phase: phases[i % phases.length] ?? 'onboarding',
+      tags: i % 4 === 0 ? ['strategic', 'beta'] : ['standard'],
+      offerings: ['Platform'],
+      team: { csm: casey.member.id, ...(i % 2 === 0 && { account_manager: morgan.member.id }) },
+    });
+    // ARR comes from contracts: every account a different amount, so sorting by ARR is visible.
+    await createContract(db, systemClock, ws.system, {
+      accountId: account.id,
+      name: `Subscription ${n}`,
+      startDate: '2026-01-01',
+      endDate: '2026-12-31',
+      renewalDate: `2026-12-${String((i % 28) + 1).padStart(2, '0')}`,
+      services: ['Onboarding package'],
+      supportEntitlement: i % 2 === 0 ? 'Premier' : 'Standard',
+      lineItems: [
+        { offering: 'Platform seats', quantity: 10 + i, unitPrice: seatPrice(i) },
+        { offering: 'Implementation', quantity: 1, unitPrice: 5000, billing: 'one_off' },
+      ],
+    });
+    if (i === 0) {
+      await createContact(db, systemClock, ws.system, {
+        accountId: account.id,
+        name: 'Pat Sponsor',
+        email: 'pat@account-01.example',
+        persona: 'executive_sponsor',
+        title: 'CTO',
+      });
+      await recordInteraction(db, systemClock, ws.system, {
+        accountId: account.id,
+        kind: 'meeting_held',
+        channel: 'meeting',
+        summary: 'Kickoff with the sponsor',
+      });
+    }
+  }
+}
+
+async function shot(p: Page, name: string, fullPage = true) {
+  await p.screenshot({ path: join(shots, `${name}.png`), fullPage });
+}
+
+async function signIn(p: Page, email: string, password: string) {
+  await p.goto(`${baseUrl}/sign-in`);
+  await p.getByLabel('Email').fill(email);
+  await p.getByRole('textbox', { name: 'Password' }).fill(password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Polls until the page catches up: the embedded database answers the page's queries one at a time. */
+const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
+
+const totalText = (p: Page) => p.getByTestId('accounts-total').textContent();
+
+beforeAll(async () => {
+  // The server serves dist/web: build it first when web/ changed since the last build.
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-web.js'), '--if-stale'], { cwd: root, stdio: 'inherit' });
+  mkdirSync(shots, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), 'momentum-e2e-'));
+  database = await openDatabase({ dataDir });
+  await migrateToLatest(database.db);
+  await seed(database.db);
+  const config = loadConfig({}, { MOMENTUM_DATA_DIR: dataDir, MOMENTUM_SECRET: 'x'.repeat(40) });
+  app = await buildApp({ db: database.db, clock: systemClock, config }, { web: true });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the server did not listen on a TCP port');
+  baseUrl = `http://127.0.0.1:${address.port}`;
+  browser = await chromium.launch({
+    executablePath: testBrowserPath(),
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  desktop = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  page = await desktop.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await database?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('members console', () => {
+  test('a wrong password shows an error and keeps the member on the sign-in page', async () => {
+    await page.goto(`${baseUrl}/accounts`);
+    // No session: the console sends the member to sign in.
+    await page.waitForURL(/\/sign-in$/);
+    await signIn(page, adminEmail, 'not the password');
+    await eventually(() => page.getByRole('alert').textContent()).toContain('Email or password is incorrect');
+    expect(new URL(page.url()).pathname).toBe('/sign-in');
+    await shot(page, '01-sign-in-wrong-password');
+  });
+
+  test('signs in and sees the accounts list', async () => {
+    await signIn(page, adminEmail, TEST_PASSWORD);
+    await page.waitForURL(/\/accounts$/);
+    await eventually(() => totalText(page)).toBe(`${ACCOUNTS} accounts`);
+    expect(await page.getByRole('heading', { level: 1, name: 'Accounts' }).isVisible()).toBe(true);
+    expect(await page.getByTestId('account-row').count()).toBe(25);
+    expect(await page.getByTestId('list-range').textContent()).toBe('1–25 of 30 accounts');
+    await shot(page, '02-accounts-list');
+    // The second page, through the cursor.
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    await eventually(() => page.getByTestId('list-range').textContent()).toBe('26–30 of 30 accounts');
+    expect(await page.getByTestId('account-row').count()).toBe(5);
+    await page.getByRole('button', { name: 'Previous', exact: true }).click();
+    await eventually(() => page.getByTestId('list-range').textContent()).toBe('1–25 of 30 accounts');
+  });
+
+  test('filters accounts by touch model and the count changes', async () => {
+    await page.getByRole('combobox', { name: 'Touch model' }).click();
+    await page.getByRole('option', { name: 'High' }).click();
+    await page.keyboard.press('Escape');
+    await eventually(() => totalText(page)).toBe(`${ACCOUNTS / 3} accounts`);
+    expect(new URL(page.url()).searchParams.get('touchModel')).toBe('high');
+    await shot(page, '03-accounts-filtered-high-touch');
+    // The filter lives in the URL: a shared link shows the same list.
+    await page.goto(`${baseUrl}/accounts?touchModel=high,tech&region=EMEA`);
+    const expected = Array.from({ length: ACCOUNTS }, (_, i) => i).filter((i) => touchModels[i % 3] !== 'low' && regions[i % regions.length] === 'EMEA').length;
+    await eventually(() => totalText(page)).toBe(`${expected} accounts`);
+    await page.goto(`${baseUrl}/accounts`);
+    await eventually(() => totalText(page)).toBe(`${ACCOUNTS} accounts`);
+  });
+
+  test('sorts by ARR', async () => {
+    const arrs = async () => (await page.getByTestId('account-arr').allTextContents()).map((t) => Number(t.replace(/[^0-9.]/g, '')));
+    await page.getByRole('button', { name: 'ARR' }).click();
+    await page.waitForURL(/sort=-arr/);
+    // The largest ARR of all accounts comes first: the server sorts, not the page.
+    await eventually(arrs).toEqual(seededArrs.toSorted((a, b) => b - a).slice(0, 25));
+    expect(await page.getByRole('columnheader', { name: 'ARR' }).getAttribute('aria-sort')).toBe('descending');
+    await shot(page, '04-accounts-sorted-by-arr');
+    await page.getByRole('button', { name: 'ARR' }).click();
+    await page.waitForURL(/sort=arr/);
+    await eventually(arrs).toEqual(seededArrs.toSorted((a, b) => a - b).slice(0, 25));
+  });
+
+  test('opens an account and sees its profile, team and contracts', async () => {
+    await page.goto(`${baseUrl}/accounts?q=Account%2001`);
+    await eventually(() => totalText(page)).toBe('1 account');
+    await page.getByRole('link', { name: 'Account 01 Software Co' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Account 01 Software Co' }).waitFor();
+    const profile = page.getByRole('tabpanel');
+    await eventually(() => profile.textContent()).toContain('account-01.example');
+    expect(await profile.textContent()).toContain('EMEA');
+    expect(await profile.textContent()).toContain('Software');
+    await shot(page, '05-account-profile');
+
+    await page.getByRole('tab', { name: 'Team' }).click();
+    await eventually(() => page.getByTestId('team-csm').textContent()).toContain('Casey Csm');
+    expect(await page.getByTestId('team-account_manager').textContent()).toContain('Morgan Manager');
+    await shot(page, '06-account-team');
+
+    await page.getByRole('tab', { name: 'Contracts' }).click();
+    await page.getByTestId('contract').first().waitFor();
+    const contract = await page.getByTestId('contract').first().textContent();
+    expect(contract).toContain('Subscription 01');
+    expect(contract).toContain('Platform seats');
+    expect(contract).toContain('Implementation');
+    expect(contract).toContain('Premier');
+    await shot(page, '07-account-contracts');
+
+    await page.getByRole('tab', { name: 'Contacts' }).click();
+    await eventually(() => page.getByRole('tabpanel').textContent()).toContain('Pat Sponsor');
+
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    await eventually(() => page.getByRole('tabpanel').textContent()).toContain('Kickoff with the sponsor');
+    await page.getByLabel('Summary').fill('Quarterly business review: adoption up 20%');
+    await page.getByRole('button', { name: 'Log interaction' }).click();
+    await eventually(() => page.getByRole('tabpanel').textContent()).toContain('Quarterly business review: adoption up 20%');
+    await shot(page, '08-account-timeline');
+  });
+
+  test('the accounts list works at phone width (375x812)', async () => {
+    const phone = await browser.newContext({
+      viewport: { width: 375, height: 812 },
+      isMobile: true,
+      hasTouch: true,
+      storageState: await desktop.storageState(),
+    });
+    const p = await phone.newPage();
+    try {
+      await p.goto(`${baseUrl}/accounts`);
+      await eventually(() => totalText(p)).toBe(`${ACCOUNTS} accounts`);
+      // Cards instead of a table, and no horizontal scrolling of the page.
+      expect(await p.getByTestId('account-card').count()).toBe(25);
+      expect(await p.getByTestId('account-row').count()).toBe(0);
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      await shot(p, '09-phone-accounts', false);
+      // The navigation is behind the burger.
+      await p.getByRole('button', { name: 'Open navigation' }).click();
+      await p.getByRole('link', { name: 'Segments' }).click();
+      await p.getByRole('heading', { level: 1, name: 'Segments' }).waitFor();
+      await shot(p, '10-phone-segments', false);
+    } finally {
+      await phone.close();
+    }
+  });
+});
