@@ -494,3 +494,85 @@ describe.skipIf(testDatabase().kind !== 'pglite')('momentum import (command line
     expect(usage.code).toBe(2);
   }, 120_000);
 });
+
+describe('the import API', () => {
+  it('accepts a multipart upload, audits the import with its counts, and answers a dry run without writing', async () => {
+    const { ws, key } = await workspace();
+    const boundary = '----momentum-test';
+    const file = csv([
+      ['external_id', 'name'],
+      ['m-1', 'Multipart One'],
+    ]);
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\nContent-Type: text/csv\r\n\r\n${file}\r\n--${boundary}--\r\n`;
+    const multipart = (query: string) =>
+      api.app.inject({
+        method: 'POST',
+        url: `/api/v1/imports/accounts${query}`,
+        headers: { authorization: `Bearer ${key}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload: body,
+      });
+    const dry = await multipart('?dryRun=true');
+    expect(dry.statusCode).toBe(200);
+    expect(JSON.parse(dry.body)).toMatchObject({ created: 1, dryRun: true });
+    expect(await accountsOf(ws.system)).toHaveLength(0);
+    const real = await multipart('');
+    expect(JSON.parse(real.body)).toMatchObject({ created: 1, dryRun: false });
+    const audit = await api.call('GET', '/api/v1/audit?entityType=import', { key });
+    expect(audit.body.items).toEqual([
+      expect.objectContaining({ action: 'import.completed', after: expect.objectContaining({ type: 'accounts', created: 1, updated: 0 }) }),
+    ]);
+  });
+
+  it('writes the good rows with mode=partial and reports the bad ones with 200', async () => {
+    const { ws, key } = await workspace();
+    const res = await upload(
+      key,
+      'accounts',
+      csv([
+        ['external_id', 'name', 'touch_model'],
+        ['p-1', 'Good', 'low'],
+        ['p-2', 'Bad', 'medium'],
+      ]),
+      '?mode=partial',
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ created: 1, failed: 1, errors: [{ row: 3, column: 'touch_model', message: 'must be one of: high, low, tech' }] });
+    expect((await accountsOf(ws.system)).map((a) => a.name)).toEqual(['Good']);
+  });
+
+  it('needs write access to import and read access to export', async () => {
+    const { ws, key } = await workspace();
+    const ingest = await createTestKey(database.db, clock, ws, ['ingest']);
+    expect(
+      (
+        await upload(
+          ingest,
+          'accounts',
+          csv([
+            ['external_id', 'name'],
+            ['k-1', 'K'],
+          ]),
+        )
+      ).status,
+    ).toBe(403);
+    const exec = await createTestMember(database.db, clock, ws, ['executive']);
+    const signIn = await api.call('POST', '/api/v1/auth/sign-in', { body: { email: exec.email, password: 'correct horse battery' } });
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0] ?? '';
+    const exported = await api.app.inject({ method: 'GET', url: '/api/v1/exports/accounts.csv', headers: { cookie } });
+    expect(exported.statusCode).toBe(200);
+    const imported = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/imports/accounts',
+      headers: { cookie, 'content-type': 'text/csv' },
+      payload: 'name\nX\n',
+    });
+    expect(imported.statusCode).toBe(403);
+    expect((await upload(key, 'widgets', 'name\nX\n')).status).toBe(400);
+    expect((await upload(key, 'accounts', '')).status).toBe(400);
+  });
+
+  it('documents the import and export routes in the OpenAPI document', async () => {
+    const res = await api.call('GET', '/openapi.json');
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/v1/imports/{type}', '/api/v1/exports/accounts.csv']));
+  });
+});
