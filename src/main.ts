@@ -3,6 +3,7 @@ import { apiKeyCreateCommand } from './cli/apikey.ts';
 import { UserError } from './cli/command.ts';
 import { demoCommand } from './cli/demo.ts';
 import { registerImportCommand } from './cli/import.ts';
+import { registerMetricsCommand } from './cli/metrics.ts';
 import { migrateCommand } from './cli/migrate.ts';
 import { runCommand } from './cli/run.ts';
 import { serve } from './cli/serve.ts';
@@ -46,6 +47,7 @@ apikey
   .action(async (opts: { name: string; scope: string }) => exit(await runCommand(loadConfig(), apiKeyCreateCommand, opts)));
 
 registerImportCommand(program, exit);
+registerMetricsCommand(program, exit);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,7 +2,8 @@ import { apiKeyCreateCommand } from './apikey.ts';
 import type { CommandSpec } from './command.ts';
 import { demoCommand } from './demo.ts';
 import { importCommand } from './import.ts';
+import { metricsRebuildCommand } from './metrics.ts';
 import { migrateCommand } from './migrate.ts';
 
 /** Commands that run against the database: locally, or inside a running `serve` on the same embedded data dir. */
-export const remoteCommands: CommandSpec[] = [migrateCommand, apiKeyCreateCommand, demoCommand, importCommand];
+export const remoteCommands: CommandSpec[] = [migrateCommand, apiKeyCreateCommand, demoCommand, importCommand, metricsRebuildCommand];
