@@ -20,13 +20,15 @@ import { eventsRoutes, ingestRoutes } from './modules/events/events.routes.ts';
 import { importRoutes } from './modules/imports/imports.routes.ts';
 import { authRoutes, membersRoutes } from './modules/members/members.routes.ts';
 import { metricsRoutes } from './modules/metrics/metrics.routes.ts';
+import { modelsRoutes } from './modules/models/models.routes.ts';
+import { momentsRoutes } from './modules/moments/moments.routes.ts';
 import { segmentsRoutes } from './modules/segments/segments.routes.ts';
 import { timelineRoutes } from './modules/timeline/timeline.routes.ts';
 
 export const BODY_LIMIT = 1024 * 1024;
 
 /** Every route file, in one ordered list, grouped by audience. */
-const apiV1 = [authRoutes, membersRoutes, apiKeysRoutes, auditRoutes, customFieldsRoutes, accountsRoutes, contactsRoutes, contractsRoutes, timelineRoutes, segmentsRoutes, eventsRoutes, metricsRoutes, importRoutes];
+const apiV1 = [authRoutes, membersRoutes, apiKeysRoutes, auditRoutes, customFieldsRoutes, accountsRoutes, contactsRoutes, contractsRoutes, timelineRoutes, segmentsRoutes, eventsRoutes, metricsRoutes, importRoutes, modelsRoutes, momentsRoutes];
 /** Segment-compatible ingestion (/v1/track, /v1/batch ...), registered without a prefix. */
 const ingestion = [ingestRoutes];
 

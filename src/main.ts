@@ -5,8 +5,10 @@ import { demoCommand } from './cli/demo.ts';
 import { registerImportCommand } from './cli/import.ts';
 import { registerMetricsCommand } from './cli/metrics.ts';
 import { migrateCommand } from './cli/migrate.ts';
+import { registerModelCommands } from './cli/model.ts';
 import { runCommand } from './cli/run.ts';
 import { serve } from './cli/serve.ts';
+import { registerSweepCommand } from './cli/sweep.ts';
 import { runWorker } from './cli/worker.ts';
 import { ConfigError, loadConfig } from './config.ts';
 
@@ -48,6 +50,8 @@ apikey
 
 registerImportCommand(program, exit);
 registerMetricsCommand(program, exit);
+registerModelCommands(program, exit);
+registerSweepCommand(program, exit);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,8 @@ import { demoCommand } from './demo.ts';
 import { importCommand } from './import.ts';
 import { metricsRebuildCommand } from './metrics.ts';
 import { migrateCommand } from './migrate.ts';
+import { modelApplyCommand, modelSimulateCommand, modelValidateCommand } from './model.ts';
+import { sweepCommand } from './sweep.ts';
 
 /** Commands that run against the database: locally, or inside a running `serve` on the same embedded data dir. */
-export const remoteCommands: CommandSpec[] = [migrateCommand, apiKeyCreateCommand, demoCommand, importCommand, metricsRebuildCommand];
+export const remoteCommands: CommandSpec[] = [migrateCommand, apiKeyCreateCommand, demoCommand, importCommand, modelValidateCommand, modelApplyCommand, modelSimulateCommand, sweepCommand, metricsRebuildCommand];

@@ -12,8 +12,11 @@ import type {
   EventSummedPropertiesTable,
   EventsTable,
 } from '../modules/events/events.table.ts';
+import type { EngagementPhasesTable, EngagementsTable, EngineCursorsTable } from '../modules/engine/engine.table.ts';
 import type { MembersTable, SessionsTable } from '../modules/members/members.table.ts';
 import type { MetricDefinitionsTable } from '../modules/metrics/metrics.table.ts';
+import type { ModelsTable, ModelVersionsTable } from '../modules/models/models.table.ts';
+import type { MomentInstancesTable } from '../modules/moments/moments.table.ts';
 import type { SegmentsTable } from '../modules/segments/segments.table.ts';
 import type { TimelineEntriesTable } from '../modules/timeline/timeline.table.ts';
 import type { WorkspacesTable } from '../modules/workspaces/workspaces.table.ts';
@@ -32,6 +35,12 @@ export interface DB {
   contract_line_items: ContractLineItemsTable;
   timeline_entries: TimelineEntriesTable;
   segments: SegmentsTable;
+  models: ModelsTable;
+  model_versions: ModelVersionsTable;
+  engagements: EngagementsTable;
+  engagement_phases: EngagementPhasesTable;
+  engine_cursors: EngineCursorsTable;
+  moment_instances: MomentInstancesTable;
   events: EventsTable;
   event_identities: EventIdentitiesTable;
   event_rollups: EventRollupsTable;

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
-import type { Clock } from '../lib/clock.ts';
+import { type Clock, fixedClock } from '../lib/clock.ts';
+import { evaluateNewEvents, sweep } from '../modules/engine/engine.ts';
+import { DEFAULT_RETENTION_DAYS, purgeExpiredEvents } from '../modules/events/events.ts';
 import { purgeExpiredSessions } from '../modules/members/members.ts';
+import { runAutomatedMoments } from '../modules/moments/moments.ts';
 
 export interface JobContext {
   db: Db;
@@ -30,5 +33,38 @@ export const jobCatalog: JobSpec[] = [
     retryDelaySeconds: 60,
     cron: '17 * * * *',
     handle: async ({ db, clock }) => ({ deleted: await purgeExpiredSessions(db, clock) }),
+  }),
+  job({
+    name: 'engine.sweep',
+    payload: z.object({}).passthrough(),
+    retryLimit: 2,
+    retryDelaySeconds: 10,
+    cron: '* * * * *',
+    // As of the start of the minute: a duplicate tick sweeps the same instant and its idempotency keys open nothing twice.
+    handle: async ({ db, clock }) => sweep(db, fixedClock(new Date(Math.floor(clock.now().getTime() / 60_000) * 60_000))),
+  }),
+  job({
+    name: 'engine.evaluate-events',
+    payload: z.object({ workspaceId: z.uuid() }),
+    retryLimit: 5,
+    retryDelaySeconds: 2,
+    handle: async ({ db, clock }, payload: { workspaceId: string }) => evaluateNewEvents(db, clock, payload.workspaceId),
+  }),
+  job({
+    name: 'moments.run-automated',
+    payload: z.object({}).passthrough(),
+    retryLimit: 2,
+    retryDelaySeconds: 30,
+    cron: '* * * * *',
+    handle: async ({ db, clock }) => runAutomatedMoments(db, clock),
+  }),
+  job({
+    name: 'events.purge-expired',
+    // Raw events older than the retention (default 400 days) are deleted daily; rollups, and so metric history, stay.
+    payload: z.object({ olderThanDays: z.number().int().min(1).default(DEFAULT_RETENTION_DAYS) }),
+    retryLimit: 3,
+    retryDelaySeconds: 300,
+    cron: '41 3 * * *',
+    handle: async ({ db, clock }, payload: { olderThanDays: number }) => ({ deleted: await purgeExpiredEvents(db, clock, payload.olderThanDays) }),
   }),
 ];

@@ -1,0 +1,216 @@
+import { z } from 'zod';
+import { errorSchema } from '../../http/errors.ts';
+import { actorOf, defineRoutes } from '../../http/types.ts';
+import { modelDefinitionSchema, modelIssueSchema, ownerRoles, versionStatuses } from './models.schema.ts';
+import {
+  activateModelVersion,
+  approveModelVersion,
+  createModelDraft,
+  deleteModelDraft,
+  getModel,
+  getModelVersion,
+  listModels,
+  listResponsibilities,
+  type ModelInput,
+  retireModelVersion,
+  updateModelDraft,
+  validateModel,
+} from './models.ts';
+
+const versionSummary = z.object({
+  id: z.uuid(),
+  version: z.number(),
+  status: z.enum(versionStatuses),
+  author: z.string(),
+  approver: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+const modelSchema = z
+  .object({
+    id: z.uuid(),
+    key: z.string(),
+    name: z.string(),
+    activeVersion: z.number().nullable(),
+    versions: z.array(versionSummary),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Model' });
+
+const modelVersionSchema = z
+  .object({
+    id: z.uuid(),
+    modelId: z.uuid(),
+    key: z.string(),
+    version: z.number(),
+    status: z.enum(versionStatuses),
+    definition: modelDefinitionSchema,
+    source: z.string(),
+    sourceFormat: z.enum(['yaml', 'json']),
+    author: z.object({ type: z.string(), id: z.string().nullable(), name: z.string() }),
+    approver: z.object({ id: z.string().nullable(), name: z.string() }).nullable(),
+    approvedAt: z.string().nullable(),
+    activatedAt: z.string().nullable(),
+    retiredAt: z.string().nullable(),
+    supersededBy: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'ModelVersion' });
+
+/** A model as a YAML/JSON source (the file's text) or as a definition object. */
+const modelBody = z
+  .union([
+    z.strictObject({
+      source: z.string().min(1).max(500_000),
+      format: z.enum(['yaml', 'json']).optional(),
+      file: z.string().max(300).optional().describe('a file name, used in error messages'),
+    }),
+    z.strictObject({ definition: z.record(z.string(), z.unknown()) }),
+  ])
+  .meta({ id: 'ModelInput' });
+
+const validationSchema = z
+  .object({ valid: z.boolean(), definition: modelDefinitionSchema.nullable(), issues: z.array(modelIssueSchema) })
+  .meta({ id: 'ModelValidation' });
+
+const responsibilitySchema = z
+  .object({
+    model: z.object({ id: z.uuid(), key: z.string(), name: z.string(), version: z.number() }),
+    moment: z.object({
+      id: z.string(),
+      name: z.string(),
+      phase: z.string(),
+      owner: z.string().nullable(),
+      channel: z.string(),
+      digital: z.boolean(),
+      objective: z.string().nullable(),
+    }),
+    as: z.array(z.enum(['owner', 'responsible', 'accountable', 'consulted', 'informed'])),
+    responsible: z.string().nullable(),
+    accountable: z.string().nullable(),
+    consulted: z.array(z.string()),
+    informed: z.array(z.string()),
+    procedure: z.string().nullable(),
+    tools: z.array(z.string()),
+    measure: z.string().nullable(),
+  })
+  .meta({ id: 'Responsibility' });
+
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+const idParams = z.object({ id: z.uuid() });
+const versionParams = z.object({ id: z.uuid(), version: z.coerce.number().int().min(1) });
+const tags = ['models'];
+
+export const modelsRoutes = defineRoutes((app, { db, clock }) => {
+  app.get(
+    '/models',
+    {
+      schema: {
+        operationId: 'listModels',
+        tags,
+        summary: 'Engagement models and their versions',
+        response: { 200: z.object({ items: z.array(modelSchema) }), ...errors },
+      },
+    },
+    async (request) => ({ items: await listModels(db, actorOf(request)) }),
+  );
+
+  app.post(
+    '/models/validate',
+    {
+      schema: {
+        operationId: 'validateModel',
+        tags,
+        summary: 'Check a model: shape, lint, and fit with this workspace (nothing is saved)',
+        body: modelBody,
+        response: { 200: validationSchema, ...errors },
+      },
+    },
+    async (request) => validateModel(db, clock, actorOf(request).workspaceId, request.body as ModelInput),
+  );
+
+  app.post(
+    '/models',
+    {
+      config: { access: 'write' },
+      schema: {
+        operationId: 'createModelDraft',
+        tags,
+        summary: 'Create a draft: a new model, or the next version of the model with the same key',
+        body: modelBody,
+        response: { 201: modelVersionSchema, ...errors },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await createModelDraft(db, clock, actorOf(request), request.body as ModelInput)),
+  );
+
+  app.get('/models/:id', { schema: { operationId: 'getModel', tags, params: idParams, response: { 200: modelSchema, ...errors } } }, async (request) =>
+    getModel(db, actorOf(request), request.params.id),
+  );
+
+  app.get(
+    '/models/:id/versions/:version',
+    { schema: { operationId: 'getModelVersion', tags, params: versionParams, response: { 200: modelVersionSchema, ...errors } } },
+    async (request) => getModelVersion(db, actorOf(request), request.params.id, request.params.version),
+  );
+
+  app.put(
+    '/models/:id/versions/:version',
+    {
+      config: { access: 'write' },
+      schema: {
+        operationId: 'updateModelDraft',
+        tags,
+        summary: 'Replace a draft’s definition (an approved version cannot be edited)',
+        params: versionParams,
+        body: modelBody,
+        response: { 200: modelVersionSchema, ...errors },
+      },
+    },
+    async (request) => updateModelDraft(db, clock, actorOf(request), request.params.id, request.params.version, request.body as ModelInput),
+  );
+
+  app.delete(
+    '/models/:id/versions/:version',
+    {
+      config: { access: 'write' },
+      schema: { operationId: 'deleteModelDraft', tags, params: versionParams, response: { 204: z.null(), ...errors } },
+    },
+    async (request, reply) => {
+      await deleteModelDraft(db, clock, actorOf(request), request.params.id, request.params.version);
+      return reply.status(204).send(null);
+    },
+  );
+
+  const transitions = [
+    ['approve', 'approveModelVersion', 'Approve a draft (an admin other than its author)', approveModelVersion],
+    ['activate', 'activateModelVersion', 'Activate an approved version (the previous active version is superseded)', activateModelVersion],
+    ['retire', 'retireModelVersion', 'Retire a version: it engages and runs no more accounts', retireModelVersion],
+  ] as const;
+  for (const [verb, operationId, summary, operation] of transitions) {
+    app.post(
+      `/models/:id/versions/:version/${verb}`,
+      {
+        config: { access: 'admin' },
+        schema: { operationId, tags, summary, params: versionParams, response: { 200: modelVersionSchema, ...errors } },
+      },
+      async (request) => operation(db, clock, actorOf(request), request.params.id, request.params.version),
+    );
+  }
+
+  app.get(
+    '/responsibilities',
+    {
+      schema: {
+        operationId: 'listResponsibilities',
+        tags,
+        summary: 'The responsibilities map of the active models: who is responsible, accountable, consulted, informed; how; with which tools; measured how',
+        querystring: z.object({ role: z.enum(ownerRoles).optional().describe('only moments this role takes part in') }),
+        response: { 200: z.object({ items: z.array(responsibilitySchema) }), ...errors },
+      },
+    },
+    async (request) => ({ items: await listResponsibilities(db, actorOf(request), request.query.role) }),
+  );
+});

@@ -1,0 +1,174 @@
+// The engagement model definition language (YAML or JSON files, the API and the console share it: keep it free of server code).
+import { z } from 'zod';
+import { accountFilterSchema, buyingCultures } from '../accounts/accounts.schema.ts';
+
+export const ownerRoles = ['csm', 'account_manager', 'marketing', 'support', 'executive', 'partner', 'automated'] as const;
+export const personRoles = ['csm', 'account_manager', 'marketing', 'support', 'executive', 'partner'] as const;
+export const momentChannels = ['meeting', 'call', 'email', 'in_app', 'webinar', 'portal', 'other'] as const;
+export const ruleKinds = ['scheduled', 'event', 'absence', 'expectation'] as const;
+export const scheduleAnchors = ['calendar', 'engaged', 'phase_start', 'contract_start'] as const;
+export const versionStatuses = ['draft', 'approved', 'active', 'retired'] as const;
+export type OwnerRole = (typeof ownerRoles)[number];
+export type PersonRole = (typeof personRoles)[number];
+export type VersionStatus = (typeof versionStatuses)[number];
+
+const key = z.string().regex(/^[a-z][a-z0-9_-]{0,59}$/, 'must be a key: lower-case letters, digits, _ or -, starting with a letter');
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+/** A duration: "12h", "14d" or "3w". */
+export const durationSchema = z.string().regex(/^\d{1,5}[hdw]$/, 'must be a duration like 12h, 14d or 3w');
+export type Duration = z.infer<typeof durationSchema>;
+
+/** Hours in a duration ("3w" = 504). */
+export function durationHours(duration: Duration): number {
+  const n = Number.parseInt(duration, 10);
+  const unit = duration.at(-1);
+  return unit === 'h' ? n : unit === 'd' ? n * 24 : n * 24 * 7;
+}
+
+const propertyCondition = z.strictObject({
+  property: z.string().min(1).max(200),
+  op: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'exists']).default('eq'),
+  value: z.union([z.string().max(500), z.number(), z.boolean(), z.array(z.union([z.string().max(500), z.number()])).max(100)]).optional(),
+});
+export type PropertyCondition = z.infer<typeof propertyCondition>;
+
+/** A metric condition: a threshold over a window ("op: lt, value: 5") or a change against the previous window ("change: -30" percent). */
+const metricCondition = z
+  .strictObject({
+    key,
+    window: durationSchema.default('7d'),
+    op: z.enum(['lt', 'lte', 'gt', 'gte']).optional(),
+    value: z.number().optional(),
+    change: z.number().min(-100).max(10000).optional().describe('percent change against the previous window; negative fires on a drop'),
+  })
+  .refine((m) => (m.change === undefined) !== (m.op === undefined || m.value === undefined), {
+    message: 'needs either op and value (a threshold) or change (a percent change), not both',
+  });
+export type MetricCondition = z.infer<typeof metricCondition>;
+
+const scheduledRule = z.strictObject({
+  type: z.literal('scheduled'),
+  rrule: z.string().min(5).max(500).describe('an RFC 5545 recurrence, e.g. FREQ=MONTHLY;INTERVAL=3 or FREQ=MONTHLY;BYDAY=1MO'),
+  anchor: z.enum(scheduleAnchors).default('calendar').describe('calendar: dates from the rule itself; otherwise counted from that date per account'),
+  offset: durationSchema.optional().describe('shifts the anchor: the first occurrence comes this long after it'),
+});
+
+const eventRule = z
+  .strictObject({
+    type: z.literal('event'),
+    event: z.string().min(1).max(200).optional(),
+    where: z.array(propertyCondition).max(20).default([]),
+    metric: metricCondition.optional(),
+    cooldown: durationSchema.optional().describe('no second instance of this moment for the account within this time'),
+  })
+  .refine((r) => (r.event === undefined) !== (r.metric === undefined), { message: 'needs exactly one of event or metric' });
+
+const absenceRule = z
+  .strictObject({
+    type: z.literal('absence'),
+    event: z.string().min(1).max(200).optional(),
+    metric: z.strictObject({ key, below: z.number() }).optional(),
+    for: durationSchema,
+  })
+  .refine((r) => (r.event === undefined) !== (r.metric === undefined), { message: 'needs exactly one of event or metric' });
+
+const expectationRule = z
+  .strictObject({
+    type: z.literal('expectation'),
+    event: z.string().min(1).max(200),
+    where: z.array(propertyCondition).max(20).default([]),
+    atLeast: z.number().int().min(1).max(1_000_000).default(1),
+    within: durationSchema,
+    after: z.union([z.strictObject({ phase: key }), z.strictObject({ moment: key }), z.strictObject({ contractStart: z.literal(true) })]),
+    escalateTo: z.enum(personRoles),
+  })
+  .describe('an escalation to escalateTo when fewer than atLeast such events happen within the time after the anchor');
+
+export const startRuleSchema = z.discriminatedUnion('type', [scheduledRule, eventRule, absenceRule, expectationRule]);
+export type StartRule = z.infer<typeof startRuleSchema>;
+export type ScheduledRule = z.infer<typeof scheduledRule>;
+export type EventRule = z.infer<typeof eventRule>;
+export type AbsenceRule = z.infer<typeof absenceRule>;
+export type ExpectationRule = z.infer<typeof expectationRule>;
+
+const responsibilities = z.strictObject({
+  responsible: z.enum(ownerRoles).optional(),
+  accountable: z.enum(personRoles).optional(),
+  consulted: z.array(z.enum(ownerRoles)).max(10).default([]),
+  informed: z.array(z.enum(ownerRoles)).max(10).default([]),
+  procedure: z.url().max(1000).optional().describe('how: a link to the procedure or playbook document'),
+  tools: z.array(text(100)).max(20).default([]),
+  measure: text(500).optional().describe('the metric this moment is measured by'),
+});
+
+const action = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('webhook'), url: z.url().max(1000) }),
+  z.strictObject({ type: z.literal('record'), note: text(500).optional() }),
+]);
+export type MomentAction = z.infer<typeof action>;
+
+export const momentSchema = z.strictObject({
+  id: key,
+  name: text(200),
+  phase: key,
+  owner: z.enum(ownerRoles).optional(),
+  channel: z.enum(momentChannels),
+  digital: z.boolean(),
+  objective: text(2000).optional(),
+  expectedOutcome: text(2000).optional(),
+  effortMinutes: z.number().int().min(0).max(100_000).default(0),
+  playbook: z.array(text(500)).max(50).default([]),
+  due: durationSchema.default('7d').describe('how long after it opens the moment is due'),
+  start: startRuleSchema,
+  when: accountFilterSchema.optional().describe('only for the accounts this filter matches (e.g. the top tier), within the model segment'),
+  responsibilities: responsibilities.default({ consulted: [], informed: [], tools: [] }),
+  action: action.optional().describe('what an automated moment does (run through the job queue)'),
+});
+export type MomentDef = z.infer<typeof momentSchema>;
+
+const criteria = z.strictObject({
+  description: text(1000).optional(),
+  accountPhase: key.optional().describe("entry: the account's phase field says so (imported accounts start where they are)"),
+  after: durationSchema.optional().describe('exit: this long in the phase'),
+  momentsDone: z.array(key).max(20).optional().describe('exit: these moments are done in the phase'),
+  event: z.string().min(1).max(200).optional().describe('exit: this event happened in the phase'),
+  renewalWithin: durationSchema.optional().describe("the account's next renewal is this close"),
+});
+export type PhaseCriteria = z.infer<typeof criteria>;
+
+export const phaseSchema = z.strictObject({
+  key,
+  name: text(200),
+  description: text(2000).optional(),
+  entry: criteria.optional(),
+  exit: criteria.optional(),
+});
+export type PhaseDef = z.infer<typeof phaseSchema>;
+
+export const modelDefinitionSchema = z
+  .strictObject({
+    key,
+    name: text(200),
+    description: text(4000).optional(),
+    buyingCulture: z.enum(buyingCultures).optional(),
+    segment: accountFilterSchema.default({ conditions: [] }),
+    precedence: z.number().int().min(0).max(1000).optional().describe('where segments overlap, the model with the higher precedence engages the account'),
+    phases: z.array(phaseSchema).min(1).max(20),
+    moments: z.array(momentSchema).max(200).default([]),
+  })
+  .meta({ id: 'ModelDefinition' });
+export type ModelDefinition = z.infer<typeof modelDefinitionSchema>;
+
+/** A problem found in a model: an error blocks it, a warning is reported. `line` is set when read from a file. */
+export const modelIssueSchema = z
+  .object({
+    severity: z.enum(['error', 'warning']),
+    path: z.string(),
+    message: z.string(),
+    file: z.string().optional(),
+    line: z.number().optional(),
+    column: z.number().optional(),
+  })
+  .meta({ id: 'ModelIssue' });
+export type ModelIssue = z.infer<typeof modelIssueSchema>;

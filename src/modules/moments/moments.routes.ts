@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { errorSchema } from '../../http/errors.ts';
+import { actorOf, defineRoutes } from '../../http/types.ts';
+import { getAccount } from '../accounts/accounts.ts';
+import { getAccountEngagement } from '../engine/engine.ts';
+import { instanceStatuses } from './moments.table.ts';
+import { completeMoment, getMomentInstance, listAccountMoments, listMyMoments } from './moments.ts';
+
+export const momentInstanceSchema = z
+  .object({
+    id: z.uuid(),
+    account: z.object({ id: z.uuid(), name: z.string() }),
+    model: z.object({ id: z.uuid(), key: z.string(), version: z.number() }),
+    moment: z.object({
+      id: z.string(),
+      name: z.string(),
+      phase: z.string(),
+      channel: z.string(),
+      digital: z.boolean(),
+      objective: z.string().nullable(),
+      expectedOutcome: z.string().nullable(),
+      effortMinutes: z.number(),
+      playbook: z.array(z.string()),
+    }),
+    rule: z.string(),
+    openedAt: z.string(),
+    dueAt: z.string(),
+    overdue: z.boolean(),
+    assignee: z.object({ role: z.string(), memberId: z.string().nullable(), name: z.string().nullable() }),
+    status: z.enum(instanceStatuses),
+    evidence: z.record(z.string(), z.unknown()),
+    notes: z.string().nullable(),
+    outcome: z.string().nullable(),
+    completedAt: z.string().nullable(),
+    completedBy: z.string().nullable(),
+  })
+  .meta({ id: 'MomentInstance' });
+
+const engagementSchema = z
+  .object({
+    accountId: z.uuid(),
+    model: z.object({ id: z.uuid(), key: z.string(), version: z.number(), versionId: z.uuid() }).nullable(),
+    phase: z.string().nullable(),
+    phaseEnteredAt: z.string().nullable(),
+    engagedAt: z.string().nullable(),
+    phases: z.array(z.object({ phase: z.string(), enteredAt: z.string(), exitedAt: z.string().nullable() })),
+  })
+  .meta({ id: 'AccountEngagement' });
+
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+const idParams = z.object({ id: z.uuid() });
+const list = z.object({ items: z.array(momentInstanceSchema) });
+const tags = ['moments'];
+
+export const momentsRoutes = defineRoutes((app, { db, clock }) => {
+  app.get(
+    '/moments',
+    {
+      schema: {
+        operationId: 'listMyMoments',
+        tags,
+        summary: 'My moments: open moments assigned to me (due, overdue, escalated, or all open)',
+        querystring: z.object({
+          view: z.enum(['due', 'overdue', 'escalated', 'open']).default('open'),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+        response: { 200: list, ...errors },
+      },
+    },
+    async (request) => ({ items: await listMyMoments(db, clock, actorOf(request), request.query.view, request.query.limit) }),
+  );
+
+  app.get(
+    '/moments/:id',
+    { schema: { operationId: 'getMoment', tags, params: idParams, response: { 200: momentInstanceSchema, ...errors } } },
+    async (request) => getMomentInstance(db, clock, actorOf(request), request.params.id),
+  );
+
+  app.post(
+    '/moments/:id/complete',
+    {
+      config: { access: 'write' },
+      schema: {
+        operationId: 'completeMoment',
+        tags,
+        summary: 'Complete (or skip) a moment with notes and an outcome',
+        params: idParams,
+        body: z.strictObject({
+          status: z.enum(['done', 'skipped', 'missed']).default('done'),
+          notes: z.string().trim().max(10_000).optional(),
+          outcome: z.string().trim().max(2000).optional(),
+        }),
+        response: { 200: momentInstanceSchema, ...errors },
+      },
+    },
+    async (request) => completeMoment(db, clock, actorOf(request), request.params.id, request.body),
+  );
+
+  app.get(
+    '/accounts/:id/moments',
+    {
+      schema: { operationId: 'listAccountMoments', tags, summary: "An account's moments, newest first", params: idParams, response: { 200: list, ...errors } },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      await getAccount(db, actor, request.params.id);
+      return { items: await listAccountMoments(db, clock, actor, request.params.id) };
+    },
+  );
+
+  app.get(
+    '/accounts/:id/engagement',
+    {
+      schema: {
+        operationId: 'getAccountEngagement',
+        tags,
+        summary: 'The model version engaging an account (kept until that version is retired), its phase and phase history',
+        params: idParams,
+        response: { 200: engagementSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      await getAccount(db, actor, request.params.id);
+      return getAccountEngagement(db, actor.workspaceId, request.params.id);
+    },
+  );
+});

@@ -1,0 +1,222 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/client.ts';
+import { inTransaction } from '../../db/tx.ts';
+import type { Actor } from '../../lib/actor.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { AppError, notFound } from '../../lib/errors.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { recordInteractionEvent } from '../events/events.ts';
+import type { ModelDefinition, MomentDef } from '../models/models.schema.ts';
+import type { InstanceStatus } from './moments.table.ts';
+
+export interface MomentInstance {
+  id: string;
+  account: { id: string; name: string };
+  model: { id: string; key: string; version: number };
+  moment: {
+    id: string;
+    name: string;
+    phase: string;
+    channel: string;
+    digital: boolean;
+    objective: string | null;
+    expectedOutcome: string | null;
+    effortMinutes: number;
+    playbook: string[];
+  };
+  rule: string;
+  openedAt: string;
+  dueAt: string;
+  overdue: boolean;
+  assignee: { role: string; memberId: string | null; name: string | null };
+  status: InstanceStatus;
+  evidence: Record<string, unknown>;
+  notes: string | null;
+  outcome: string | null;
+  completedAt: string | null;
+  completedBy: string | null;
+}
+
+export type MomentView = 'due' | 'overdue' | 'escalated' | 'open' | 'all';
+
+function base(db: Db, workspaceId: string) {
+  return db
+    .selectFrom('moment_instances as i')
+    .innerJoin('model_versions as v', (j) => j.onRef('v.workspace_id', '=', 'i.workspace_id').onRef('v.id', '=', 'i.model_version_id'))
+    .innerJoin('models as m', (j) => j.onRef('m.workspace_id', '=', 'i.workspace_id').onRef('m.id', '=', 'i.model_id'))
+    .innerJoin('accounts as a', (j) => j.onRef('a.workspace_id', '=', 'i.workspace_id').onRef('a.id', '=', 'i.account_id'))
+    .leftJoin('members as mb', (j) => j.onRef('mb.workspace_id', '=', 'i.workspace_id').onRef('mb.id', '=', 'i.assignee_member_id'))
+    .selectAll('i')
+    .select(['v.version', 'v.definition', 'm.key as model_key', 'a.name as account_name', 'mb.name as assignee_name'])
+    .where('i.workspace_id', '=', workspaceId);
+}
+
+type Row = Awaited<ReturnType<ReturnType<typeof base>['executeTakeFirstOrThrow']>>;
+
+function momentOf(def: ModelDefinition, id: string): MomentDef | undefined {
+  return def.moments.find((m) => m.id === id);
+}
+
+function toInstance(r: Row, now: Date): MomentInstance {
+  const m = momentOf(r.definition, r.moment_id);
+  return {
+    id: r.id,
+    account: { id: r.account_id, name: r.account_name },
+    model: { id: r.model_id, key: r.model_key, version: r.version },
+    moment: {
+      id: r.moment_id,
+      name: m?.name ?? r.moment_id,
+      phase: r.phase,
+      channel: m?.channel ?? 'other',
+      digital: m?.digital ?? false,
+      objective: m?.objective ?? null,
+      expectedOutcome: m?.expectedOutcome ?? null,
+      effortMinutes: m?.effortMinutes ?? 0,
+      playbook: m?.playbook ?? [],
+    },
+    rule: r.rule,
+    openedAt: r.opened_at.toISOString(),
+    dueAt: r.due_at.toISOString(),
+    overdue: (r.status === 'open' || r.status === 'escalated') && r.due_at.getTime() < now.getTime(),
+    assignee: { role: r.assignee_role, memberId: r.assignee_member_id, name: r.assignee_name },
+    status: r.status,
+    evidence: r.evidence as Record<string, unknown>,
+    notes: r.notes,
+    outcome: r.outcome,
+    completedAt: r.completed_at?.toISOString() ?? null,
+    completedBy: r.completed_by,
+  };
+}
+
+/** "My moments": open instances assigned to the actor: due (not yet overdue), overdue, escalated, or all open. */
+export async function listMyMoments(db: Db, clock: Clock, actor: Actor, view: MomentView, limit = 100): Promise<MomentInstance[]> {
+  if (actor.type !== 'member' || !actor.id) throw new AppError('bad_request', 'My moments are a member’s: sign in as a member');
+  const now = clock.now();
+  let q = base(db, actor.workspaceId).where('i.assignee_member_id', '=', actor.id);
+  if (view === 'due') q = q.where('i.status', '=', 'open').where('i.due_at', '>=', now);
+  else if (view === 'overdue') q = q.where('i.status', 'in', ['open', 'escalated']).where('i.due_at', '<', now);
+  else if (view === 'escalated') q = q.where('i.status', '=', 'escalated');
+  else if (view === 'open') q = q.where('i.status', 'in', ['open', 'escalated']);
+  const rows = await q.orderBy('i.due_at').orderBy('i.id').limit(limit).execute();
+  return rows.map((r) => toInstance(r, now));
+}
+
+/** An account's moments, newest first. */
+export async function listAccountMoments(db: Db, clock: Clock, actor: Actor, accountId: string, limit = 200): Promise<MomentInstance[]> {
+  const rows = await base(db, actor.workspaceId).where('i.account_id', '=', accountId).orderBy('i.opened_at', 'desc').orderBy('i.id').limit(limit).execute();
+  return rows.map((r) => toInstance(r, clock.now()));
+}
+
+export async function getMomentInstance(db: Db, clock: Clock, actor: Actor, id: string): Promise<MomentInstance> {
+  const row = await base(db, actor.workspaceId).where('i.id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('Moment');
+  return toInstance(row, clock.now());
+}
+
+export interface CompleteInput {
+  status: 'done' | 'skipped' | 'missed';
+  notes?: string | undefined;
+  outcome?: string | undefined;
+}
+
+/** Completes (or skips) an open moment with notes; the completion is an event ("Moment Completed") so time between moments can be measured. */
+export async function completeMoment(db: Db, clock: Clock, actor: Actor, id: string, input: CompleteInput): Promise<MomentInstance> {
+  return inTransaction(db, async (tx) => {
+    const before = await getMomentInstance(tx, clock, actor, id);
+    if (before.status !== 'open' && before.status !== 'escalated') throw new AppError('conflict', `This moment is already ${before.status}`);
+    const now = clock.now();
+    await tx
+      .updateTable('moment_instances')
+      .set({ status: input.status, notes: input.notes ?? null, outcome: input.outcome ?? null, completed_at: now, completed_by: actor.name })
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', id)
+      .where('status', 'in', ['open', 'escalated'])
+      .execute();
+    if (input.status === 'done') {
+      await recordInteractionEvent(tx, clock, actor.workspaceId, {
+        accountId: before.account.id,
+        name: 'Moment Completed',
+        channel: before.moment.channel as 'other',
+        digital: before.moment.digital,
+        occurredAt: now,
+        properties: { moment: before.moment.id, model: before.model.key, instance: id, openedAt: before.openedAt },
+        key: `moment:${id}`,
+        source: 'moments',
+      });
+    }
+    const after = await getMomentInstance(tx, clock, actor, id);
+    await recordAudit(tx, clock, actor, {
+      action: `moment.${input.status}`,
+      entityType: 'moment_instance',
+      entityId: id,
+      before: { status: before.status },
+      after: { status: after.status, notes: after.notes, outcome: after.outcome },
+    });
+    return after;
+  });
+}
+
+const MAX_ATTEMPTS = 3;
+
+export interface AutomationResult {
+  ran: number;
+  failed: number;
+}
+
+/**
+ * Runs the actions of open automated moments (the `moments.run-automated` job): each instance is claimed first
+ * (status done, so a concurrent worker skips it), then its action runs and the result is recorded; a failed
+ * webhook is reopened for the next run, and marked missed after three attempts.
+ */
+export async function runAutomatedMoments(db: Db, clock: Clock, options: { limit?: number; fetcher?: typeof fetch } = {}): Promise<AutomationResult> {
+  const fetcher = options.fetcher ?? fetch;
+  const now = clock.now();
+  const claimed = await sql<{
+    workspace_id: string;
+    id: string;
+    account_id: string;
+    moment_id: string;
+    definition: ModelDefinition;
+    evidence: Record<string, unknown>;
+  }>`
+    update moment_instances i set status = 'done', completed_at = ${now}::timestamptz, completed_by = 'automation'
+    from model_versions v
+    where v.workspace_id = i.workspace_id and v.id = i.model_version_id
+      and (i.workspace_id, i.id) in (
+        select workspace_id, id from moment_instances
+        where status = 'open' and assignee_role = 'automated' and opened_at <= ${now}::timestamptz
+        order by opened_at limit ${options.limit ?? 100} for update skip locked)
+    returning i.workspace_id, i.id, i.account_id, i.moment_id, v.definition, i.evidence`.execute(db);
+  let failed = 0;
+  for (const row of claimed.rows) {
+    const action = momentOf(row.definition, row.moment_id)?.action ?? { type: 'record' as const };
+    let outcome: string;
+    let ok = true;
+    if (action.type === 'webhook') {
+      try {
+        const response = await fetcher(action.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ instance: row.id, account: row.account_id, moment: row.moment_id, model: row.definition.key, evidence: row.evidence }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        ok = response.ok;
+        outcome = `webhook ${action.url} answered ${response.status}`;
+      } catch (e) {
+        ok = false;
+        outcome = `webhook ${action.url} failed: ${(e as Error).message}`;
+      }
+    } else {
+      outcome = action.note ?? 'recorded automatically';
+    }
+    const attempts = Number(row.evidence.attempts ?? 0) + 1;
+    if (!ok) failed++;
+    await sql`update moment_instances set outcome = ${outcome},
+        status = ${ok ? 'done' : attempts >= MAX_ATTEMPTS ? 'missed' : 'open'},
+        completed_at = ${ok || attempts >= MAX_ATTEMPTS ? now : null}::timestamptz,
+        completed_by = ${ok || attempts >= MAX_ATTEMPTS ? 'automation' : null},
+        evidence = evidence || jsonb_build_object('attempts', ${attempts}::int)
+      where workspace_id = ${row.workspace_id}::uuid and id = ${row.id}::uuid`.execute(db);
+  }
+  return { ran: claimed.rows.length, failed };
+}
