@@ -107,3 +107,13 @@ export async function parseCsv(chunks: string[]): Promise<CsvTable> {
 export async function readCsv(bytes: Uint8Array, encoding?: string): Promise<CsvTable> {
   return parseCsv(decodeCsv(bytes, encoding));
 }
+
+// Spreadsheet formula injection: a cell starting with = + - @ (or tab/CR) runs as a formula in Excel. The export
+// prefixes such text with an apostrophe (shown as text, not run) and the import removes exactly one, so round trips
+// are exact. Plain numbers like -5 are left alone.
+const formulaStart = /^'*[=+\-@\t\r]/;
+const plainNumber = /^[+-]?\d+(\.\d+)?$/;
+
+export const guardFormula = (value: string): string => (formulaStart.test(value) && !plainNumber.test(value) ? `'${value}` : value);
+
+export const unguardFormula = (value: string): string => (/^'+[=+\-@\t\r]/.test(value) ? value.slice(1) : value);

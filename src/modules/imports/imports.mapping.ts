@@ -1,6 +1,7 @@
 // Header mapping: which CSV column feeds which attribute. Momentum's own export headers come first in every alias
 // list, then the column names of Salesforce (report and Data Loader) and HubSpot exports.
 import type { CustomField } from '../customfields/customfields.ts';
+import { unguardFormula } from './imports.csv.ts';
 
 export const importTypes = ['accounts', 'contacts', 'contracts'] as const;
 export type ImportType = (typeof importTypes)[number];
@@ -158,13 +159,13 @@ export function mapHeaders(type: ImportType, headers: string[], customFields: Cu
   return { headers, fields, custom, unknown, missing };
 }
 
-/** The cell for a field: undefined when no column maps to it (leave the attribute as it is), else the first non-empty value, trimmed. */
+/** The cell for a field: undefined when no column maps to it (leave the attribute as it is), else the first non-empty value, trimmed (and unguarded: see guardFormula). */
 export function cell(map: HeaderMap, cells: string[], field: string): string | undefined {
   const columns = map.fields.get(field);
   if (!columns) return undefined;
   for (const index of columns) {
     const value = cells[index]?.trim();
-    if (value) return value;
+    if (value) return unguardFormula(value);
   }
   return '';
 }

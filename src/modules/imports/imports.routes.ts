@@ -8,6 +8,7 @@ import { AppError } from '../../lib/errors.ts';
 import { conditionsFromQuery, listQuery } from '../accounts/accounts.routes.ts';
 import { accountFilterSchema } from '../accounts/accounts.schema.ts';
 import { getSegment } from '../segments/segments.ts';
+import { guardFormula } from './imports.csv.ts';
 import { type CsvExport, exportAccounts, exportContacts, exportContracts } from './imports.exports.ts';
 import { importTypes } from './imports.mapping.ts';
 import { type ImportReport, importCsv, importModes } from './imports.ts';
@@ -71,7 +72,7 @@ function refuse(report: ImportReport): never {
 
 async function sendCsv(reply: FastifyReply, name: string, csv: CsvExport) {
   // The byte order mark makes Excel read the file as UTF-8; the import accepts it.
-  const out = stringify({ header: true, columns: csv.columns, bom: true });
+  const out = stringify({ header: true, columns: csv.columns, bom: true, cast: { string: guardFormula } });
   void (async () => {
     try {
       for await (const record of csv.rows) if (!out.write(record)) await once(out, 'drain');

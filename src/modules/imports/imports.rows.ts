@@ -7,7 +7,7 @@ import type { AccountInput } from '../accounts/accounts.ts';
 import { personas } from '../contacts/contacts.schema.ts';
 import type { ContactInput } from '../contacts/contacts.ts';
 import { type CustomField, checkCustomValues } from '../customfields/customfields.ts';
-import type { CsvRow } from './imports.csv.ts';
+import { type CsvRow, unguardFormula } from './imports.csv.ts';
 import { cell, columnOf, type HeaderMap } from './imports.mapping.ts';
 
 export interface RowError {
@@ -124,7 +124,7 @@ export class RowReader {
   custom(fields: CustomField[], existing: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
     if (this.map.custom.size === 0 && (existing || !fields.some((f) => f.required))) return undefined;
     const values: Record<string, unknown> = {};
-    for (const [key, index] of this.map.custom) values[key] = this.row.cells[index]?.trim() ?? '';
+    for (const [key, index] of this.map.custom) values[key] = unguardFormula(this.row.cells[index]?.trim() ?? '');
     try {
       checkCustomValues(fields, values, existing, 'custom');
     } catch (error) {

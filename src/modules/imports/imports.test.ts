@@ -6,7 +6,7 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
-import { createTestKey, createTestMember, createTestWorkspace, type TestWorkspace, testClock } from '../../../test/factories.ts';
+import { createTestKey, createTestMember, createTestWorkspace, testClock } from '../../../test/factories.ts';
 import { testDatabase } from '../../config.ts';
 import { openDatabase } from '../../db/client.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
@@ -125,6 +125,49 @@ describe('importing accounts', () => {
     const after = await accountsOf(ws.system);
     const strip = (a: (typeof before)[number]) => ({ ...a, updatedAt: undefined });
     expect(after.map(strip)).toEqual(before.map(strip));
+  });
+
+  it('guards spreadsheet formulas in the export and restores them exactly on re-import', async () => {
+    const { ws, key } = await workspace();
+    await createAccount(database.db, clock, ws.system, {
+      name: '=HYPERLINK("http://evil.example","click")',
+      externalId: 'f-1',
+      industry: '@SUM(A1)',
+      region: "'=already quoted",
+    });
+    const exported = await download(key, 'accounts.csv');
+    expect(exported.text).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
+    expect(exported.text).toContain(`'@SUM(A1)`);
+    expect((await upload(key, 'accounts', exported.text)).body).toMatchObject({ updated: 1, errors: [] });
+    expect((await accountsOf(ws.system))[0]).toMatchObject({
+      name: '=HYPERLINK("http://evil.example","click")',
+      industry: '@SUM(A1)',
+      region: "'=already quoted",
+    });
+  });
+
+  it('maps a column named after a custom field key to that attribute and reports a bad value in its column', async () => {
+    const { ws, key } = await workspace();
+    await createCustomField(database.db, clock, ws.system, { entity: 'account', key: 'health_score', label: 'Health score', type: 'number' });
+    const ok = await upload(
+      key,
+      'accounts',
+      csv([
+        ['Account ID', 'Account Name', 'Health Score'],
+        ['h-1', 'Healthy', '87'],
+      ]),
+    );
+    expect(ok.body).toMatchObject({ created: 1, warnings: [] });
+    expect((await accountsOf(ws.system))[0]?.custom).toEqual({ health_score: 87 });
+    const bad = await upload(
+      key,
+      'accounts',
+      csv([
+        ['Account ID', 'Account Name', 'health_score'],
+        ['h-2', 'Sick', 'very'],
+      ]),
+    );
+    expect(bad.body.error.details).toEqual([{ path: 'row 2.health_score', message: 'must be a number' }]);
   });
 
   it('exports only the accounts matching the list filters', async () => {
