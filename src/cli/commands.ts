@@ -8,4 +8,14 @@ import { modelApplyCommand, modelSimulateCommand, modelValidateCommand } from '.
 import { sweepCommand } from './sweep.ts';
 
 /** Commands that run against the database: locally, or inside a running `serve` on the same embedded data dir. */
-export const remoteCommands: CommandSpec[] = [migrateCommand, apiKeyCreateCommand, demoCommand, importCommand, modelValidateCommand, modelApplyCommand, modelSimulateCommand, sweepCommand, metricsRebuildCommand];
+export const remoteCommands: CommandSpec[] = [
+  migrateCommand,
+  apiKeyCreateCommand,
+  demoCommand,
+  importCommand,
+  modelValidateCommand,
+  modelApplyCommand,
+  modelSimulateCommand,
+  sweepCommand,
+  metricsRebuildCommand,
+];
