@@ -239,6 +239,50 @@ describe('members console', () => {
     await shot(page, '08-account-timeline');
   });
 
+  test('creates a segment with the condition builder and lists its accounts', async () => {
+    await page.goto(`${baseUrl}/segments`);
+    await page.getByRole('button', { name: 'New segment' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('High touch EMEA');
+    await dialog.getByRole('combobox', { name: 'Condition 1: value' }).click();
+    await page.getByRole('option', { name: 'High' }).click();
+    await dialog.getByRole('textbox', { name: 'Name' }).click();
+    await dialog.getByRole('button', { name: 'Add condition' }).click();
+    const region = dialog.getByRole('combobox', { name: 'Condition 2: value' }).or(dialog.getByRole('textbox', { name: 'Condition 2: value' }));
+    await region.fill('EMEA');
+    await page.keyboard.press('Enter');
+    await shot(page, '09-segment-editor');
+    await dialog.getByRole('button', { name: 'Create segment' }).click();
+    const expected = Array.from({ length: ACCOUNTS }, (_, i) => i).filter(
+      (i) => touchModels[i % 3] === 'high' && regions[i % regions.length] === 'EMEA',
+    ).length;
+    const row = page.getByTestId('segment-row').filter({ hasText: 'High touch EMEA' });
+    await eventually(() => row.count()).toBe(1);
+    expect(await row.textContent()).toContain(String(expected));
+    await shot(page, '10-segments');
+    await row.getByRole('link', { name: 'View accounts' }).click();
+    await page.waitForURL(/\/accounts\?segment=/);
+    await eventually(() => totalText(page)).toBe(`${expected} accounts`);
+  });
+
+  test('the account page works at tablet width (768x1024)', async () => {
+    const tablet = await browser.newContext({ viewport: { width: 768, height: 1024 }, storageState: await desktop.storageState() });
+    const p = await tablet.newPage();
+    try {
+      await p.goto(`${baseUrl}/accounts`);
+      await eventually(() => totalText(p)).toBe(`${ACCOUNTS} accounts`);
+      await shot(p, '11-tablet-accounts', false);
+      await p.getByRole('link', { name: 'Account 02 Manufacturing Co' }).click();
+      await p.getByRole('heading', { level: 1, name: 'Account 02 Manufacturing Co' }).waitFor();
+      await p.getByRole('tab', { name: 'Contracts' }).click();
+      await p.getByTestId('contract').first().waitFor();
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
+      await shot(p, '12-tablet-account-contracts', false);
+    } finally {
+      await tablet.close();
+    }
+  });
+
   test('the accounts list works at phone width (375x812)', async () => {
     const phone = await browser.newContext({
       viewport: { width: 375, height: 812 },
@@ -254,12 +298,15 @@ describe('members console', () => {
       expect(await p.getByTestId('account-card').count()).toBe(25);
       expect(await p.getByTestId('account-row').count()).toBe(0);
       expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
-      await shot(p, '09-phone-accounts', false);
+      await shot(p, '13-phone-accounts', false);
       // The navigation is behind the burger.
       await p.getByRole('button', { name: 'Open navigation' }).click();
       await p.getByRole('link', { name: 'Segments' }).click();
       await p.getByRole('heading', { level: 1, name: 'Segments' }).waitFor();
-      await shot(p, '10-phone-segments', false);
+      // The menu closes after navigating (wait out its slide).
+      await p.getByRole('button', { name: 'Open navigation' }).waitFor();
+      await p.waitForTimeout(400);
+      await shot(p, '14-phone-segments', false);
     } finally {
       await phone.close();
     }

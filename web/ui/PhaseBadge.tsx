@@ -5,7 +5,7 @@ const colors: Record<string, string> = { onboarding: 'blue', ongoing: 'teal', re
 
 export function PhaseBadge({ phase, size = 'sm' }: { phase: string; size?: 'xs' | 'sm' | 'md' | 'lg' }) {
   return (
-    <Badge color={colors[phase] ?? 'gray'} variant="light" size={size}>
+    <Badge color={colors[phase] ?? 'gray'} variant="light" size={size} style={{ flexShrink: 0 }}>
       {humanize(phase)}
     </Badge>
   );

@@ -44,9 +44,9 @@ export function SegmentEditorModal({ segment, onClose }: SegmentEditorModalProps
   const listError = errors['filter.conditions'] ?? errors.filter;
 
   const addCondition = () => {
-    const first = fields[0];
-    const op = 'in' as const;
-    setConditions((cs) => [...cs, { field: first?.field ?? 'name', op, value: defaultValue(first, op) }]);
+    // Region is the most common second condition; any field can be picked after.
+    const region = fields.find((f) => f.field === 'region');
+    setConditions((cs) => [...cs, { field: 'region', op: 'in', value: defaultValue(region, 'in') }]);
   };
 
   const submit = (event: FormEvent) => {
