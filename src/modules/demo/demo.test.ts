@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { testClock } from '../../../test/factories.ts';
+import { ensureDemo } from '../../cli/demo.ts';
+import { loadConfig } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
 import { systemActor } from '../../lib/actor.ts';
 import { listAccounts } from '../accounts/accounts.ts';
 import { listContacts } from '../contacts/contacts.ts';
 import { listContracts } from '../contracts/contracts.ts';
-import { checkMemberPassword, listMembers } from '../members/members.ts';
+import { checkMemberPassword, listMembers, updateMember } from '../members/members.ts';
 import { listSegments } from '../segments/segments.ts';
 import { listTimeline } from '../timeline/timeline.ts';
 import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_WORKSPACE_ID, demoSignInWorks, seedDemo } from './demo.ts';
@@ -117,5 +119,14 @@ describe('demo workspace', () => {
     const result = await seedDemo(second.db, clock);
     expect(result.created).toBe(true);
     expect(await digest(second.db)).toBe(await digest(first.db));
-  }, 60_000);
+  }, 120_000);
+
+  it('tells `serve` the demo sign-in only while the demo password still works', async () => {
+    const rt = { db: first.db, clock, config: loadConfig({}, { MOMENTUM_SECRET: 'test-secret-that-is-long-enough-0123456789' }) };
+    expect(await ensureDemo(rt)).toEqual({ email: DEMO_ADMIN_EMAIL, password: DEMO_ADMIN_PASSWORD });
+    const admin = (await listMembers(first.db, actor)).find((m) => m.email === DEMO_ADMIN_EMAIL);
+    await updateMember(first.db, clock, actor, admin?.id ?? '', { password: 'a new and private password' });
+    expect(await ensureDemo(rt)).toBeUndefined();
+    expect(await demoSignInWorks(first.db)).toBe(false);
+  });
 });
