@@ -17,7 +17,7 @@ describe('raw event retention job', () => {
     const now = testClock('2026-06-01T09:00:00Z');
     const ws = await createTestWorkspace(database.db, now);
     const receivedDaysAgo = async (days: number, event: string) => {
-      const at = testClock(new Date(now.now().getTime() - days * 86_400_000));
+      const at = testClock(new Date(now.now().getTime() - days * 86_400_000).toISOString());
       await ingestEvents(database.db, at, ws.system, { messages: [{ type: 'track', userId: 'keeper', event }] });
     };
     await receivedDaysAgo(401, 'Too Old');
