@@ -99,8 +99,8 @@ export interface HeaderMap {
   custom: Map<string, number>;
   /** Headers that map to nothing (reported as warnings). */
   unknown: string[];
-  /** Requirements no column satisfies, as ready-made messages. */
-  missing: string[];
+  /** Requirements no column satisfies: the field to name and a ready-made message. */
+  missing: { field: string; message: string }[];
 }
 
 export function mapHeaders(type: ImportType, headers: string[], customFields: CustomField[]): HeaderMap {
@@ -137,7 +137,8 @@ export function mapHeaders(type: ImportType, headers: string[], customFields: Cu
       return;
     }
     const customKey = /^custom[._]/i.test(header.trim()) ? header.trim().slice(7) : undefined;
-    const field = customKey !== undefined ? (customFields.find((f) => f.key === customKey)?.key ?? customKey) : customByName.get(key);
+    // custom.<key> naming no field of this workspace is an unknown column (a warning), not an error on every row.
+    const field = customKey !== undefined ? customFields.find((f) => f.key === customKey)?.key : customByName.get(key);
     if (field !== undefined) {
       if (!custom.has(field)) custom.set(field, index);
       return;
@@ -154,7 +155,8 @@ export function mapHeaders(type: ImportType, headers: string[], customFields: Cu
     .filter((anyOf) => !anyOf.some((f) => fields.has(f)))
     .map((anyOf) => {
       const accepted = anyOf.flatMap((f) => specs.find((s) => s.field === f)?.aliases ?? [f]);
-      return `missing required column: ${anyOf[0]} (accepted headers: ${[...new Set(accepted)].join(', ')})`;
+      const field = anyOf[0] ?? '';
+      return { field, message: `missing required column: ${field} (accepted headers: ${[...new Set(accepted)].join(', ')})` };
     });
   return { headers, fields, custom, unknown, missing };
 }

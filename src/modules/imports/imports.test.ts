@@ -168,6 +168,15 @@ describe('importing accounts', () => {
       ]),
     );
     expect(bad.body.error.details).toEqual([{ path: 'row 2.health_score', message: 'must be a number' }]);
+    const undefinedKey = await upload(
+      key,
+      'accounts',
+      csv([
+        ['Account ID', 'Account Name', 'custom.nps'],
+        ['h-3', 'Unknown key', '9'],
+      ]),
+    );
+    expect(undefinedKey.body).toMatchObject({ created: 1, warnings: [{ column: 'custom.nps', message: expect.stringContaining('not imported') }] });
   });
 
   it('exports only the accounts matching the list filters', async () => {

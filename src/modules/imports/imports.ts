@@ -75,8 +75,8 @@ export async function importCsv(db: Db, clock: Clock, actor: Actor, type: Import
   if (map.missing.length > 0) {
     throw new AppError(
       'validation_failed',
-      map.missing.join('; '),
-      map.missing.map((message) => ({ path: `header.${message.split(' ')[3]}`, message })),
+      map.missing.map((m) => m.message).join('; '),
+      map.missing.map((m) => ({ path: `header.${m.field}`, message: m.message })),
     );
   }
   const warnings: ImportWarning[] = map.unknown.map((column) => ({
