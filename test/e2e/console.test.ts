@@ -265,6 +265,47 @@ describe('members console', () => {
     await eventually(() => totalText(page)).toBe(`${expected} accounts`);
   });
 
+  test('an admin adds a member, creates an API key (secret shown once) and a custom field', async () => {
+    await page.goto(`${baseUrl}/settings`);
+    await page.waitForURL(/\/settings\/members$/);
+    await page.getByRole('button', { name: 'Add member' }).click();
+    let dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Email' }).fill('riley@vendor.test');
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Riley Marketer');
+    await dialog.getByRole('checkbox', { name: 'Marketing' }).check();
+    await dialog.getByRole('checkbox', { name: 'Csm' }).uncheck();
+    // Too short: the API's field error shows under the input.
+    await dialog.getByRole('textbox', { name: 'Initial password' }).fill('short');
+    await dialog.getByRole('button', { name: 'Add member' }).click();
+    await dialog.getByText('must be at least 10 characters').waitFor();
+    await shot(page, '16-member-field-error');
+    await dialog.getByRole('textbox', { name: 'Initial password' }).fill('a long enough password');
+    await dialog.getByRole('button', { name: 'Add member' }).click();
+    await eventually(() => page.getByTestId('member-row').filter({ hasText: 'Riley Marketer' }).count()).toBe(1);
+
+    await page.getByRole('tab', { name: 'API keys' }).click();
+    await page.waitForURL(/\/settings\/api-keys$/);
+    await page.getByRole('button', { name: 'New API key' }).click();
+    dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Segment production');
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+    const secret = await dialog.getByTestId('api-key-secret').textContent();
+    expect(secret?.length).toBeGreaterThan(20);
+    await shot(page, '17-api-key-secret');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await eventually(() => page.getByRole('table', { name: 'API keys' }).textContent()).toContain('Segment production');
+    expect(await page.getByRole('table', { name: 'API keys' }).textContent()).not.toContain(secret ?? '-');
+
+    await page.getByRole('tab', { name: 'Custom fields' }).click();
+    await page.getByRole('button', { name: 'New field' }).click();
+    dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Label' }).fill('Support plan');
+    expect(await dialog.getByRole('textbox', { name: 'Key' }).inputValue()).toBe('support_plan');
+    await dialog.getByRole('button', { name: 'Create field' }).click();
+    await eventually(() => page.getByRole('table', { name: 'Custom fields' }).textContent()).toContain('support_plan');
+    await shot(page, '18-custom-fields');
+  });
+
   test('the account page works at tablet width (768x1024)', async () => {
     const tablet = await browser.newContext({ viewport: { width: 768, height: 1024 }, storageState: await desktop.storageState() });
     const p = await tablet.newPage();
@@ -310,5 +351,21 @@ describe('members console', () => {
     } finally {
       await phone.close();
     }
+  });
+
+  test('an expired session sends the member to sign in, then back to the page they were on', async () => {
+    await database.db
+      .updateTable('sessions')
+      .set({ expires_at: new Date(Date.now() - 60_000) })
+      .execute();
+    await page.goto(`${baseUrl}/segments`);
+    await page.waitForURL(/\/sign-in$/);
+    await page.getByText('Your session has expired').waitFor();
+    await shot(page, '15-session-expired');
+    await page.getByLabel('Email').fill(adminEmail);
+    await page.getByRole('textbox', { name: 'Password' }).fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/segments$/);
+    await page.getByRole('heading', { level: 1, name: 'Segments' }).waitFor();
   });
 });

@@ -67,7 +67,7 @@ export function AccountsTable({ items, sort, onSort }: AccountsTableProps) {
                   )}
                 </Stack>
               </Table.Td>
-              <Table.Td>
+              <Table.Td miw={130}>
                 <TagList tags={account.tags} />
               </Table.Td>
               <Table.Td>{humanize(account.touchModel)}</Table.Td>
