@@ -85,6 +85,15 @@ export async function lintAgainstWorkspace(db: Db, clock: Clock, workspaceId: st
     if (!(e instanceof AppError)) throw e;
     for (const d of e.details) issues.push({ severity: 'error', path: d.path, message: d.message });
   }
+  for (const [i, m] of def.moments.entries()) {
+    if (!m.when) continue;
+    try {
+      await checkAccountFilter(db, clock, workspaceId, m.when, `moments.${i}.when`);
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      for (const d of e.details) issues.push({ severity: 'error', path: d.path, message: d.message });
+    }
+  }
   const events = new Map<string, string>();
   const metrics = new Map<string, string>();
   def.moments.forEach((m, i) => {
@@ -116,7 +125,8 @@ async function overlaps(db: Db, clock: Clock, workspaceId: string, def: ModelDef
   for (const other of await listActiveVersions(db, workspaceId)) {
     if (other.key === def.key) continue;
     const o = other.definition;
-    if (def.precedence !== undefined && o.precedence !== undefined && def.precedence !== o.precedence) continue;
+    // The engine ranks a missing precedence as 0.
+    if ((def.precedence ?? 0) !== (o.precedence ?? 0)) continue;
     const shared = await countAccounts(db, clock, workspaceId, {
       q: [def.segment.q, o.segment.q].filter(Boolean).join(' ') || undefined,
       conditions: [...def.segment.conditions, ...o.segment.conditions],
@@ -471,6 +481,15 @@ export async function listActiveVersions(db: Db, workspaceId: string): Promise<R
   return (await listRunnableVersions(db, workspaceId)).filter((v) => v.engages);
 }
 
+/** JSON with sorted keys: jsonb does not keep key order, so definitions are compared this way. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
 export interface ApplyResult {
   version: ModelVersion;
   created: boolean;
@@ -495,7 +514,7 @@ export async function applyModel(db: Db, clock: Clock, actor: Actor, input: Mode
       .where('model_id', '=', existing.id)
       .orderBy('version', 'desc')
       .executeTakeFirst();
-    if (latest && latest.status !== 'retired' && JSON.stringify(latest.definition) === JSON.stringify(def)) version = toVersion(latest, existing.key);
+    if (latest && latest.status !== 'retired' && canonical(latest.definition) === canonical(def)) version = toVersion(latest, existing.key);
   }
   if (!version) {
     version = await createModelDraft(db, clock, actor, input);
