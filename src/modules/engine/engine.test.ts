@@ -159,7 +159,7 @@ describe('engine sweeps (fixed clock)', () => {
     expect(report.opened.event).toBe(1);
     const sev1 = await instances(active, 'sev1');
     expect(sev1).toHaveLength(1);
-    expect((sev1[0]?.evidence as { properties: { severity: string } }).properties.severity).toBe('high');
+    expect(sev1[0]?.evidence).toMatchObject({ properties: { severity: 'high' } });
     expect(await evaluateNewEvents(database.db, fixedClock(at(7, 3)), ws.workspaceId)).toMatchObject({ opened: { event: 0 } });
   });
 
@@ -257,17 +257,17 @@ describe('exactly one instance per occurrence', () => {
       sweep(database.db, fixedClock(at(60)), { workspaceId: ws.workspaceId }),
       sweep(database.db, fixedClock(at(60)), { workspaceId: ws.workspaceId }),
     ]);
-    const opened = reports.map((r) => Object.values(r.opened).reduce((x, y) => x + y, 0));
+    const [first = 0, second = 0] = reports.map((r) => Object.values(r.opened).reduce((x, y) => x + y, 0));
     const rows = await instances(a);
     expect(new Set(rows.map((r) => r.idempotency_key)).size).toBe(rows.length);
-    expect(opened[0] + opened[1]).toBeGreaterThan(0);
+    expect(first + second).toBeGreaterThan(0);
     const total = await database.db
       .selectFrom('moment_instances')
       .select(sql<number>`count(*)::int`.as('n'))
       .where('workspace_id', '=', ws.workspaceId)
       .where('opened_at', '=', at(60))
       .executeTakeFirstOrThrow();
-    expect(total.n).toBe(opened[0] + opened[1]);
+    expect(total.n).toBe(first + second);
   });
 
   it('a rerun sweep after an interruption neither duplicates nor misses', async () => {
