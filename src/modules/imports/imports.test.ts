@@ -370,6 +370,26 @@ describe('importing contacts', () => {
     expect(await findContactByEmail(database.db, ws.system, 'ok@example.com')).toBeUndefined();
   });
 
+  it('stores SQL and HTML in every contact text field verbatim', async () => {
+    const { ws, key } = await workspace();
+    const nasty = (field: string) => `${field.slice(0, 4)}' OR 1=1 --<img src=x onerror=alert(1)>`;
+    const res = await upload(
+      key,
+      'contacts',
+      csv([
+        ['email', 'external_id', 'name', 'title', 'phone'],
+        ['sql@example.com', nasty('external_id'), nasty('name'), nasty('title'), nasty('phone')],
+      ]),
+    );
+    expect(res.status).toBe(200);
+    expect(await findContactByEmail(database.db, ws.system, 'sql@example.com')).toMatchObject({
+      externalId: nasty('external_id'),
+      name: nasty('name'),
+      title: nasty('title'),
+      phone: nasty('phone'),
+    });
+  });
+
   it('names an account reference that matches nothing', async () => {
     const { key } = await workspace();
     const res = await upload(
