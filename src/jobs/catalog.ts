@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import { type Clock, fixedClock } from '../lib/clock.ts';
 import { evaluateNewEvents, sweep } from '../modules/engine/engine.ts';
-import { DEFAULT_RETENTION_DAYS, purgeExpiredEvents } from '../modules/events/events.ts';
+import { DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, purgeExpiredEvents } from '../modules/events/events.ts';
 import { purgeExpiredSessions } from '../modules/members/members.ts';
 import { runAutomatedMoments } from '../modules/moments/moments.ts';
 
@@ -61,7 +61,7 @@ export const jobCatalog: JobSpec[] = [
   job({
     name: 'events.purge-expired',
     // Raw events older than the retention (default 400 days) are deleted daily; rollups, and so metric history, stay.
-    payload: z.object({ olderThanDays: z.number().int().min(1).default(DEFAULT_RETENTION_DAYS) }),
+    payload: z.object({ olderThanDays: z.number().int().min(MIN_RETENTION_DAYS).default(DEFAULT_RETENTION_DAYS) }),
     retryLimit: 3,
     retryDelaySeconds: 300,
     cron: '41 3 * * *',

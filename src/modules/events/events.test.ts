@@ -277,6 +277,18 @@ describe('identity', () => {
     ).toEqual(['Dashboard Viewed', 'Pricing']);
   });
 
+  it('creates one account when two batches group users into the same new groupId at once', async () => {
+    const groupId = mid('race');
+    const results = await Promise.all(
+      [1, 2, 3].map((i) =>
+        post('/v1/batch', { batch: [{ type: 'group', userId: mid(`racer${i}`), groupId, traits: { name: 'Race Inc' } }] }, { key: ingestKey }),
+      ),
+    );
+    expect(results.map((r) => r.body.accepted)).toEqual([1, 1, 1]);
+    const accounts = await api.call('GET', `/api/v1/accounts?q=${groupId}`, { key: adminKey });
+    expect(accounts.body.items.map((a: { externalId: string }) => a.externalId)).toEqual([groupId]);
+  });
+
   it('drops an identify whose email the CRM refuses, with the reason, and keeps the batch', async () => {
     const user = mid('user');
     const res = await post(

@@ -251,13 +251,17 @@ export async function listEvents(db: Db, actor: Actor, query: ListEventsQuery): 
 }
 
 export const DEFAULT_RETENTION_DAYS = 400;
+export const MIN_RETENTION_DAYS = 7;
 
 /**
  * Deletes raw events received more than olderThanDays ago, in chunks so no single statement holds locks for long.
  * Rollups (and so metric history) are kept. Returns how many events were deleted.
  */
 export async function purgeExpiredEvents(db: Db, clock: Clock, olderThanDays: number = DEFAULT_RETENTION_DAYS): Promise<number> {
-  if (!Number.isInteger(olderThanDays) || olderThanDays < 1) throw invalid('olderThanDays', 'must be a whole number of days, 1 or more');
+  // Segment clients retry for up to 12 hours: a messageId must stay known (its event kept) for a week at least.
+  if (!Number.isInteger(olderThanDays) || olderThanDays < MIN_RETENTION_DAYS) {
+    throw invalid('olderThanDays', `must be a whole number of days, ${MIN_RETENTION_DAYS} or more (repeated messageIds are recognised for that long)`);
+  }
   const cutoff = new Date(clock.now().getTime() - olderThanDays * 24 * 60 * 60 * 1000);
   let total = 0;
   for (;;) {

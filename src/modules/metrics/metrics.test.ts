@@ -145,7 +145,7 @@ describe('retention', () => {
       .execute();
     expect(remaining.map((r) => r.timestamp.toISOString())).toEqual([daysAgo(1)]);
     expect((await accountMetrics(database.db, clock, ws.system, accountId)).metrics[0]?.windows).toEqual(history);
-    await expect(purgeExpiredEvents(database.db, clock, 0)).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(purgeExpiredEvents(database.db, clock, 6)).rejects.toMatchObject({ code: 'validation_failed' });
   });
 });
 
