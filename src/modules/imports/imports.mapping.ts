@@ -17,7 +17,7 @@ const spec = (field: string, ...aliases: string[]): FieldSpec => ({ field, alias
 const accountFields = [
   spec('momentum_id'),
   spec('external_id', 'Account ID', 'Record ID', 'Company ID', 'Id', 'External ID'),
-  spec('name', 'Account Name', 'Company name', 'Company', 'Organization', 'Name'),
+  spec('name', 'Account Name', 'Company name', 'Company', 'Organization'),
   spec('domain', 'Company Domain Name', 'Website', 'Website URL', 'Domain Name'),
   spec('industry', 'Industry'),
   spec('region', 'Billing Country', 'Country/Region', 'Country', 'Billing State/Province', 'State/Region'),
@@ -34,7 +34,7 @@ const accountFields = [
 const contactFields = [
   spec('external_id', 'Contact ID', 'Record ID', 'Id', 'External ID'),
   spec('email', 'Email Address', 'E-mail', 'Work Email'),
-  spec('name', 'Full Name', 'Contact Name', 'Name'),
+  spec('name', 'Full Name', 'Contact Name'),
   spec('first_name', 'First Name', 'Given Name'),
   spec('last_name', 'Last Name', 'Surname', 'Family Name'),
   spec('title', 'Job Title'),
@@ -156,7 +156,8 @@ export function mapHeaders(type: ImportType, headers: string[], customFields: Cu
     .map((anyOf) => {
       const accepted = anyOf.flatMap((f) => specs.find((s) => s.field === f)?.aliases ?? [f]);
       const field = anyOf[0] ?? '';
-      return { field, message: `missing required column: ${field} (accepted headers: ${[...new Set(accepted)].join(', ')})` };
+      const distinct = accepted.filter((h, i) => accepted.findIndex((other) => normaliseHeader(other) === normaliseHeader(h)) === i);
+      return { field, message: `missing required column: ${field} (accepted headers: ${distinct.join(', ')})` };
     });
   return { headers, fields, custom, unknown, missing };
 }
