@@ -213,6 +213,18 @@ describe('members console', () => {
     expect(await profile.textContent()).toContain('EMEA');
     expect(await profile.textContent()).toContain('Software');
     await shot(page, '05-account-profile');
+    // Edit the profile: a bad value shows its field error, a good one saves.
+    await page.getByRole('button', { name: 'Edit profile' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('combobox', { name: 'Phase' }).fill('Not A Phase');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByText('must be a phase key like onboarding, ongoing or renewal').waitFor();
+    await shot(page, '05b-account-edit-field-error');
+    await dialog.getByRole('combobox', { name: 'Phase' }).fill('ongoing');
+    await dialog.getByRole('textbox', { name: 'Domain' }).fill('account-01.io');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await eventually(() => profile.textContent()).toContain('account-01.io');
 
     await page.getByRole('tab', { name: 'Team' }).click();
     await eventually(() => page.getByTestId('team-csm').textContent()).toContain('Casey Csm');
@@ -273,7 +285,7 @@ describe('members console', () => {
     await dialog.getByRole('textbox', { name: 'Email' }).fill('riley@vendor.test');
     await dialog.getByRole('textbox', { name: 'Name' }).fill('Riley Marketer');
     await dialog.getByRole('checkbox', { name: 'Marketing' }).check();
-    await dialog.getByRole('checkbox', { name: 'Csm' }).uncheck();
+    await dialog.getByRole('checkbox', { name: 'CSM' }).uncheck();
     // Too short: the API's field error shows under the input.
     await dialog.getByRole('textbox', { name: 'Initial password' }).fill('short');
     await dialog.getByRole('button', { name: 'Add member' }).click();

@@ -31,7 +31,16 @@ const queryClient = new QueryClient({
     // Every failed change is reported once; forms also show the field errors next to the inputs.
     onError: (error) => {
       if (error instanceof ApiError && error.status === 401) return;
-      notifications.show({ color: 'red', title: 'Could not save', message: errorMessage(error) });
+      // Field errors are next to the inputs too; the notification lists them in words.
+      const details = error instanceof ApiError ? error.details : [];
+      const message =
+        details.length > 0 ? details.map((d) => `${d.path.replace(/^(body|querystring|params)\./, '')}: ${d.message}`).join('\n') : errorMessage(error);
+      notifications.show({
+        color: 'red',
+        title: details.length > 0 ? 'Check the highlighted fields' : 'Could not save',
+        message,
+        style: { whiteSpace: 'pre-line' },
+      });
     },
   }),
 });

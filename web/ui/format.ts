@@ -24,11 +24,18 @@ export function formatDateTime(value: string | null | undefined): string {
   return Number.isNaN(date.getTime()) ? value : dateTimeFormat.format(date);
 }
 
-/** 'value_offered' -> 'Value offered'. */
+const acronyms = new Set(['csm', 'arr', 'qbr', 'api', 'nps', 'csat', 'id']);
+
+/** 'value_offered' -> 'Value offered', 'csm' -> 'CSM'. */
 export function humanize(value: string | null | undefined): string {
   if (!value) return '—';
-  const words = value.replace(/[_-]+/g, ' ').trim();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  const words = value
+    .replace(/[_-]+/g, ' ')
+    .trim()
+    .split(' ')
+    .map((word) => (acronyms.has(word.toLowerCase()) ? word.toUpperCase() : word));
+  const text = words.join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Select options from enum values. */

@@ -101,6 +101,7 @@ export function defaultValue(info: FieldInfo | undefined, op: FilterOp): Conditi
 export function describeCondition(c: Condition, fields: FieldInfo[]): string {
   const info = fields.find((f) => f.field === c.field);
   const name = info?.label ?? c.field;
-  const value = Array.isArray(c.value) ? c.value.join(', ') : c.value === undefined ? '' : String(c.value);
+  const shown = (v: unknown) => (info?.values && typeof v === 'string' ? humanize(v) : String(v));
+  const value = Array.isArray(c.value) ? c.value.map(shown).join(', ') : c.value === undefined ? '' : shown(c.value);
   return `${name} ${opLabels[c.op]}${value ? ` ${value}` : ''}`;
 }

@@ -78,7 +78,7 @@ function CreateKeyModal({ onClose }: { onClose: () => void }) {
             </CopyButton>
           </Group>
           <Text size="sm" c="dimmed">
-            Send it as <Code>Authorization: Bearer {apiKey.prefix}…</Code>
+            Send it as <Code>Authorization: Bearer mk_{apiKey.prefix}_…</Code>
           </Text>
           <Group justify="flex-end">
             <Button onClick={onClose}>Done</Button>
@@ -185,7 +185,7 @@ export function ApiKeysPage() {
                   <Table.Tr key={key.id}>
                     <Table.Td fw={500}>{key.name}</Table.Td>
                     <Table.Td>
-                      <Code>{key.prefix}…</Code>
+                      <Code>mk_{key.prefix}_…</Code>
                     </Table.Td>
                     <Table.Td>
                       <Group gap={4}>
@@ -225,7 +225,7 @@ export function ApiKeysPage() {
           onConfirm={() => revoke.mutate(revoking)}
           onClose={() => setRevoking(null)}
         >
-          Anything using <b>{revoking.name}</b> ({revoking.prefix}…) stops working at once. This cannot be undone.
+          Anything using <b>{revoking.name}</b> (mk_{revoking.prefix}_…) stops working at once. This cannot be undone.
         </ConfirmModal>
       )}
     </Paper>
