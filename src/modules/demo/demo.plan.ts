@@ -181,7 +181,7 @@ function planAccount(
     touchModel === 'high' ? rng.logUniform(100_000, 650_000) : touchModel === 'low' ? rng.logUniform(25_000, 99_000) : rng.logUniform(3_000, 24_000);
   const main = planMainContract(rng, today, touchModel, targetArr);
   const contracts = [main];
-  const expansion = rng.chance(0.25) ? planExpansion(rng, main) : undefined;
+  const expansion = rng.chance(0.25) ? planExpansion(rng, today, main) : undefined;
   if (expansion) contracts.push(expansion);
   else if (rng.chance(0.2)) contracts.push(planPreviousTerm(main));
   const daysSinceStart = daysBetween(main.startDate, today);
@@ -311,17 +311,19 @@ function planMainContract(rng: Rng, today: string, touch: TouchModel, targetArr:
 }
 
 /** An add-on order co-terminated with the main subscription, worth a fraction of it; none when nothing fits. */
-function planExpansion(rng: Rng, main: PlannedContract): PlannedContract | undefined {
+function planExpansion(rng: Rng, today: string, main: PlannedContract): PlannedContract | undefined {
   const owned = new Set(main.lineItems.map((l) => l.offering));
   const mainArr = main.lineItems.filter((l) => l.billing === 'recurring').reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
   const budget = mainArr * (rng.int(10, 25) / 100);
   const addOn = offerings.find((o) => !o.core && !owned.has(o.name) && o.unitPrice * minQuantity(o) <= budget);
   if (!addOn) return undefined;
-  const termDays = daysBetween(main.startDate, main.endDate);
+  // Signed at least a month into the subscription and at least a week ago.
+  const latest = Math.min(daysBetween(main.startDate, today) - 7, 300);
+  if (latest < 30) return undefined;
   return {
     name: `${addOn.name} expansion`,
     status: 'active',
-    startDate: addDays(main.startDate, rng.int(30, Math.max(31, Math.min(300, Math.round(termDays / 2))))),
+    startDate: addDays(main.startDate, rng.int(30, latest)),
     endDate: main.endDate,
     renewalDate: main.endDate,
     autoRenew: main.autoRenew,

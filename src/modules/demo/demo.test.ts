@@ -86,6 +86,10 @@ describe('demo workspace', () => {
     expect(new Set(entries.map((t) => t.channel)).size).toBeGreaterThanOrEqual(5);
     expect(entries.every((t) => Date.parse(t.occurredAt) <= clock.now().getTime())).toBe(true);
     expect(contracts.every((c) => c.lineItems.length > 0)).toBe(true);
+    // Every term has started; some renew within 90 days.
+    const today = clock.now().toISOString().slice(0, 10);
+    expect(contracts.every((c) => c.startDate <= today)).toBe(true);
+    expect(accounts.filter((a) => a.nextRenewalDate !== null && a.nextRenewalDate < '2026-08-30').length).toBeGreaterThan(10);
     expect(contracts.some((c) => c.lineItems.some((l) => l.billing === 'one_off'))).toBe(true);
     expect(contracts.some((c) => c.lineItems.some((l) => l.billing === 'recurring' && !l.renewable))).toBe(true);
     // ARR is derived from the contracts.
