@@ -172,7 +172,11 @@ export function normaliseMessage(
     message_id: m.messageId ?? randomUUID(),
     type: m.type,
     name:
-      m.type === 'track' ? (m.event ?? null) : m.type === 'page' || m.type === 'screen' ? (m.name ?? (m.properties?.name as string | undefined) ?? null) : null,
+      m.type === 'track'
+        ? (m.event ?? null)
+        : m.type === 'page' || m.type === 'screen'
+          ? (m.name ?? (typeof m.properties?.name === 'string' ? m.properties.name : null))
+          : null,
     user_id: m.userId ?? null,
     anonymous_id: m.anonymousId ?? null,
     group_id: m.groupId ?? null,
