@@ -190,6 +190,25 @@ describe('members console', () => {
     await eventually(() => totalText(page)).toBe(`${ACCOUNTS} accounts`);
   });
 
+  test('is keyboard usable: a skip link, then the search box, and sorting from the keyboard', async () => {
+    await page.goto(`${baseUrl}/accounts`);
+    await eventually(() => totalText(page)).toBe(`${ACCOUNTS} accounts`);
+    const focused = () => page.evaluate(() => document.activeElement?.textContent || document.activeElement?.getAttribute('placeholder') || '');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Name, domain or external id');
+    await page.keyboard.type('Retail');
+    await eventually(() => totalText(page)).toBe(`${ACCOUNTS / industries.length} accounts`);
+    expect(new URL(page.url()).searchParams.get('q')).toBe('Retail');
+    await page.getByRole('button', { name: 'Next renewal' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/sort=next_renewal_date/);
+    await shot(page, '04a-keyboard-search-and-sort');
+    await page.goto(`${baseUrl}/accounts`);
+  });
+
   test('sorts by ARR', async () => {
     const arrs = async () => (await page.getByTestId('account-arr').allTextContents()).map((t) => Number(t.replace(/[^0-9.]/g, '')));
     await page.getByRole('button', { name: 'ARR' }).click();

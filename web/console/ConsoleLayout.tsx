@@ -61,6 +61,9 @@ export function ConsoleLayout() {
   const name = me.data.member?.name ?? me.data.actor.name;
   return (
     <AppShell header={{ height: 60 }} navbar={{ width: 220, breakpoint: 'md', collapsed: { mobile: !opened } }} padding="md">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
@@ -94,23 +97,21 @@ export function ConsoleLayout() {
         </Group>
       </AppShell.Header>
 
-      <AppShell.Navbar p="sm" aria-label="Main">
+      <AppShell.Navbar p="sm" aria-label="Main navigation">
         <AppShell.Section grow component={ScrollArea}>
-          <nav aria-label="Main navigation">
-            {nav.map((item) => (
-              <NavLink
-                key={item.to}
-                component={Link}
-                to={item.to}
-                label={item.label}
-                leftSection={<item.icon size={18} stroke={1.6} aria-hidden />}
-                active={location.pathname === item.to || location.pathname.startsWith(`${item.to}/`)}
-                aria-current={location.pathname.startsWith(item.to) ? 'page' : undefined}
-                fw={500}
-                style={{ borderRadius: 8 }}
-              />
-            ))}
-          </nav>
+          {nav.map((item) => (
+            <NavLink
+              key={item.to}
+              component={Link}
+              to={item.to}
+              label={item.label}
+              leftSection={<item.icon size={18} stroke={1.6} aria-hidden />}
+              active={location.pathname === item.to || location.pathname.startsWith(`${item.to}/`)}
+              aria-current={location.pathname.startsWith(item.to) ? 'page' : undefined}
+              fw={500}
+              style={{ borderRadius: 8 }}
+            />
+          ))}
         </AppShell.Section>
         <AppShell.Section>
           <Button variant="subtle" color="gray" fullWidth justify="flex-start" leftSection={<IconLogout size={18} aria-hidden />} onClick={signOut}>
@@ -119,7 +120,7 @@ export function ConsoleLayout() {
         </AppShell.Section>
       </AppShell.Navbar>
 
-      <AppShell.Main bg="gray.0">
+      <AppShell.Main bg="gray.0" id="main" tabIndex={-1} style={{ outline: 'none' }}>
         <Outlet />
       </AppShell.Main>
     </AppShell>

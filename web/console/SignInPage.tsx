@@ -1,4 +1,5 @@
 import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useDocumentTitle } from '@mantine/hooks';
 import { IconClock } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
@@ -16,6 +17,7 @@ export function SignInPage() {
   const location = useLocation();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
+  useDocumentTitle('Sign in · Momentum');
   const state = (location.state ?? {}) as SignInState;
   const expired = /session has expired/i.test(state.message ?? '');
   const [email, setEmail] = useState('');

@@ -1,4 +1,5 @@
 import { Anchor, Badge, Breadcrumbs, Center, Group, Loader, Paper, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
+import { useDocumentTitle } from '@mantine/hooks';
 import { IconAddressBook, IconFileInvoice, IconHistory, IconUser, IconUsersGroup } from '@tabler/icons-react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
@@ -72,6 +73,7 @@ export function AccountPage() {
   const { id = '' } = useParams();
   const [search, setSearch] = useSearchParams();
   const account = useAccount(id);
+  useDocumentTitle(account.data ? `${account.data.name} · Momentum` : 'Account · Momentum');
   const tab: Tab = (tabs as readonly string[]).includes(search.get('tab') ?? '') ? (search.get('tab') as Tab) : 'profile';
 
   return (
