@@ -249,6 +249,13 @@ describe('members console', () => {
     await eventually(() => page.getByTestId('team-csm').textContent()).toContain('Casey Csm');
     expect(await page.getByTestId('team-account_manager').textContent()).toContain('Morgan Manager');
     await shot(page, '06-account-team');
+    await page.getByRole('button', { name: 'Edit team' }).click();
+    const team = page.getByRole('dialog');
+    await team.getByRole('combobox', { name: 'Support' }).click();
+    await page.getByRole('option', { name: 'Morgan Manager' }).click();
+    await team.getByRole('button', { name: 'Save team' }).click();
+    await team.waitFor({ state: 'detached' });
+    await eventually(() => page.getByTestId('team-support').textContent()).toContain('Morgan Manager');
 
     await page.getByRole('tab', { name: 'Contracts' }).click();
     await page.getByTestId('contract').first().waitFor();
