@@ -293,7 +293,7 @@ async function main() {
     },
   });
   const scale = values.scale === 'full' ? 'full' : 'small';
-  const total = Number(values.events ?? (scale === 'full' ? 1_000_000 : 200_000));
+  const total = Number(values.events ?? (scale === 'full' ? 1_000_000 : 100_000));
   const concurrency = Number(values.clients);
   const onPglite = values.db === 'pglite';
   // A benchmark, not the product: it reads the test server's address directly.
