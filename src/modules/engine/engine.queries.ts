@@ -101,19 +101,29 @@ export function anchoredCandidates(ws: string, v: RunnableVersion, m: MomentDef,
     where b.base is not null and b.base <= ${asOf}::timestamptz and ${occurrence} >= b.phase_entered_at`;
 }
 
-/** "No event X for a duration": the last such event (or the phase start) is older than the duration. */
+/**
+ * "No event X for a duration": no such event within the duration (an index probe per engaged account), then, for
+ * those accounts only, the last one (or the phase start) dates the occurrence.
+ */
 export function absenceEventCandidates(ws: string, v: RunnableVersion, m: MomentDef, event: string, duration: string, asOf: Date): RawBuilder<unknown> {
+  const since = sql`(${asOf}::timestamptz - ${hours(duration)})`;
   return sql`
     select g.account_id, 'a:' || ${isoText(sql`greatest(l.last_at, g.phase_entered_at)`)} as occurrence,
       greatest(l.last_at, g.phase_entered_at) + ${hours(duration)} + ${hours(m.due)} as due_at,
       jsonb_build_object('event', ${event}::text, 'lastSeenAt', l.last_at, 'for', ${duration}::text) as evidence
     from engagements g
-    left join (
-      select r.account_id, max(r.last_at) as last_at from event_rollups r
-      where r.workspace_id = ${ws}::uuid and r.name = ${event} and r.day <= (${asOf}::timestamptz at time zone 'UTC')::date and r.last_at <= ${asOf}::timestamptz
-      group by r.account_id
-    ) l on l.account_id = g.account_id
-    where ${engagedIn(ws, v, m.phase)} and greatest(l.last_at, g.phase_entered_at) + ${hours(duration)} <= ${asOf}::timestamptz`;
+    cross join lateral (
+      select max(r.last_at) as last_at from event_rollups r
+      where r.workspace_id = ${ws}::uuid and r.account_id = g.account_id and r.name = ${event}
+        and r.day <= (${asOf}::timestamptz at time zone 'UTC')::date and r.last_at <= ${asOf}::timestamptz
+    ) l
+    where ${engagedIn(ws, v, m.phase)} and g.phase_entered_at <= ${since}
+      and not exists (
+        select 1 from event_rollups r
+        where r.workspace_id = ${ws}::uuid and r.account_id = g.account_id
+          and r.day >= (${since} at time zone 'UTC')::date and r.day <= (${asOf}::timestamptz at time zone 'UTC')::date
+          and r.name = ${event} and r.last_at > ${since} and r.last_at <= ${asOf}::timestamptz)
+      and greatest(l.last_at, g.phase_entered_at) <= ${since}`;
 }
 
 export interface MetricSource {
@@ -122,16 +132,14 @@ export interface MetricSource {
   property: string | null;
 }
 
-/** A metric's value per account over the window ending at `end` (day granularity, from the daily rollups). */
-function metricValues(ws: string, metric: MetricSource, end: RawBuilder<unknown>, windowHours: number): RawBuilder<unknown> {
-  const days = sql`r.day > ((${end}) - ${windowHours} * interval '1 hour')::date and r.day <= (${end})::date`;
-  if (metric.kind === 'sum') {
-    return sql`select r.account_id, sum(r.sum)::float8 as value from event_property_sums r
-      where r.workspace_id = ${ws}::uuid and r.name = ${metric.eventName} and r.property = ${metric.property} and ${days} group by r.account_id`;
-  }
-  const value = metric.kind === 'distinct_users' ? sql`count(distinct r.user_key)` : sql`sum(r.count)`;
-  return sql`select r.account_id, ${value}::float8 as value from event_rollups r
-    where r.workspace_id = ${ws}::uuid and r.name = ${metric.eventName} and ${days} group by r.account_id`;
+/** A metric's value for engagement g's account over the window ending at `end` (day granularity, from the daily rollups): a lateral subquery. */
+function metricValue(ws: string, metric: MetricSource, end: RawBuilder<unknown>, windowHours: number): RawBuilder<unknown> {
+  const days = sql`r.workspace_id = ${ws}::uuid and r.account_id = g.account_id
+    and r.day > ((${end}) - ${windowHours} * interval '1 hour')::date and r.day <= (${end})::date and r.name = ${metric.eventName}`;
+  if (metric.kind === 'sum')
+    return sql`select coalesce(sum(r.sum), 0)::float8 as value from event_property_sums r where ${days} and r.property = ${metric.property}`;
+  const value = metric.kind === 'distinct_users' ? sql`count(distinct r.user_key)` : sql`coalesce(sum(r.count), 0)`;
+  return sql`select ${value}::float8 as value from event_rollups r where ${days}`;
 }
 
 /** "Metric below Y for a duration": the metric over the last duration is below Y; one occurrence per duration. */
@@ -149,10 +157,10 @@ export function absenceMetricCandidates(
   return sql`
     select g.account_id, 'am:' || floor(extract(epoch from ${asOf}::timestamptz) / ${h * 3600})::bigint::text as occurrence,
       ${asOf}::timestamptz + ${hours(m.due)} as due_at,
-      jsonb_build_object('metric', ${key}::text, 'value', coalesce(cur.value, 0), 'below', ${below}::float8, 'for', ${duration}::text) as evidence
+      jsonb_build_object('metric', ${key}::text, 'value', cur.value, 'below', ${below}::float8, 'for', ${duration}::text) as evidence
     from engagements g
-    left join (${metricValues(ws, metric, sql`${asOf}::timestamptz`, h)}) cur on cur.account_id = g.account_id
-    where ${engagedIn(ws, v, m.phase)} and g.phase_entered_at + ${hours(duration)} <= ${asOf}::timestamptz and coalesce(cur.value, 0) < ${below}`;
+    cross join lateral (${metricValue(ws, metric, sql`${asOf}::timestamptz`, h)}) cur
+    where ${engagedIn(ws, v, m.phase)} and g.phase_entered_at + ${hours(duration)} <= ${asOf}::timestamptz and cur.value < ${below}`;
 }
 
 /** Metric conditions: a threshold over the window, or a change against the previous window. */
@@ -171,18 +179,19 @@ export function metricCandidates(
   const test =
     cond.change !== undefined
       ? cond.change < 0
-        ? sql`coalesce(prev.value, 0) > 0 and (coalesce(cur.value, 0) - prev.value) * 100.0 / prev.value <= ${cond.change}`
-        : sql`coalesce(prev.value, 0) > 0 and (coalesce(cur.value, 0) - prev.value) * 100.0 / prev.value >= ${cond.change}`
-      : sql`coalesce(cur.value, 0) ${sql.raw({ lt: '<', lte: '<=', gt: '>', gte: '>=' }[cond.op ?? 'lt'])} ${cond.value ?? 0}`;
+        ? sql`prev.value > 0 and (cur.value - prev.value) * 100.0 / prev.value <= ${cond.change}`
+        : sql`prev.value > 0 and (cur.value - prev.value) * 100.0 / prev.value >= ${cond.change}`
+      : sql`cur.value ${sql.raw({ lt: '<', lte: '<=', gt: '>', gte: '>=' }[cond.op ?? 'lt'])} ${cond.value ?? 0}`;
   return sql`
     select g.account_id, 'm:' || floor(extract(epoch from ${asOf}::timestamptz) / ${bucket})::bigint::text as occurrence,
       ${asOf}::timestamptz + ${hours(m.due)} as due_at,
-      jsonb_build_object('metric', ${cond.key}::text, 'value', coalesce(cur.value, 0), 'previous', prev.value, 'window', ${cond.window}::text) as evidence
+      jsonb_build_object('metric', ${cond.key}::text, 'value', cur.value, 'previous', prev.value, 'window', ${cond.window}::text) as evidence
     from engagements g
-    left join (${metricValues(ws, metric, sql`${asOf}::timestamptz`, w)}) cur on cur.account_id = g.account_id
-    left join (${metricValues(ws, metric, sql`${asOf}::timestamptz - ${w} * interval '1 hour'`, w)}) prev on prev.account_id = g.account_id
-    where ${engagedIn(ws, v, m.phase)} and ${test}
+    cross join lateral (${metricValue(ws, metric, sql`${asOf}::timestamptz`, w)}) cur
+    cross join lateral (${metricValue(ws, metric, sql`${asOf}::timestamptz - ${w} * interval '1 hour'`, w)}) prev
+    where ${engagedIn(ws, v, m.phase)}
       ${accounts ? sql`and g.account_id = any(${accounts}::uuid[])` : sql``}
+      and ${test}
       ${cooldown ? notInCooldown(ws, v, m, cooldown, sql`${asOf}::timestamptz`) : sql``}`;
 }
 

@@ -68,6 +68,8 @@ export async function simulateModel(
         const report = await sweep(tx, fixedClock(new Date(range.from.getTime() + d * DAY)), { workspaceId });
         totals.phaseChanges += report.phaseChanges;
         totals.engaged += report.engaged;
+        // The engagements were replaced inside this transaction: fresh statistics keep the planner on per-account index plans.
+        if (d === 0) await sql`analyze engagements`.execute(tx);
         progress?.(d + 1, days);
       }
       throw new Rollback(await summarise(tx, workspaceId, versionId, def, range, days, totals));

@@ -258,6 +258,19 @@ async function timeCandidates(db: Db, ws: string, versions: RunnableVersion[], v
   }
 }
 
+/** The candidate queries of every time-driven rule as of asOf (the benchmark runs them alone, without the inserts). */
+export async function listTimeCandidates(db: Db, ws: string, asOf: Date): Promise<{ model: string; moment: string; candidates: Candidates }[]> {
+  const versions = await listRunnableVersions(db, ws);
+  const out: { model: string; moment: string; candidates: Candidates }[] = [];
+  for (const v of versions) {
+    for (const m of v.definition.moments) {
+      const candidates = await timeCandidates(db, ws, versions, v, m, asOf);
+      if (candidates) out.push({ model: v.key, moment: m.id, candidates });
+    }
+  }
+  return out;
+}
+
 /** A moment's own account filter (`when`), compiled once per sweep. */
 async function whenFilter(db: Db, ws: string, m: MomentDef, asOf: Date): Promise<Expression<SqlBool> | undefined> {
   if (!m.when) return undefined;

@@ -1,0 +1,283 @@
+// Engine benchmark: `npm run bench -- engine [--scale small|full] [--sizes 10000,100000]`.
+//
+// For each size, a fresh PostgreSQL database (on TEST_DATABASE_URL's server, or the local one), migrated, with N
+// accounts bulk-loaded by INSERT ... SELECT generate_series (touch models, buying cultures, phases, ARR, renewals,
+// a CSM and an account manager each, one active contract), a month of activity (login rollups, users created,
+// cases), and the example models applied and activated (customer success, high/tech touch, four buying-culture
+// workflows). Then:
+//  (1) the engagement sweep (every account engaged), and a sweep as of 35 days later (phase exits, schedules,
+//      absences, expectations, metrics): seconds; and the same candidate queries run alone in SQL (count only,
+//      no insert): seconds and the sweep/candidates ratio;
+//  (2) event-to-instance latency: batches of "Case Opened" events stored, then the streaming evaluation that turns
+//      them into instances: p50/p99 milliseconds from commit to instances visible;
+//  (3) simulate: the customer-success model run forward day by day (small: 30 days; full: 365 days is estimated
+//      from the measured days): seconds per simulated day.
+// Sizes: small = 10k; full = 10k and 100k (slope printed as seconds per 10k accounts). The last line is one JSON object.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+// Imported for its pg type parsers (numeric, bigint and date come back as the app expects).
+import '../src/db/client.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import type { DB } from '../src/db/schema.ts';
+import { systemActor } from '../src/lib/actor.ts';
+import { fixedClock } from '../src/lib/clock.ts';
+import { simulateModel } from '../src/modules/engine/engine.simulate.ts';
+import { evaluateNewEvents, listTimeCandidates, sweep } from '../src/modules/engine/engine.ts';
+import { insertEventRows } from '../src/modules/events/events.queries.ts';
+import { uuidv7 } from '../src/modules/events/events.schema.ts';
+import { createMember } from '../src/modules/members/members.ts';
+import { createMetric } from '../src/modules/metrics/metrics.ts';
+import { applyModel } from '../src/modules/models/models.ts';
+import { createWorkspace } from '../src/modules/workspaces/workspaces.ts';
+
+const EXAMPLES = join(import.meta.dirname, '../examples/models');
+const MODELS = ['customer-success', 'high-touch', 'tech-touch', 'value-offered', 'value-added', 'value-created', 'value-captured'];
+const CULTURES = ['value_offered', 'value_added', 'value_created', 'value_captured'];
+const T0 = new Date('2026-06-01T09:00:00Z');
+const DAY = 24 * 3600 * 1000;
+
+async function adminQuery(url: string, text: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** N accounts with a CSM and an account manager, one active contract, and a month of activity. */
+async function load(db: Kysely<DB>, ws: string, count: number, csm: string[], am: string[]) {
+  const r = (k: number) => sql.raw(`((hashint4(g * 37 + ${k}) & 2147483647)::float8 / 2147483648)`);
+  await sql`
+    insert into accounts (workspace_id, id, external_id, name, buying_culture, touch_model, phase, arr, next_renewal_date, created_at, updated_at, region, tags)
+    select ${ws}::uuid, gen_random_uuid(), 'B-' || g, 'Account ' || g,
+      case when ${r(1)} < 0.3 then (${CULTURES}::text[])[1 + floor(${r(2)} * 4)::int] end,
+      case when ${r(3)} < 0.2 then 'high' when ${r(3)} < 0.55 then 'low' when ${r(3)} < 0.9 then 'tech' end,
+      case when ${r(4)} < 0.25 then 'onboarding' when ${r(4)} < 0.35 then 'renewal' else 'ongoing' end,
+      round((3000 + ${r(5)} * 400000)::numeric, 2),
+      ${T0}::date + floor(${r(6)} * 400)::int,
+      ${T0}::timestamptz - interval '2 days', ${T0}::timestamptz - interval '2 days',
+      case when ${r(7)} < 0.4 then 'EMEA' else 'AMER' end, '{}'
+    from generate_series(1, ${count}::int) g`.execute(db);
+  await sql`insert into account_team (workspace_id, account_id, role, member_id)
+    select workspace_id, id, 'csm', (${csm}::uuid[])[1 + (hashtext(id::text) & 2147483647) % ${csm.length}] from accounts where workspace_id = ${ws}::uuid`.execute(
+    db,
+  );
+  await sql`insert into account_team (workspace_id, account_id, role, member_id)
+    select workspace_id, id, 'account_manager', (${am}::uuid[])[1 + (hashtext(id::text || 'am') & 2147483647) % ${am.length}] from accounts where workspace_id = ${ws}::uuid`.execute(
+    db,
+  );
+  await sql`insert into contracts (workspace_id, id, account_id, name, status, start_date, end_date, arr, created_at, updated_at)
+    select workspace_id, gen_random_uuid(), id, 'Subscription', 'active',
+      ${T0}::date - (hashtext(id::text) & 511), ${T0}::date - (hashtext(id::text) & 511) + 730, arr, created_at, created_at
+    from accounts where workspace_id = ${ws}::uuid`.execute(db);
+  // A month of daily logins for 80% of accounts (the rest are silent), and weekly active users for the usage metric.
+  await sql`insert into event_rollups (workspace_id, account_id, day, name, user_key, count, last_at)
+    select a.workspace_id, a.id, d::date, 'Logged In', 'u' || (u % 3), 1 + (hashtext(a.id::text || d::text) & 3), d + interval '10 hours'
+    from accounts a cross join generate_series(${T0}::timestamptz - interval '30 days', ${T0}::timestamptz + interval '30 days', interval '1 day') d
+    cross join generate_series(0, 1) u
+    where a.workspace_id = ${ws}::uuid and (hashtext(a.id::text) & 1023) < 820
+      and (d < ${T0}::timestamptz + interval '10 days' or (hashtext(a.id::text) & 7) > 0)`.execute(db);
+  // Users created in onboarding (some accounts fewer than 3), and a few cases.
+  await sql`insert into events (workspace_id, id, source, message_id, type, name, account_id, properties, timestamp, received_at, channel, digital)
+    select a.workspace_id, gen_random_uuid(), 'bench', a.id::text || ':' || n, 'track', 'User Created', a.id, '{}', ${T0}::timestamptz + n * interval '1 day',
+      ${T0}::timestamptz + n * interval '1 day', 'product', true
+    from accounts a cross join generate_series(1, 4) n
+    where a.workspace_id = ${ws}::uuid and n <= 1 + (hashtext(a.id::text) & 3)`.execute(db);
+  for (const table of ['accounts', 'account_team', 'contracts', 'event_rollups', 'events']) await sql`analyze ${sql.table(table)}`.execute(db);
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+const total = (opened: Record<string, number>) => Object.values(opened).reduce((a, b) => a + b, 0);
+
+interface SizeResult {
+  accounts: number;
+  engage_s: number;
+  sweep_s: number;
+  candidates_s: number;
+  ratio: number;
+  opened: number;
+  phase_changes: number;
+  event_p50_ms: number;
+  event_p99_ms: number;
+  simulate_s_per_day: number;
+}
+
+async function runSize(serverUrl: string, count: number, simulateDays: number): Promise<SizeResult> {
+  const name = `momentum_bench_${randomBytes(5).toString('hex')}`;
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  await adminQuery(serverUrl, `create database ${name}`);
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 6 });
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool }),
+    // ENGINE_BENCH_SLOW=ms prints each statement slower than that (to see where a sweep spends its time).
+    log: (event) => {
+      const slow = Number(process.env.ENGINE_BENCH_SLOW ?? 0);
+      if (slow > 0 && event.level === 'query' && event.queryDurationMillis > slow) {
+        console.log(`    slow ${Math.round(event.queryDurationMillis)} ms: ${event.query.sql.replace(/\s+/g, ' ').slice(0, 220)}`);
+      }
+    },
+  });
+  try {
+    await migrateToLatest(db);
+    const clock = fixedClock(new Date(T0.getTime() - 3 * DAY));
+    const workspace = await createWorkspace(db, clock, { name: 'Bench' });
+    const ws = workspace.id;
+    const system = systemActor(ws, 'bench');
+    const csm: string[] = [];
+    const am: string[] = [];
+    for (let i = 0; i < 20; i++) csm.push((await createMember(db, clock, system, { email: `csm${i}@bench.test`, name: `CSM ${i}`, roles: ['csm'] })).id);
+    for (let i = 0; i < 5; i++)
+      am.push((await createMember(db, clock, system, { email: `am${i}@bench.test`, name: `AM ${i}`, roles: ['account_manager'] })).id);
+    await createMetric(db, clock, system, { key: 'weekly_active_users', label: 'Weekly active users', kind: 'distinct_users', eventName: 'Logged In' });
+    let t = performance.now();
+    await load(db, ws, count, csm, am);
+    console.log(`  ${count} accounts loaded with activity in ${round((performance.now() - t) / 1000, 1)} s`);
+    for (const model of MODELS) {
+      const file = `${model}.yaml`;
+      await applyModel(db, clock, system, { source: readFileSync(join(EXAMPLES, file), 'utf8'), file }, { approve: true });
+    }
+
+    t = performance.now();
+    const engaged = await sweep(db, fixedClock(T0), { workspaceId: ws });
+    const engageS = (performance.now() - t) / 1000;
+    console.log(`  engagement sweep: ${engaged.engaged} accounts engaged, ${total(engaged.opened)} instances opened in ${round(engageS)} s`);
+
+    const asOf = new Date(T0.getTime() + 35 * DAY);
+    const candidates = await listTimeCandidates(db, ws, asOf);
+    t = performance.now();
+    let candidateRows = 0;
+    for (const c of candidates) {
+      const res = await sql<{ n: number }>`select count(*)::int as n from (${c.candidates.select}) x`.execute(db);
+      candidateRows += res.rows[0]?.n ?? 0;
+    }
+    const candidatesS = (performance.now() - t) / 1000;
+    t = performance.now();
+    const swept = await sweep(db, fixedClock(asOf), { workspaceId: ws });
+    const sweepS = (performance.now() - t) / 1000;
+    console.log(
+      `  sweep as of +35 days: ${total(swept.opened)} opened (${Object.entries(swept.opened)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}), ${swept.phaseChanges} phase changes in ${round(sweepS)} s; ` +
+        `candidate queries alone (${candidates.length} rules, ${candidateRows} rows): ${round(candidatesS)} s; ratio ${round(sweepS / candidatesS)}`,
+    );
+
+    // Event-to-instance: a batch of high-severity cases committed, then the streaming evaluation.
+    const ids = (
+      await sql<{ id: string }>`select account_id as id from engagements where workspace_id = ${ws}::uuid and phase = 'ongoing' limit 2000`.execute(db)
+    ).rows.map((r) => r.id);
+    const latencies: number[] = [];
+    const batches = 40;
+    for (let b = 0; b < batches; b++) {
+      const at = new Date(asOf.getTime() + (b + 1) * 60_000);
+      const rows = ids.slice((b * 50) % ids.length, ((b * 50) % ids.length) + 50).map((accountId, i) => ({
+        id: uuidv7(at.getTime()),
+        message_id: `case-${b}-${i}`,
+        type: 'track',
+        name: 'Case Opened',
+        user_id: null,
+        anonymous_id: null,
+        group_id: null,
+        contact_id: null,
+        account_id: accountId,
+        properties: { severity: 'high' },
+        traits: null,
+        context: {},
+        timestamp: at.toISOString(),
+        original_timestamp: at.toISOString(),
+        sent_at: null,
+        future: false,
+        channel: 'case',
+        digital: true,
+      }));
+      await insertEventRows(db, ws, 'bench', at, JSON.stringify(rows));
+      const t1 = performance.now();
+      await evaluateNewEvents(db, fixedClock(at), ws);
+      latencies.push(performance.now() - t1);
+    }
+    latencies.sort((a, b) => a - b);
+    const p50 = percentile(latencies, 0.5);
+    const p99 = percentile(latencies, 0.99);
+    console.log(`  event to instance (${batches} batches of 50 events, evaluation after each commit): p50 ${round(p50, 1)} ms, p99 ${round(p99, 1)} ms`);
+
+    t = performance.now();
+    const sim = await simulateModel(
+      db,
+      ws,
+      { source: readFileSync(join(EXAMPLES, 'customer-success.yaml'), 'utf8'), file: 'customer-success.yaml' },
+      { from: asOf, to: new Date(asOf.getTime() + (simulateDays - 1) * DAY) },
+    );
+    const simS = (performance.now() - t) / 1000;
+    console.log(
+      `  simulate customer-success over ${sim.accounts} accounts, ${simulateDays} days: ${sim.total} moments in ${round(simS, 1)} s ` +
+        `(${round(simS / simulateDays, 2)} s per day; one year ≈ ${round(((simS / simulateDays) * 365) / 60, 1)} min)`,
+    );
+    return {
+      accounts: count,
+      engage_s: round(engageS),
+      sweep_s: round(sweepS),
+      candidates_s: round(candidatesS),
+      ratio: round(sweepS / candidatesS),
+      opened: total(swept.opened),
+      phase_changes: swept.phaseChanges,
+      event_p50_ms: round(p50, 1),
+      event_p99_ms: round(p99, 1),
+      simulate_s_per_day: round(simS / simulateDays, 3),
+    };
+  } finally {
+    await db.destroy();
+    if (process.env.ENGINE_BENCH_KEEP) console.log(`  kept database ${name}`);
+    else await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
+  }
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { scale: { type: 'string', default: 'small' }, sizes: { type: 'string' } } });
+  const scale = values.scale === 'full' ? 'full' : 'small';
+  const sizes = values.sizes ? values.sizes.split(',').map(Number) : scale === 'full' ? [10_000, 100_000] : [10_000];
+  const simulateDays = scale === 'full' ? 30 : 14;
+  // A benchmark, not the product: it reads the test server's address directly.
+  const serverUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  console.log(`engine benchmark (${scale}) on PostgreSQL: sizes ${sizes.join(', ')}`);
+  const results: SizeResult[] = [];
+  for (const size of sizes) {
+    console.log(`${size} accounts:`);
+    results.push(await runSize(serverUrl, size, simulateDays));
+  }
+  const first = results[0];
+  const last = results.at(-1);
+  // Seconds per 10k accounts at the smallest and largest size: equal figures mean linear growth.
+  const slope = (r: SizeResult) => round((r.sweep_s / r.accounts) * 10_000, 3);
+  if (first && last && results.length > 1) {
+    console.log(
+      `slope: ${slope(first)} s per 10k accounts at ${first.accounts}, ${slope(last)} at ${last.accounts} (growth ${round(slope(last) / slope(first))}x per account)`,
+    );
+  }
+  const top = last as SizeResult;
+  console.log(
+    JSON.stringify({
+      bench: 'engine',
+      scale,
+      accounts: top.accounts,
+      sweep_s: top.sweep_s,
+      candidates_s: top.candidates_s,
+      ratio: top.ratio,
+      engage_s: top.engage_s,
+      opened: top.opened,
+      event_p50_ms: top.event_p50_ms,
+      event_p99_ms: top.event_p99_ms,
+      simulate_year_min: round((top.simulate_s_per_day * 365) / 60, 1),
+      slope_s_per_10k: results.map((r) => ({ accounts: r.accounts, s: slope(r) })),
+    }),
+  );
+}
+
+await main();
