@@ -301,6 +301,26 @@ describe('members console', () => {
     await row.getByRole('link', { name: 'View accounts' }).click();
     await page.waitForURL(/\/accounts\?segment=/);
     await eventually(() => totalText(page)).toBe(`${expected} accounts`);
+    // The segment picker shows the segment the link chose.
+    expect(
+      await page
+        .getByRole('textbox', { name: 'Segment' })
+        .or(page.getByRole('combobox', { name: 'Segment' }))
+        .inputValue(),
+    ).toContain('High touch EMEA');
+
+    // Rename it, then delete it (with a confirmation).
+    await page.goBack();
+    await page.getByRole('button', { name: 'More actions for High touch EMEA' }).click();
+    await page.getByRole('menuitem', { name: 'Edit' }).click();
+    const editor = page.getByRole('dialog');
+    await editor.getByRole('textbox', { name: 'Name' }).fill('Strategic EMEA');
+    await editor.getByRole('button', { name: 'Save segment' }).click();
+    await eventually(() => page.getByTestId('segment-row').filter({ hasText: 'Strategic EMEA' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'More actions for Strategic EMEA' }).click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete segment' }).click();
+    await eventually(() => page.getByTestId('segment-row').count()).toBe(0);
   });
 
   test('an admin adds a member, creates an API key (secret shown once) and a custom field', async () => {

@@ -2,6 +2,9 @@ import { Navigate, Route, Routes } from 'react-router';
 import { AccountPage } from './accounts/AccountPage.tsx';
 import { AccountsPage } from './accounts/AccountsPage.tsx';
 import { ConsoleLayout } from './ConsoleLayout.tsx';
+import { ModelPage } from './models/ModelPage.tsx';
+import { ModelsPage } from './models/ModelsPage.tsx';
+import { MyMomentsPage } from './moments/MyMomentsPage.tsx';
 import { NotFoundPage } from './NotFoundPage.tsx';
 import { SignInPage } from './SignInPage.tsx';
 import { SegmentsPage } from './segments/SegmentsPage.tsx';
@@ -26,6 +29,9 @@ export function ConsoleRoutes() {
           <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="custom-fields" element={<CustomFieldsPage />} />
         </Route>
+        <Route path="models" element={<ModelsPage />} />
+        <Route path="models/:id" element={<ModelPage />} />
+        <Route path="moments" element={<MyMomentsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -28,7 +28,7 @@ const withSelected = (values: readonly string[], selected: string[]) => options(
 
 interface AccountFiltersProps {
   params: AccountListParams;
-  onChange: (next: Partial<AccountListParams>) => void;
+  onChange: (next: Partial<AccountListParams>, replace?: boolean) => void;
   compact: boolean;
 }
 
@@ -42,7 +42,7 @@ export function AccountFilters({ params, onChange, compact }: AccountFiltersProp
   // Typing updates the URL (and so the query) once the member pauses.
   // biome-ignore lint/correctness/useExhaustiveDependencies: only a new debounced value should write the URL
   useEffect(() => {
-    if (debounced.trim() !== params.q) onChange({ q: debounced.trim() });
+    if (debounced.trim() !== params.q) onChange({ q: debounced.trim() }, true);
   }, [debounced]);
   // A cleared filter set (or back/forward) resets the box.
   // biome-ignore lint/correctness/useExhaustiveDependencies: follow the URL only

@@ -44,7 +44,8 @@ export function AccountsPage() {
     placeholderData: keepPreviousData,
   });
 
-  const update = (next: Partial<AccountListParams>) => setSearch(writeListParams({ ...params, ...next }), { replace: true });
+  // Filter and sort changes are history entries (Back undoes them); typing in the search box replaces the entry.
+  const update = (next: Partial<AccountListParams>, replace = false) => setSearch(writeListParams({ ...params, ...next }), { replace });
 
   const page = list.data;
   const from = page && page.items.length > 0 ? cursors.length * params.limit + 1 : 0;

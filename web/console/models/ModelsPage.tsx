@@ -1,0 +1,78 @@
+import { Anchor, Badge, Center, Loader, Paper, Stack, Table, Text } from '@mantine/core';
+import { Link } from 'react-router';
+import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
+import { formatDate } from '../../ui/format.ts';
+import { PageHeader } from '../../ui/PageHeader.tsx';
+import { StatusBadge } from './StatusBadge.tsx';
+import { useModels } from './use-models.ts';
+
+/** Every engagement model with its versions and which one is active. */
+export function ModelsPage() {
+  const models = useModels();
+  return (
+    <Stack gap={0}>
+      <PageHeader
+        title="Engagement models"
+        description="Versioned models: phases, moments, owners and triggers. Apply them with `momentum model apply FILE` or the API."
+      />
+      {models.isPending && (
+        <Center py="xl">
+          <Loader aria-label="Loading models" />
+        </Center>
+      )}
+      {models.isError && <ErrorAlert error={models.error} title="Could not load models" />}
+      {models.data && models.data.length === 0 && (
+        <Paper withBorder p="xl">
+          <Stack align="center" gap="sm">
+            <Text fw={600}>No engagement models yet</Text>
+            <Text size="sm" c="dimmed" ta="center">
+              Start from an example: <code>npx momentum model apply examples/models/customer-success.yaml</code>
+            </Text>
+          </Stack>
+        </Paper>
+      )}
+      {models.data && models.data.length > 0 && (
+        <Paper withBorder>
+          <Table.ScrollContainer minWidth={640}>
+            <Table verticalSpacing="sm" highlightOnHover aria-label="Engagement models">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Model</Table.Th>
+                  <Table.Th>Active version</Table.Th>
+                  <Table.Th>Latest version</Table.Th>
+                  <Table.Th>Updated</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {models.data.map((m) => {
+                  const latest = m.versions[0];
+                  return (
+                    <Table.Tr key={m.id}>
+                      <Table.Td>
+                        <Anchor component={Link} to={`/models/${m.id}`} fw={600}>
+                          {m.name}
+                        </Anchor>
+                        <Text size="xs" c="dimmed">
+                          {m.key}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>{m.activeVersion ? <Badge variant="light">v{m.activeVersion}</Badge> : <Text c="dimmed">none</Text>}</Table.Td>
+                      <Table.Td>
+                        {latest && (
+                          <span>
+                            v{latest.version} <StatusBadge status={latest.status} />
+                          </span>
+                        )}
+                      </Table.Td>
+                      <Table.Td>{formatDate(m.updatedAt)}</Table.Td>
+                    </Table.Tr>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        </Paper>
+      )}
+    </Stack>
+  );
+}

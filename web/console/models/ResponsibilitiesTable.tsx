@@ -1,0 +1,66 @@
+import { Anchor, Paper, Table, Text } from '@mantine/core';
+import { humanize } from '../../ui/format.ts';
+import type { ModelDefinition } from './model-types.ts';
+
+/** Who is responsible, accountable, consulted and informed for each moment; how, with which tools, measured by what. */
+export function ResponsibilitiesTable({ definition }: { definition: ModelDefinition }) {
+  const list = (roles: string[]) => (roles.length ? roles.map(humanize).join(', ') : '—');
+  return (
+    <Paper withBorder>
+      <Table.ScrollContainer minWidth={900}>
+        <Table verticalSpacing="xs" aria-label="Responsibilities">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Moment</Table.Th>
+              <Table.Th>Responsible</Table.Th>
+              <Table.Th>Accountable</Table.Th>
+              <Table.Th>Consulted</Table.Th>
+              <Table.Th>Informed</Table.Th>
+              <Table.Th>How</Table.Th>
+              <Table.Th>Tools</Table.Th>
+              <Table.Th>Measure</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {definition.moments.map((m) => {
+              const r = m.responsibilities;
+              return (
+                <Table.Tr key={m.id}>
+                  <Table.Td>
+                    <Text size="sm" fw={500}>
+                      {m.name}
+                    </Text>
+                    <Text size="xs" c="dimmed">
+                      {humanize(m.phase)}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>{humanize(r.responsible ?? m.owner ?? '—')}</Table.Td>
+                  <Table.Td>{r.accountable ? humanize(r.accountable) : '—'}</Table.Td>
+                  <Table.Td>{list(r.consulted)}</Table.Td>
+                  <Table.Td>{list(r.informed)}</Table.Td>
+                  <Table.Td>
+                    {r.procedure ? (
+                      <Anchor href={r.procedure} target="_blank" rel="noreferrer" size="sm">
+                        Procedure
+                      </Anchor>
+                    ) : (
+                      '—'
+                    )}
+                  </Table.Td>
+                  <Table.Td>{r.tools.length ? r.tools.join(', ') : '—'}</Table.Td>
+                  <Table.Td>
+                    {r.measure ?? (
+                      <Text c="red" size="sm">
+                        no measure
+                      </Text>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Paper>
+  );
+}
