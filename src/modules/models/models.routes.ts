@@ -69,7 +69,7 @@ const modelBody = z
     }),
     z.strictObject({ definition: z.record(z.string(), z.unknown()) }),
   ])
-  .meta({ id: 'ModelInput' });
+  .meta({ id: 'ModelSourceBody' });
 
 const validationSchema = z
   .object({ valid: z.boolean(), definition: modelDefinitionSchema.nullable(), issues: z.array(modelIssueSchema) })

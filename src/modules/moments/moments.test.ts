@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp } from '../../../test/app.ts';
+import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
+import { createTestKey, createTestMember, createTestWorkspace, TEST_PASSWORD, type TestWorkspace } from '../../../test/factories.ts';
+import { fixedClock } from '../../lib/clock.ts';
+import { createAccount } from '../accounts/accounts.ts';
+import { sweep } from '../engine/engine.ts';
+import { applyModel } from '../models/models.ts';
+
+const clock = fixedClock('2026-06-01T09:00:00Z');
+let database: TestDatabase;
+let ws: TestWorkspace;
+let api: Awaited<ReturnType<typeof createTestApp>>;
+let key: string;
+let csmEmail: string;
+let accountId: string;
+
+const model = `key: moments-api
+name: Moments API
+phases:
+  - key: onboarding
+    name: Onboarding
+moments:
+  - id: kickoff
+    name: Kickoff
+    phase: onboarding
+    owner: csm
+    channel: meeting
+    digital: false
+    objective: Meet the team.
+    playbook: [Introduce the team, Agree the plan]
+    due: 2d
+    start: { type: scheduled, rrule: FREQ=DAILY;COUNT=1, anchor: engaged }
+`;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  ws = await createTestWorkspace(database.db, clock);
+  api = await createTestApp(database.db, clock);
+  key = await createTestKey(database.db, clock, ws);
+  const csm = await createTestMember(database.db, clock, ws, ['csm'], 'Casey CSM');
+  csmEmail = csm.email;
+  accountId = (await createAccount(database.db, clock, ws.system, { name: 'Acme', team: { csm: csm.member.id } })).id;
+  await applyModel(database.db, clock, ws.system, { source: model, file: 'moments-api.yaml' }, { approve: true });
+  await sweep(database.db, clock, { workspaceId: ws.workspaceId });
+});
+afterAll(async () => {
+  await api?.close();
+  await database?.dispose();
+});
+
+describe('moments API', () => {
+  it("lists a member's due moments, and overdue ones once the due date has passed", async () => {
+    const signIn = await api.call('POST', '/api/v1/auth/sign-in', { body: { email: csmEmail, password: TEST_PASSWORD } });
+    const cookie = String(signIn.headers['set-cookie'] ?? '').split(';')[0] ?? '';
+    const due = await api.call('GET', '/api/v1/moments?view=due', { cookie });
+    expect(due.status).toBe(200);
+    expect(due.body.items).toHaveLength(1);
+    expect(due.body.items[0]).toMatchObject({
+      account: { id: accountId, name: 'Acme' },
+      moment: { id: 'kickoff', name: 'Kickoff', playbook: ['Introduce the team', 'Agree the plan'] },
+      assignee: { role: 'csm', name: 'Casey CSM' },
+      status: 'open',
+      overdue: false,
+    });
+    clock.advance(3 * 24 * 3600 * 1000);
+    // Sessions end after a day idle: sign in again three days later.
+    const later = await api.call('POST', '/api/v1/auth/sign-in', { body: { email: csmEmail, password: TEST_PASSWORD } });
+    const overdue = await api.call('GET', '/api/v1/moments?view=overdue', { cookie: String(later.headers['set-cookie'] ?? '').split(';')[0] ?? '' });
+    expect(overdue.body.items.map((m: { overdue: boolean }) => m.overdue)).toEqual([true]);
+  });
+
+  it("shows an account's moments and engagement, and completes a moment with notes", async () => {
+    const list = await api.call('GET', `/api/v1/accounts/${accountId}/moments`, { key });
+    expect(list.status).toBe(200);
+    const id = list.body.items[0].id;
+    const done = await api.call('POST', `/api/v1/moments/${id}/complete`, { key, body: { notes: 'Met the whole team', outcome: 'plan agreed' } });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ status: 'done', notes: 'Met the whole team', outcome: 'plan agreed' });
+    const again = await api.call('POST', `/api/v1/moments/${id}/complete`, { key, body: {} });
+    expect(again.status).toBe(409);
+    const engagement = await api.call('GET', `/api/v1/accounts/${accountId}/engagement`, { key });
+    expect(engagement.body).toMatchObject({ phase: 'onboarding', model: { key: 'moments-api', version: 1 } });
+  });
+
+  it('documents the models and moments routes in the OpenAPI document', async () => {
+    const res = await api.call('GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/models', '/api/v1/models/validate', '/api/v1/responsibilities', '/api/v1/moments', '/api/v1/moments/{id}/complete']),
+    );
+  });
+});
