@@ -32,6 +32,7 @@ let browser: Browser;
 let desktop: BrowserContext;
 let page: Page;
 let adminEmail: string;
+const pageErrors: Error[] = [];
 
 const regions = ['EMEA', 'AMER', 'APAC', 'LATAM'];
 const industries = ['Software', 'Manufacturing', 'Healthcare', 'Retail', 'Finance'];
@@ -139,6 +140,7 @@ beforeAll(async () => {
   });
   desktop = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   page = await desktop.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error));
 });
 
 afterAll(async () => {
@@ -367,6 +369,7 @@ describe('members console', () => {
   test('the account page works at tablet width (768x1024)', async () => {
     const tablet = await browser.newContext({ viewport: { width: 768, height: 1024 }, storageState: await desktop.storageState() });
     const p = await tablet.newPage();
+    p.on('pageerror', (error) => pageErrors.push(error));
     try {
       await p.goto(`${baseUrl}/accounts`);
       await eventually(() => totalText(p)).toBe(`${ACCOUNTS} accounts`);
@@ -390,6 +393,7 @@ describe('members console', () => {
       storageState: await desktop.storageState(),
     });
     const p = await phone.newPage();
+    p.on('pageerror', (error) => pageErrors.push(error));
     try {
       await p.goto(`${baseUrl}/accounts`);
       await eventually(() => totalText(p)).toBe(`${ACCOUNTS} accounts`);
@@ -398,6 +402,11 @@ describe('members console', () => {
       expect(await p.getByTestId('account-row').count()).toBe(0);
       expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
       await shot(p, '13-phone-accounts', false);
+      await p.getByRole('link', { name: 'Account 03 Healthcare Co' }).click();
+      await p.getByRole('heading', { level: 1, name: 'Account 03 Healthcare Co' }).waitFor();
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      await shot(p, '13b-phone-account', false);
+      await p.goBack();
       // The navigation is behind the burger.
       await p.getByRole('button', { name: 'Open navigation' }).click();
       await p.getByRole('link', { name: 'Segments' }).click();
@@ -425,5 +434,9 @@ describe('members console', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(/\/segments$/);
     await page.getByRole('heading', { level: 1, name: 'Segments' }).waitFor();
+  });
+
+  test('no page threw an uncaught error', () => {
+    expect(pageErrors.map((e) => e.message)).toEqual([]);
   });
 });
