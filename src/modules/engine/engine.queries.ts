@@ -49,8 +49,18 @@ export async function openInstances(
       ${when ? sql`where exists (select 1 from accounts where accounts.workspace_id = ${ws}::uuid and accounts.id = c.account_id and ${when})` : sql``}
       order by c.account_id
       on conflict (workspace_id, idempotency_key) do nothing
-      returning 1
-    )
+      returning account_id
+    )${
+      c.rule === 'scheduled'
+        ? sql`,
+    -- A recurring moment still open when its next occurrence opens was missed.
+    superseded as (
+      update moment_instances p set status = 'missed'
+      where p.workspace_id = ${ws}::uuid and p.account_id in (select account_id from opened)
+        and p.model_id = ${v.modelId}::uuid and p.moment_id = ${m.id} and p.status = 'open' and p.opened_at < ${asOf}::timestamptz
+    )`
+        : sql``
+    }
     select count(*)::int as n from opened`.execute(db);
   return result.rows[0]?.n ?? 0;
 }

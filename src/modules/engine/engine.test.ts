@@ -318,6 +318,8 @@ describe('versions', () => {
     expect((await getAccountEngagement(database.db, ws.workspaceId, newcomer)).model?.version).toBe(v2.version.version);
     expect(await instances(active, 'extra')).toHaveLength(0);
     expect(await instances(newcomer, 'extra')).toHaveLength(1);
+    await sweep(database.db, fixedClock(at(82)), { workspaceId: ws.workspaceId });
+    expect((await instances(newcomer, 'extra')).map((i) => i.status)).toEqual(['missed', 'open']);
   });
 });
 
