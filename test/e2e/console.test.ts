@@ -90,7 +90,19 @@ async function seed(db: Database['db']) {
         kind: 'meeting_held',
         channel: 'meeting',
         summary: 'Kickoff with the sponsor',
+        occurredAt: '2026-01-05T10:00:00Z',
       });
+      // More than one page of history, newer than the kickoff: "Load more" reaches it.
+      for (let d = 1; d <= 30; d++) {
+        const day = String(d).padStart(2, '0');
+        await recordInteraction(db, systemClock, ws.system, {
+          accountId: account.id,
+          kind: 'email_opened',
+          channel: 'email',
+          summary: `Newsletter ${day} opened`,
+          occurredAt: `2026-03-${day}T09:00:00Z`,
+        });
+      }
     }
   }
 }
@@ -272,7 +284,11 @@ describe('members console', () => {
     await eventually(() => page.getByRole('tabpanel').textContent()).toContain('Pat Sponsor');
 
     await page.getByRole('tab', { name: 'Timeline' }).click();
+    await eventually(() => page.getByRole('tabpanel').textContent()).toContain('Newsletter 30 opened');
+    expect(await page.getByRole('tabpanel').textContent()).not.toContain('Kickoff with the sponsor');
+    await page.getByRole('button', { name: 'Load more' }).click();
     await eventually(() => page.getByRole('tabpanel').textContent()).toContain('Kickoff with the sponsor');
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
     await page.getByLabel('Summary').fill('Quarterly business review: adoption up 20%');
     await page.getByRole('button', { name: 'Log interaction' }).click();
     await eventually(() => page.getByRole('tabpanel').textContent()).toContain('Quarterly business review: adoption up 20%');
