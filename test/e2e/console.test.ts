@@ -32,6 +32,7 @@ let browser: Browser;
 let desktop: BrowserContext;
 let page: Page;
 let adminEmail: string;
+let csmEmail: string;
 const pageErrors: Error[] = [];
 
 const regions = ['EMEA', 'AMER', 'APAC', 'LATAM'];
@@ -46,6 +47,7 @@ async function seed(db: Database['db']) {
   const ws = await createTestWorkspace(db, systemClock);
   adminEmail = ws.adminEmail;
   const casey = await createTestMember(db, systemClock, ws, ['csm'], 'Casey Csm');
+  csmEmail = casey.email;
   const morgan = await createTestMember(db, systemClock, ws, ['account_manager'], 'Morgan Manager');
   for (let i = 0; i < ACCOUNTS; i++) {
     const n = String(i + 1).padStart(2, '0');
@@ -380,6 +382,32 @@ describe('members console', () => {
     await dialog.getByRole('button', { name: 'Create field' }).click();
     await eventually(() => page.getByRole('table', { name: 'Custom fields' }).textContent()).toContain('support_plan');
     await shot(page, '18-custom-fields');
+  });
+
+  test('a member without the admin role sees no admin actions', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const p = await context.newPage();
+    p.on('pageerror', (error) => pageErrors.push(error));
+    try {
+      await signIn(p, csmEmail, TEST_PASSWORD);
+      await p.waitForURL(/\/accounts$/);
+      await p.goto(`${baseUrl}/settings/members`);
+      await p.getByText('Only workspace admins can add members or change their roles.').waitFor();
+      expect(await p.getByRole('button', { name: 'Add member' }).count()).toBe(0);
+      await p.getByRole('tab', { name: 'API keys' }).click();
+      await p.getByText('Only workspace admins can see and manage API keys.').waitFor();
+      expect(await p.getByRole('button', { name: 'New API key' }).count()).toBe(0);
+      await p.getByRole('tab', { name: 'Custom fields' }).click();
+      await eventually(() => p.getByRole('table', { name: 'Custom fields' }).textContent()).toContain('support_plan');
+      expect(await p.getByRole('button', { name: 'New field' }).count()).toBe(0);
+      await shot(p, '18b-non-admin-settings', false);
+      // A CSM still edits accounts.
+      await p.goto(`${baseUrl}/accounts`);
+      await p.getByRole('link', { name: 'Account 02 Manufacturing Co' }).click();
+      await p.getByRole('button', { name: 'Edit profile' }).waitFor();
+    } finally {
+      await context.close();
+    }
   });
 
   test('the account page works at tablet width (768x1024)', async () => {
