@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
-/** Serves the built console at / and the portal at /portal; unknown page paths get the app shell (client routing). */
+/** Serves the built console; unknown page paths get the app shell (client-side routing). */
 export function serveWeb() {
   return async (app: FastifyInstance) => {
     // Built assets and the app shells are public; the data behind them is not.
@@ -24,7 +24,7 @@ export function serveWeb() {
       if (path.startsWith('/api/') || path.startsWith('/v1/') || path.startsWith('/portal/v1/')) {
         return reply.status(404).send({ error: { code: 'not_found', message: `No route ${request.method} ${path}` } });
       }
-      return reply.sendFile(path.startsWith('/portal') ? 'portal.html' : 'index.html');
+      return reply.sendFile('index.html');
     });
   };
 }
