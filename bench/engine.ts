@@ -76,10 +76,10 @@ async function load(db: Kysely<DB>, ws: string, count: number, csm: string[], am
     select workspace_id, gen_random_uuid(), id, 'Subscription', 'active',
       ${T0}::date - (hashtext(id::text) & 511), ${T0}::date - (hashtext(id::text) & 511) + 730, arr, created_at, created_at
     from accounts where workspace_id = ${ws}::uuid`.execute(db);
-  // A month of daily logins for 80% of accounts (the rest are silent), and weekly active users for the usage metric.
+  // Fifty days of daily logins by two users for 80% of accounts (the rest are silent), and weekly active users for the usage metric.
   await sql`insert into event_rollups (workspace_id, account_id, day, name, user_key, count, last_at)
     select a.workspace_id, a.id, d::date, 'Logged In', 'u' || (u % 3), 1 + (hashtext(a.id::text || d::text) & 3), d + interval '10 hours'
-    from accounts a cross join generate_series(${T0}::timestamptz - interval '30 days', ${T0}::timestamptz + interval '30 days', interval '1 day') d
+    from accounts a cross join generate_series(${T0}::timestamptz - interval '20 days', ${T0}::timestamptz + interval '30 days', interval '1 day') d
     cross join generate_series(0, 1) u
     where a.workspace_id = ${ws}::uuid and (hashtext(a.id::text) & 1023) < 820
       and (d < ${T0}::timestamptz + interval '10 days' or (hashtext(a.id::text) & 7) > 0)`.execute(db);

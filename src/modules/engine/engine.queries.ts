@@ -112,28 +112,44 @@ export function anchoredCandidates(ws: string, v: RunnableVersion, m: MomentDef,
 }
 
 /**
- * "No event X for a duration": no such event within the duration (an index probe per engaged account), then, for
- * those accounts only, the last one (or the phase start) dates the occurrence.
+ * "No event X for a duration": first the engaged accounts with no such event within the duration (an index probe
+ * each), then, for those silent accounts only, their last such event (or the phase start) dates the occurrence.
+ * `seen` is false when the workspace has never received X: every account is silent and none has a last event.
  */
-export function absenceEventCandidates(ws: string, v: RunnableVersion, m: MomentDef, event: string, duration: string, asOf: Date): RawBuilder<unknown> {
+export function absenceEventCandidates(
+  ws: string,
+  v: RunnableVersion,
+  m: MomentDef,
+  event: string,
+  duration: string,
+  asOf: Date,
+  seen: boolean,
+): RawBuilder<unknown> {
   const since = sql`(${asOf}::timestamptz - ${hours(duration)})`;
-  return sql`
-    select g.account_id, 'a:' || ${isoText(sql`greatest(l.last_at, g.phase_entered_at)`)} as occurrence,
-      greatest(l.last_at, g.phase_entered_at) + ${hours(duration)} + ${hours(m.due)} as due_at,
-      jsonb_build_object('event', ${event}::text, 'lastSeenAt', l.last_at, 'for', ${duration}::text) as evidence
-    from engagements g
-    cross join lateral (
-      select max(r.last_at) as last_at from event_rollups r
-      where r.workspace_id = ${ws}::uuid and r.account_id = g.account_id and r.name = ${event}
-        and r.day <= (${asOf}::timestamptz at time zone 'UTC')::date and r.last_at <= ${asOf}::timestamptz
-    ) l
+  const today = sql`(${asOf}::timestamptz at time zone 'UTC')::date`;
+  const silent = sql`
+    select g.account_id, g.phase_entered_at from engagements g
     where ${engagedIn(ws, v, m.phase)} and g.phase_entered_at <= ${since}
-      and not exists (
+      ${
+        seen
+          ? sql`and not exists (
         select 1 from event_rollups r
-        where r.workspace_id = ${ws}::uuid and r.account_id = g.account_id
-          and r.day >= (${since} at time zone 'UTC')::date and r.day <= (${asOf}::timestamptz at time zone 'UTC')::date
-          and r.name = ${event} and r.last_at > ${since} and r.last_at <= ${asOf}::timestamptz)
-      and greatest(l.last_at, g.phase_entered_at) <= ${since}`;
+        where r.workspace_id = ${ws}::uuid and r.account_id = g.account_id and r.day >= (${since} at time zone 'UTC')::date and r.day <= ${today}
+          and r.name = ${event} and r.last_at > ${since} and r.last_at <= ${asOf}::timestamptz)`
+          : sql``
+      }
+    offset 0`;
+  const last = seen
+    ? sql`select max(r.last_at) as last_at from event_rollups r
+        where r.workspace_id = ${ws}::uuid and r.account_id = s.account_id and r.day <= ${today} and r.name = ${event} and r.last_at <= ${asOf}::timestamptz`
+    : sql`select null::timestamptz as last_at`;
+  return sql`
+    select s.account_id, 'a:' || ${isoText(sql`greatest(l.last_at, s.phase_entered_at)`)} as occurrence,
+      greatest(l.last_at, s.phase_entered_at) + ${hours(duration)} + ${hours(m.due)} as due_at,
+      jsonb_build_object('event', ${event}::text, 'lastSeenAt', l.last_at, 'for', ${duration}::text) as evidence
+    from (${silent}) s
+    cross join lateral (${last}) l
+    where greatest(l.last_at, s.phase_entered_at) <= ${since}`;
 }
 
 export interface MetricSource {
@@ -142,14 +158,20 @@ export interface MetricSource {
   property: string | null;
 }
 
-/** A metric's value for engagement g's account over the window ending at `end` (day granularity, from the daily rollups): a lateral subquery. */
-function metricValue(ws: string, metric: MetricSource, end: RawBuilder<unknown>, windowHours: number): RawBuilder<unknown> {
-  const days = sql`r.workspace_id = ${ws}::uuid and r.account_id = g.account_id
-    and r.day > ((${end}) - ${windowHours} * interval '1 hour')::date and r.day <= (${end})::date and r.name = ${metric.eventName}`;
-  if (metric.kind === 'sum')
-    return sql`select coalesce(sum(r.sum), 0)::float8 as value from event_property_sums r where ${days} and r.property = ${metric.property}`;
-  const value = metric.kind === 'distinct_users' ? sql`count(distinct r.user_key)` : sql`coalesce(sum(r.count), 0)`;
-  return sql`select ${value}::float8 as value from event_rollups r where ${days}`;
+/**
+ * A metric's value per account over the window ending at `end` (day granularity, from the daily rollups). One
+ * aggregate over the window's days (read in day order through the name index), joined to the engagements; the
+ * streaming evaluation narrows it to the accounts whose events just arrived.
+ */
+function metricValues(ws: string, metric: MetricSource, end: RawBuilder<unknown>, windowHours: number, accounts: string[] | null): RawBuilder<unknown> {
+  const where = sql`r.workspace_id = ${ws}::uuid and r.name = ${metric.eventName}
+    and r.day > ((${end}) - ${windowHours} * interval '1 hour')::date and r.day <= (${end})::date
+    ${accounts ? sql`and r.account_id = any(${accounts}::uuid[])` : sql``}`;
+  if (metric.kind === 'sum') {
+    return sql`select r.account_id, sum(r.sum)::float8 as value from event_property_sums r where ${where} and r.property = ${metric.property} group by r.account_id`;
+  }
+  const value = metric.kind === 'distinct_users' ? sql`count(distinct r.user_key)` : sql`sum(r.count)`;
+  return sql`select r.account_id, ${value}::float8 as value from event_rollups r where ${where} group by r.account_id`;
 }
 
 /** "Metric below Y for a duration": the metric over the last duration is below Y; one occurrence per duration. */
@@ -167,10 +189,10 @@ export function absenceMetricCandidates(
   return sql`
     select g.account_id, 'am:' || floor(extract(epoch from ${asOf}::timestamptz) / ${h * 3600})::bigint::text as occurrence,
       ${asOf}::timestamptz + ${hours(m.due)} as due_at,
-      jsonb_build_object('metric', ${key}::text, 'value', cur.value, 'below', ${below}::float8, 'for', ${duration}::text) as evidence
+      jsonb_build_object('metric', ${key}::text, 'value', coalesce(cur.value, 0), 'below', ${below}::float8, 'for', ${duration}::text) as evidence
     from engagements g
-    cross join lateral (${metricValue(ws, metric, sql`${asOf}::timestamptz`, h)}) cur
-    where ${engagedIn(ws, v, m.phase)} and g.phase_entered_at + ${hours(duration)} <= ${asOf}::timestamptz and cur.value < ${below}`;
+    left join (${metricValues(ws, metric, sql`${asOf}::timestamptz`, h, null)}) cur on cur.account_id = g.account_id
+    where ${engagedIn(ws, v, m.phase)} and g.phase_entered_at + ${hours(duration)} <= ${asOf}::timestamptz and coalesce(cur.value, 0) < ${below}`;
 }
 
 /** Metric conditions: a threshold over the window, or a change against the previous window. */
@@ -189,16 +211,16 @@ export function metricCandidates(
   const test =
     cond.change !== undefined
       ? cond.change < 0
-        ? sql`prev.value > 0 and (cur.value - prev.value) * 100.0 / prev.value <= ${cond.change}`
-        : sql`prev.value > 0 and (cur.value - prev.value) * 100.0 / prev.value >= ${cond.change}`
-      : sql`cur.value ${sql.raw({ lt: '<', lte: '<=', gt: '>', gte: '>=' }[cond.op ?? 'lt'])} ${cond.value ?? 0}`;
+        ? sql`coalesce(prev.value, 0) > 0 and (coalesce(cur.value, 0) - prev.value) * 100.0 / prev.value <= ${cond.change}`
+        : sql`coalesce(prev.value, 0) > 0 and (coalesce(cur.value, 0) - prev.value) * 100.0 / prev.value >= ${cond.change}`
+      : sql`coalesce(cur.value, 0) ${sql.raw({ lt: '<', lte: '<=', gt: '>', gte: '>=' }[cond.op ?? 'lt'])} ${cond.value ?? 0}`;
   return sql`
     select g.account_id, 'm:' || floor(extract(epoch from ${asOf}::timestamptz) / ${bucket})::bigint::text as occurrence,
       ${asOf}::timestamptz + ${hours(m.due)} as due_at,
-      jsonb_build_object('metric', ${cond.key}::text, 'value', cur.value, 'previous', prev.value, 'window', ${cond.window}::text) as evidence
+      jsonb_build_object('metric', ${cond.key}::text, 'value', coalesce(cur.value, 0), 'previous', prev.value, 'window', ${cond.window}::text) as evidence
     from engagements g
-    cross join lateral (${metricValue(ws, metric, sql`${asOf}::timestamptz`, w)}) cur
-    cross join lateral (${metricValue(ws, metric, sql`${asOf}::timestamptz - ${w} * interval '1 hour'`, w)}) prev
+    left join (${metricValues(ws, metric, sql`${asOf}::timestamptz`, w, accounts)}) cur on cur.account_id = g.account_id
+    left join (${metricValues(ws, metric, sql`${asOf}::timestamptz - ${w} * interval '1 hour'`, w, accounts)}) prev on prev.account_id = g.account_id
     where ${engagedIn(ws, v, m.phase)}
       ${accounts ? sql`and g.account_id = any(${accounts}::uuid[])` : sql``}
       and ${test}

@@ -206,6 +206,13 @@ async function metricSource(db: Db, ws: string, versions: RunnableVersion[], key
   return cache.get(key) ?? null;
 }
 
+/** Whether the workspace ever received an event of this name (one probe of the rollups' name index). */
+async function eventNameSeen(db: Db, ws: string, name: string): Promise<boolean> {
+  const row = await sql<{ seen: boolean }>`
+    select exists (select 1 from event_rollups where workspace_id = ${ws}::uuid and name = ${name}) as seen`.execute(db);
+  return row.rows[0]?.seen ?? false;
+}
+
 function anchoredSchedule(rule: Extract<MomentDef['start'], { type: 'scheduled' }>): AnchoredSchedule {
   const { rule: r } = readSchedule(rule);
   const interval = r.options.interval || 1;
@@ -241,7 +248,10 @@ async function timeCandidates(db: Db, ws: string, versions: RunnableVersion[], v
       return { rule: 'scheduled', status: 'open', role, select: anchoredCandidates(ws, v, m, anchoredSchedule(rule), asOf) };
     }
     case 'absence': {
-      if (rule.event) return { rule: 'absence', status: 'open', role, select: absenceEventCandidates(ws, v, m, rule.event, rule.for, asOf) };
+      if (rule.event) {
+        const seen = await eventNameSeen(db, ws, rule.event);
+        return { rule: 'absence', status: 'open', role, select: absenceEventCandidates(ws, v, m, rule.event, rule.for, asOf, seen) };
+      }
       if (!rule.metric) return undefined;
       const source = await metricSource(db, ws, versions, rule.metric.key);
       if (!source) return undefined;
