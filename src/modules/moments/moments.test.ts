@@ -6,6 +6,7 @@ import { fixedClock } from '../../lib/clock.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { sweep } from '../engine/engine.ts';
 import { applyModel } from '../models/models.ts';
+import { runAutomatedMoments } from './moments.ts';
 
 const clock = fixedClock('2026-06-01T09:00:00Z');
 let database: TestDatabase;
@@ -31,6 +32,15 @@ moments:
     playbook: [Introduce the team, Agree the plan]
     due: 2d
     start: { type: scheduled, rrule: FREQ=DAILY;COUNT=1, anchor: engaged }
+  - id: notify
+    name: Notify the CRM
+    phase: onboarding
+    owner: automated
+    channel: other
+    digital: true
+    objective: Tell the CRM the account is onboarding.
+    start: { type: scheduled, rrule: FREQ=DAILY;COUNT=1, anchor: engaged }
+    action: { type: webhook, url: https://crm.example.test/hooks/momentum }
 `;
 
 beforeAll(async () => {
@@ -73,7 +83,7 @@ describe('moments API', () => {
   it("shows an account's moments and engagement, and completes a moment with notes", async () => {
     const list = await api.call('GET', `/api/v1/accounts/${accountId}/moments`, { key });
     expect(list.status).toBe(200);
-    const id = list.body.items[0].id;
+    const id = list.body.items.find((m: { moment: { id: string } }) => m.moment.id === 'kickoff').id;
     const done = await api.call('POST', `/api/v1/moments/${id}/complete`, { key, body: { notes: 'Met the whole team', outcome: 'plan agreed' } });
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ status: 'done', notes: 'Met the whole team', outcome: 'plan agreed' });
@@ -81,6 +91,23 @@ describe('moments API', () => {
     expect(again.status).toBe(409);
     const engagement = await api.call('GET', `/api/v1/accounts/${accountId}/engagement`, { key });
     expect(engagement.body).toMatchObject({ phase: 'onboarding', model: { key: 'moments-api', version: 1 } });
+  });
+
+  it('runs an automated webhook through the job, retries a failure and records the result', async () => {
+    const calls: { url: string; body: Record<string, unknown> }[] = [];
+    let status = 500;
+    const fetcher = (async (url: string, init: RequestInit) => {
+      calls.push({ url, body: JSON.parse(String(init.body)) });
+      return new Response('{}', { status });
+    }) as typeof fetch;
+    expect(await runAutomatedMoments(database.db, clock, { fetcher })).toEqual({ ran: 1, failed: 1 });
+    const row = () => database.db.selectFrom('moment_instances').selectAll().where('moment_id', '=', 'notify').executeTakeFirstOrThrow();
+    expect(await row()).toMatchObject({ status: 'open', outcome: expect.stringMatching(/answered 500/), evidence: { attempts: 1 } });
+    status = 204;
+    expect(await runAutomatedMoments(database.db, clock, { fetcher })).toEqual({ ran: 1, failed: 0 });
+    expect(await row()).toMatchObject({ status: 'done', outcome: expect.stringMatching(/answered 204/), completed_by: 'automation' });
+    expect(calls[0]).toMatchObject({ url: 'https://crm.example.test/hooks/momentum', body: { moment: 'notify', account: accountId } });
+    expect(await runAutomatedMoments(database.db, clock, { fetcher })).toEqual({ ran: 0, failed: 0 });
   });
 
   it('documents the models and moments routes in the OpenAPI document', async () => {
