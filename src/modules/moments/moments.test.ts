@@ -103,9 +103,9 @@ describe('moments API', () => {
     expect(await runAutomatedMoments(database.db, clock, { fetcher })).toEqual({ ran: 1, failed: 1 });
     const row = () => database.db.selectFrom('moment_instances').selectAll().where('moment_id', '=', 'notify').executeTakeFirstOrThrow();
     expect(await row()).toMatchObject({ status: 'open', outcome: expect.stringMatching(/answered 500/), evidence: { attempts: 1 } });
-    status = 204;
+    status = 202;
     expect(await runAutomatedMoments(database.db, clock, { fetcher })).toEqual({ ran: 1, failed: 0 });
-    expect(await row()).toMatchObject({ status: 'done', outcome: expect.stringMatching(/answered 204/), completed_by: 'automation' });
+    expect(await row()).toMatchObject({ status: 'done', outcome: expect.stringMatching(/answered 202/), completed_by: 'automation' });
     expect(calls[0]).toMatchObject({ url: 'https://crm.example.test/hooks/momentum', body: { moment: 'notify', account: accountId } });
     expect(await runAutomatedMoments(database.db, clock, { fetcher })).toEqual({ ran: 0, failed: 0 });
   });
