@@ -5,7 +5,7 @@ import { loadConfig } from '../config.ts';
 import { systemActor } from '../lib/actor.ts';
 import { AppError } from '../lib/errors.ts';
 import { simulateModel } from '../modules/engine/engine.simulate.ts';
-import { formatIssue, parseModelSource } from '../modules/models/models.lint.ts';
+import { formatIssue, locateIssues, parseModelSource } from '../modules/models/models.lint.ts';
 import { applyModel, lintAgainstWorkspace } from '../modules/models/models.ts';
 import { findFirstWorkspace } from '../modules/workspaces/workspaces.ts';
 import { defineCommand, UserError } from './command.ts';
@@ -34,7 +34,7 @@ export const modelValidateCommand = defineCommand({
     const workspace = await findFirstWorkspace(rt.db);
     if (parsed.definition && workspace) {
       const found = await lintAgainstWorkspace(rt.db, rt.clock, workspace.id, parsed.definition);
-      issues.push(...found.map((i) => ({ ...i, file: args.file })));
+      issues.push(...locateIssues(args.source, args.file, found));
     }
     for (const issue of issues) io.out(formatIssue(issue));
     const errors = issues.filter((i) => i.severity === 'error').length;

@@ -45,22 +45,39 @@ export function parseModelSource(source: string, file = 'model', format: SourceF
       })),
     };
   }
-  const locate = (issue: ModelIssue): ModelIssue => {
-    const path = issue.path === '' ? [] : issue.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) {
-        // For a missing key, point at the mapping that lacks it.
-        return { ...issue, file, ...at(node.range[0]) };
-      }
-      if (n === 0 && isMap(doc.contents)) return { ...issue, file, ...at(doc.contents.range?.[0]) };
-    }
-    return { ...issue, file };
-  };
+  const locate = locator(doc, lineCounter, file);
   const parsed = modelDefinitionSchema.safeParse(doc.toJS());
   if (!parsed.success) return { definition: undefined, issues: zodIssues(parsed.error).map(locate) };
   const issues = lintDefinition(parsed.data).map(locate);
   return { definition: issues.some((i) => i.severity === 'error') ? undefined : parsed.data, issues };
+}
+
+type Doc = ReturnType<typeof parseDocument>;
+
+/** Maps an issue's dotted path to the line and column of the closest node that exists in the file. */
+function locator(doc: Doc, lineCounter: LineCounter, file: string): (issue: ModelIssue) => ModelIssue {
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return {};
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
+  return (issue) => {
+    const path = issue.path === '' ? [] : issue.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      // For a missing key, this points at the mapping that lacks it.
+      if (node && typeof node === 'object' && node.range) return { ...issue, file, ...at(node.range[0]) };
+      if (n === 0 && isMap(doc.contents)) return { ...issue, file, ...at(doc.contents.range?.[0]) };
+    }
+    return { ...issue, file };
+  };
+}
+
+/** Adds file, line and column to issues found later (e.g. against the workspace) for a model read from this source. */
+export function locateIssues(source: string, file: string, issues: ModelIssue[]): ModelIssue[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
+  return issues.map(locator(doc, lineCounter, file));
 }
 
 /** Checks a definition that came as JSON through the API: the same issues, without line numbers. */

@@ -7,7 +7,7 @@ import { AppError, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { checkAccountFilter, countAccounts } from '../accounts/accounts.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { checkDefinition, type ParsedModel, parseModelSource, type SourceFormat } from './models.lint.ts';
+import { checkDefinition, locateIssues, type ParsedModel, parseModelSource, type SourceFormat } from './models.lint.ts';
 import type { ModelDefinition, ModelIssue, VersionStatus } from './models.schema.ts';
 import type { ModelsTable, ModelVersionsTable } from './models.table.ts';
 
@@ -74,6 +74,11 @@ export function parseModelInput(input: ModelInput): ParsedModel & { source: stri
   }
   const format = input.format ?? (input.file && /\.json$/i.test(input.file) ? 'json' : 'yaml');
   return { ...parseModelSource(input.source, input.file ?? 'model', format), source: input.source, format };
+}
+
+/** Workspace issues of a model given as a file get the file's line numbers too. */
+function located(input: ModelInput, issues: ModelIssue[]): ModelIssue[] {
+  return 'source' in input ? locateIssues(input.source, input.file ?? 'model', issues) : issues;
 }
 
 /** Checks a model against the workspace: its segment's fields, the events and metrics it names, overlaps with active models. */
@@ -181,7 +186,7 @@ export interface ValidationResult {
 export async function validateModel(db: Db, clock: Clock, workspaceId: string, input: ModelInput): Promise<ValidationResult> {
   const parsed = parseModelInput(input);
   const issues = [...parsed.issues];
-  if (parsed.definition) issues.push(...(await lintAgainstWorkspace(db, clock, workspaceId, parsed.definition)));
+  if (parsed.definition) issues.push(...located(input, await lintAgainstWorkspace(db, clock, workspaceId, parsed.definition)));
   const valid = !issues.some((i) => i.severity === 'error');
   return { valid, definition: valid ? (parsed.definition ?? null) : null, issues };
 }
@@ -231,7 +236,7 @@ export async function createModelDraft(db: Db, clock: Clock, actor: Actor, input
   const parsed = parseModelInput(input);
   rejectIssues(parsed.issues);
   const def = parsed.definition as ModelDefinition;
-  rejectIssues(await lintAgainstWorkspace(db, clock, actor.workspaceId, def));
+  rejectIssues(located(input, await lintAgainstWorkspace(db, clock, actor.workspaceId, def)));
   return inTransaction(db, async (tx) => {
     const now = clock.now();
     let model = await findModelByKey(tx, actor.workspaceId, def.key);
@@ -291,7 +296,7 @@ export async function updateModelDraft(db: Db, clock: Clock, actor: Actor, model
   const parsed = parseModelInput(input);
   rejectIssues(parsed.issues);
   const def = parsed.definition as ModelDefinition;
-  rejectIssues(await lintAgainstWorkspace(db, clock, actor.workspaceId, def));
+  rejectIssues(located(input, await lintAgainstWorkspace(db, clock, actor.workspaceId, def)));
   return inTransaction(db, async (tx) => {
     const model = await getModelRow(tx, actor.workspaceId, modelId);
     const before = await getVersionRow(tx, actor.workspaceId, modelId, version, true);
