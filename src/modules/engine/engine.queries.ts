@@ -160,18 +160,25 @@ export interface MetricSource {
 
 /**
  * A metric's value per account over the window ending at `end` (day granularity, from the daily rollups). One
- * aggregate over the window's days (read in day order through the name index), joined to the engagements; the
- * streaming evaluation narrows it to the accounts whose events just arrived.
+ * aggregate over the window's days (read in day order through the name index), joined to the engagements.
  */
-function metricValues(ws: string, metric: MetricSource, end: RawBuilder<unknown>, windowHours: number, accounts: string[] | null): RawBuilder<unknown> {
+function metricValues(ws: string, metric: MetricSource, end: RawBuilder<unknown>, windowHours: number): RawBuilder<unknown> {
   const where = sql`r.workspace_id = ${ws}::uuid and r.name = ${metric.eventName}
-    and r.day > ((${end}) - ${windowHours} * interval '1 hour')::date and r.day <= (${end})::date
-    ${accounts ? sql`and r.account_id = any(${accounts}::uuid[])` : sql``}`;
+    and r.day > ((${end}) - ${windowHours} * interval '1 hour')::date and r.day <= (${end})::date`;
   if (metric.kind === 'sum') {
     return sql`select r.account_id, sum(r.sum)::float8 as value from event_property_sums r where ${where} and r.property = ${metric.property} group by r.account_id`;
   }
   const value = metric.kind === 'distinct_users' ? sql`count(distinct r.user_key)` : sql`sum(r.count)`;
   return sql`select r.account_id, ${value}::float8 as value from event_rollups r where ${where} group by r.account_id`;
+}
+
+/** One account's metric value (engagement g) over the window ending at `end`, by the rollups' primary key: for a few accounts. */
+function metricValueOf(ws: string, metric: MetricSource, end: RawBuilder<unknown>, windowHours: number): RawBuilder<unknown> {
+  const where = sql`r.workspace_id = ${ws}::uuid and r.account_id = g.account_id
+    and r.day > ((${end}) - ${windowHours} * interval '1 hour')::date and r.day <= (${end})::date and r.name = ${metric.eventName}`;
+  if (metric.kind === 'sum') return sql`select sum(r.sum)::float8 as value from event_property_sums r where ${where} and r.property = ${metric.property}`;
+  const value = metric.kind === 'distinct_users' ? sql`count(distinct r.user_key)` : sql`sum(r.count)`;
+  return sql`select ${value}::float8 as value from event_rollups r where ${where}`;
 }
 
 /** "Metric below Y for a duration": the metric over the last duration is below Y; one occurrence per duration. */
@@ -191,7 +198,7 @@ export function absenceMetricCandidates(
       ${asOf}::timestamptz + ${hours(m.due)} as due_at,
       jsonb_build_object('metric', ${key}::text, 'value', coalesce(cur.value, 0), 'below', ${below}::float8, 'for', ${duration}::text) as evidence
     from engagements g
-    left join (${metricValues(ws, metric, sql`${asOf}::timestamptz`, h, null)}) cur on cur.account_id = g.account_id
+    left join (${metricValues(ws, metric, sql`${asOf}::timestamptz`, h)}) cur on cur.account_id = g.account_id
     where ${engagedIn(ws, v, m.phase)} and g.phase_entered_at + ${hours(duration)} <= ${asOf}::timestamptz and coalesce(cur.value, 0) < ${below}`;
 }
 
@@ -219,8 +226,14 @@ export function metricCandidates(
       ${asOf}::timestamptz + ${hours(m.due)} as due_at,
       jsonb_build_object('metric', ${cond.key}::text, 'value', coalesce(cur.value, 0), 'previous', prev.value, 'window', ${cond.window}::text) as evidence
     from engagements g
-    left join (${metricValues(ws, metric, sql`${asOf}::timestamptz`, w, accounts)}) cur on cur.account_id = g.account_id
-    left join (${metricValues(ws, metric, sql`${asOf}::timestamptz - ${w} * interval '1 hour'`, w, accounts)}) prev on prev.account_id = g.account_id
+    ${
+      accounts
+        ? // Streaming: the few accounts whose events just arrived, each by its own rollup rows.
+          sql`cross join lateral (${metricValueOf(ws, metric, sql`${asOf}::timestamptz`, w)}) cur
+    cross join lateral (${metricValueOf(ws, metric, sql`${asOf}::timestamptz - ${w} * interval '1 hour'`, w)}) prev`
+        : sql`left join (${metricValues(ws, metric, sql`${asOf}::timestamptz`, w)}) cur on cur.account_id = g.account_id
+    left join (${metricValues(ws, metric, sql`${asOf}::timestamptz - ${w} * interval '1 hour'`, w)}) prev on prev.account_id = g.account_id`
+    }
     where ${engagedIn(ws, v, m.phase)}
       ${accounts ? sql`and g.account_id = any(${accounts}::uuid[])` : sql``}
       and ${test}
