@@ -321,7 +321,10 @@ async function main() {
     await migrateToLatest(database.db);
     const workspace = await createWorkspace(database.db, systemClock, { name: 'Bench' });
     const { secret } = await createApiKey(database.db, systemClock, systemActor(workspace.id), { name: 'bench', scopes: ['ingest'] });
-    const config = loadConfig({}, { MOMENTUM_SECRET: 'bench-secret-that-is-long-enough-0123456789', MOMENTUM_DATA_DIR: tmpdir(), LOG_LEVEL: 'silent' });
+    const config = loadConfig(
+      {},
+      { MOMENTUM_SECRET: 'bench-secret-that-is-long-enough-0123456789', MOMENTUM_DATA_DIR: tmpdir(), LOG_LEVEL: 'silent', ...(url && { DATABASE_URL: url }) },
+    );
     const app = await buildApp({ db: database.db, clock: systemClock, config });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -342,7 +345,10 @@ async function main() {
     rssSamples.length = 0;
     console.log(`ingest bench (${scale}, ${onPglite ? 'PGlite on disk' : 'PostgreSQL'}): ${total} events, batches of ${BATCH}, ${concurrency} clients`);
 
+    const cpuBefore = process.cpuUsage();
     const peak = await clientProcess({ url: base, key: secret, run, now, from: 0, total, concurrency, rate: 0 });
+    const cpu = process.cpuUsage(cpuBefore);
+    const serverCpu = (cpu.user + cpu.system) / 1000 / peak.elapsedMs;
     const eventsPerS = total / (peak.elapsedMs / 1000);
     const lat = [...peak.latencies].sort((a, b) => a - b);
     const peakRss = Math.max(rssBefore, ...rssSamples);
@@ -362,7 +368,7 @@ async function main() {
     console.log(
       `  first ${windowBatches * BATCH} events ${round(firstWindow)} events/s, last ${windowBatches * BATCH} ${round(lastWindow)} events/s (ratio ${round(lastWindow / firstWindow, 2)})`,
     );
-    console.log(`  statuses ${JSON.stringify(peak.statuses)}, retries ${peak.retries}`);
+    console.log(`  statuses ${JSON.stringify(peak.statuses)}, retries ${peak.retries}; server process CPU ${round(serverCpu * 100)}% of one core`);
     console.log(`  server RSS: ${round(rssBefore / 2 ** 20)} MB before, peak ${round(peakRss / 2 ** 20)} MB, ${round(rssEnd / 2 ** 20)} MB after`);
 
     // 80% of peak, offered at a steady rate (open loop): the latency a busy but not saturated server shows.

@@ -32,13 +32,15 @@ function rollupCtes(workspaceId: string): RawBuilder<unknown> {
 }
 
 /**
- * Stores a batch of event rows (a JSON array, see EventRow) in one statement: attaches each to its user's contact
- * and account, skips messageIds this source already sent, and updates the daily rollups. Returns how many were new.
+ * Stores event rows (a JSON array, see EventRow) in one statement: attaches each to its user's contact and account,
+ * skips messageIds this source already sent, and updates the daily rollups. Rows may carry `r` (which request they
+ * came from) and `received_at`; returns how many rows were new per `r` (null for untagged rows).
  */
-export async function insertEventRows(db: Db, workspaceId: string, source: string, receivedAt: Date, rowsJson: string): Promise<number> {
-  const result = await sql<{ inserted: number }>`
+async function insertRows(db: Db, workspaceId: string, source: string, receivedAt: Date, rowsJson: string): Promise<{ r: number | null; inserted: number }[]> {
+  const result = await sql<{ r: number | null; inserted: number }>`
   with input as (
     select * from json_to_recordset(${rowsJson}::json) as t(
+      r int, received_at timestamptz,
       id uuid, message_id text, type text, name text, user_id text, anonymous_id text, group_id text, contact_id uuid, account_id uuid,
       properties jsonb, traits jsonb, context jsonb, timestamp timestamptz, original_timestamp timestamptz, sent_at timestamptz,
       future boolean, channel text, digital boolean)
@@ -49,17 +51,34 @@ export async function insertEventRows(db: Db, workspaceId: string, source: strin
     select ${workspaceId}::uuid, t.id, ${source}, t.message_id, t.type, t.name, t.user_id, t.anonymous_id, t.group_id,
       coalesce(t.contact_id, iu.contact_id, ia.contact_id), coalesce(t.account_id, iu.account_id, ia.account_id),
       coalesce(t.properties, '{}'::jsonb), t.traits, coalesce(t.context, '{}'::jsonb), t.timestamp, t.original_timestamp, t.sent_at,
-      ${receivedAt}::timestamptz, t.future, t.channel, t.digital
+      coalesce(t.received_at, ${receivedAt}::timestamptz), t.future, t.channel, t.digital
     from input t
     left join event_identities iu on iu.workspace_id = ${workspaceId}::uuid and iu.kind = 'user' and iu.external_id = t.user_id
     left join event_identities ia on ia.workspace_id = ${workspaceId}::uuid and ia.kind = 'anonymous' and ia.external_id = t.anonymous_id
     order by t.message_id
     on conflict (workspace_id, source, message_id) do nothing
-    returning account_id, name, timestamp, coalesce(user_id, anonymous_id, contact_id::text, '') as user_key, properties, future
+    returning message_id, account_id, name, timestamp, coalesce(user_id, anonymous_id, contact_id::text, '') as user_key, properties, future
   ),
   ${rollupCtes(workspaceId)}
-  select count(*)::int as inserted from changed`.execute(db);
-  return result.rows[0]?.inserted ?? 0;
+  select r, count(*)::int as inserted from (
+    select distinct on (c.message_id) i.r from changed c join input i on i.message_id = c.message_id order by c.message_id, i.r
+  ) stored group by r`.execute(db);
+  return result.rows;
+}
+
+/** Stores one batch of event rows (a JSON array of EventRow) received at receivedAt; returns how many were new. */
+export async function insertEventRows(db: Db, workspaceId: string, source: string, receivedAt: Date, rowsJson: string): Promise<number> {
+  const rows = await insertRows(db, workspaceId, source, receivedAt, rowsJson);
+  return rows.reduce((sum, row) => sum + row.inserted, 0);
+}
+
+/**
+ * Stores the batches of several requests (rows tagged with `r` and `received_at`) in one statement; returns how many
+ * rows of each request were new (a messageId repeated across them counts for the first).
+ */
+export async function insertTaggedEventRows(db: Db, workspaceId: string, source: string, rowsJson: string): Promise<Map<number, number>> {
+  const rows = await insertRows(db, workspaceId, source, new Date(0), rowsJson);
+  return new Map(rows.filter((row) => row.r !== null).map((row) => [row.r as number, row.inserted]));
 }
 
 /**

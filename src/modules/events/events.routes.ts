@@ -5,6 +5,7 @@ import { actorOf, defineRoutes } from '../../http/types.ts';
 import { AppError } from '../../lib/errors.ts';
 import { batchBodySchema, MAX_REQUEST_BYTES, type SegmentType, singleBodySchema } from './events.schema.ts';
 import { ingestEvent, ingestEvents, listEvents } from './events.ts';
+import { createEventWriter } from './events.writer.ts';
 
 const ingestResult = z
   .object({
@@ -51,7 +52,9 @@ export function inFlightLimit(max: number) {
  * Segment-compatible HTTP Tracking API (/v1/track, /v1/batch ...): HTTP Basic with an ingest key as user name, or
  * the body's writeKey. Registered without a prefix, in the ingestion group of app.ts.
  */
-export const ingestRoutes = defineRoutes((app, { db, clock }) => {
+export const ingestRoutes = defineRoutes((app, { db, clock, config }) => {
+  // One writer per app: concurrent track batches share statements and commits (several lanes on PostgreSQL).
+  const writer = createEventWriter(db, { lanes: config.databaseUrl ? 8 : 1 });
   // analytics-node sometimes labels its JSON text/plain; in this scope only, text/plain bodies are parsed as JSON.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
@@ -89,7 +92,9 @@ export const ingestRoutes = defineRoutes((app, { db, clock }) => {
     },
     async (request, reply) => {
       const body = request.body;
-      const result = await admit(reply, () => ingestEvents(db, clock, actorOf(request), { messages: body.batch, sentAt: body.sentAt, context: body.context }));
+      const result = await admit(reply, () =>
+        ingestEvents(db, clock, actorOf(request), { messages: body.batch, sentAt: body.sentAt, context: body.context }, writer),
+      );
       return { success: true as const, ...result };
     },
   );
@@ -109,7 +114,7 @@ export const ingestRoutes = defineRoutes((app, { db, clock }) => {
         },
       },
       async (request, reply) => {
-        const result = await admit(reply, () => ingestEvent(db, clock, actorOf(request), { ...request.body, type }));
+        const result = await admit(reply, () => ingestEvent(db, clock, actorOf(request), { ...request.body, type }, writer));
         return { success: true as const, ...result };
       },
     );

@@ -5,7 +5,8 @@ import { createTestKey, createTestWorkspace, type TestWorkspace, testClock } fro
 import { findAccountIdByExternalId } from '../accounts/accounts.ts';
 import { findContactByEmail } from '../contacts/contacts.ts';
 import { inFlightLimit } from './events.routes.ts';
-import { listEvents } from './events.ts';
+import { ingestEvents, listEvents } from './events.ts';
+import { createEventWriter } from './events.writer.ts';
 
 let database: TestDatabase;
 let ws: TestWorkspace;
@@ -160,6 +161,24 @@ describe('Segment batch ingestion', () => {
     const retry = await post('/v1/batch', { batch: [message, message] }, { key: ingestKey });
     expect(retry.body).toMatchObject({ accepted: 2, stored: 0, duplicates: 2 });
     expect(await eventsOf({ userId: user })).toHaveLength(1);
+  });
+
+  it('writes batches that arrive while another is being written together, and tells each request how many of its events were new', async () => {
+    const writer = createEventWriter(database.db, { lanes: 1 });
+    const user = mid('user');
+    const [a, b, c, d] = [mid('g'), mid('g'), mid('g'), mid('g')];
+    const batch = (ids: string[]) => ({ messages: ids.map((messageId) => ({ type: 'track', userId: user, event: 'Grouped', messageId })) });
+    const results = await Promise.all([
+      ingestEvents(database.db, clock, ws.system, batch([a, b]), writer),
+      ingestEvents(database.db, clock, ws.system, batch([c, b]), writer),
+      ingestEvents(database.db, clock, ws.system, batch([d, d]), writer),
+    ]);
+    expect(results.map((r) => [r.stored, r.duplicates])).toEqual([
+      [2, 0],
+      [1, 1],
+      [1, 1],
+    ]);
+    expect((await eventsOf({ userId: user })).map((e) => e.messageId).sort()).toEqual([a, b, c, d].sort());
   });
 
   it('keeps deeply nested properties, and drops with a reason properties nested deeper than 32 levels', async () => {

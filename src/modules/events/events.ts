@@ -7,6 +7,7 @@ import { AppError, invalid } from '../../lib/errors.ts';
 import { applyIdentity, changesIdentity } from './events.identity.ts';
 import { insertEventRows } from './events.queries.ts';
 import { type EventRow, type Normalised, normaliseMessage, sanitise, uuidv7 } from './events.schema.ts';
+import { type EventWriter, retrying } from './events.writer.ts';
 
 export interface IngestInput {
   messages: unknown[];
@@ -46,29 +47,12 @@ function sourceOf(actor: Actor): string {
   return actor.type === 'api_key' && actor.id ? `key:${actor.id}` : `${actor.type}:${actor.name}`;
 }
 
-const RETRYABLE = new Set(['40P01', '40001']);
-
-/** Concurrent batches touching the same identities or rollups may deadlock on PostgreSQL; the loser retries. */
-async function retrying<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt < 4 && RETRYABLE.has((error as { code?: string }).code ?? '')) {
-        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
-        continue;
-      }
-      throw error;
-    }
-  }
-}
-
 /**
  * Ingests Segment messages: validates each (a bad one is dropped with its reason, the rest are kept), applies
  * identify/group/alias to contacts and accounts, and stores the events with their rollups in one transaction.
  * Resolves only after the commit; a messageId this source already sent is not stored again.
  */
-export async function ingestEvents(db: Db, clock: Clock, actor: Actor, input: IngestInput): Promise<IngestResult> {
+export async function ingestEvents(db: Db, clock: Clock, actor: Actor, input: IngestInput, writer?: EventWriter): Promise<IngestResult> {
   const receivedAt = clock.now();
   const batch = { sentAt: parseSentAt(input.sentAt), context: input.context };
   const valid: { index: number; value: Normalised }[] = [];
@@ -85,7 +69,14 @@ export async function ingestEvents(db: Db, clock: Clock, actor: Actor, input: In
     const plain = valid.every(({ value }) => !changesIdentity(value.row.type));
     stored = await retrying(() =>
       plain
-        ? insertEventRows(db, actor.workspaceId, source, receivedAt, `[${valid.map(({ value }) => value.json).join(',')}]`)
+        ? writer
+          ? writer.write(
+              actor.workspaceId,
+              source,
+              receivedAt,
+              valid.map(({ value }) => value.json),
+            )
+          : insertEventRows(db, actor.workspaceId, source, receivedAt, `[${valid.map(({ value }) => value.json).join(',')}]`)
         : inTransaction(db, async (tx) => {
             const jsons: string[] = [];
             for (const { index, value } of valid) {
@@ -110,8 +101,8 @@ export async function ingestEvents(db: Db, clock: Clock, actor: Actor, input: In
 }
 
 /** Ingests one call (/v1/track etc.): an invalid message is the caller's error (400), not a silent drop. */
-export async function ingestEvent(db: Db, clock: Clock, actor: Actor, message: Record<string, unknown>): Promise<IngestResult> {
-  const result = await ingestEvents(db, clock, actor, { messages: [message] });
+export async function ingestEvent(db: Db, clock: Clock, actor: Actor, message: Record<string, unknown>, writer?: EventWriter): Promise<IngestResult> {
+  const result = await ingestEvents(db, clock, actor, { messages: [message] }, writer);
   const error = result.errors[0];
   if (error) throw invalid('body', error.reason);
   return result;
