@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import type { Db } from '../../db/client.ts';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
-import { type TeamRole, teamRoles } from '../../lib/actor.ts';
-import { AppError } from '../../lib/errors.ts';
-import { getSegment } from '../segments/segments.ts';
-import { accountFilterSchema, accountSorts, buyingCultures, type Condition, digitalTypes, touchModels } from './accounts.schema.ts';
+import { type Actor, type TeamRole, teamRoles } from '../../lib/actor.ts';
+import { AppError, notFound } from '../../lib/errors.ts';
+import { findSegment } from '../segments/segments.ts';
+import { type AccountFilter, accountFilterSchema, accountSorts, buyingCultures, type Condition, digitalTypes, touchModels } from './accounts.schema.ts';
 import { createAccount, deleteAccount, getAccount, listAccounts, updateAccount } from './accounts.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -105,7 +106,7 @@ export const listQuery = z.strictObject({
 type ListQuery = z.infer<typeof listQuery>;
 
 /** Turns the simple query parameters into filter conditions (one filter language for lists and segments). */
-export function conditionsFromQuery(q: ListQuery): Condition[] {
+export function conditionsFromQuery(q: Omit<ListQuery, 'limit' | 'cursor'>): Condition[] {
   const c: Condition[] = [];
   const inList = (field: string, values?: string[]) => {
     if (values?.length) c.push({ field, op: 'in', value: values });
@@ -140,6 +141,21 @@ function parseFilterParam(raw: string | undefined) {
   return parsed.data;
 }
 
+/** One filter from a list request: the saved segment's, the advanced JSON filter and the simple parameters, all ANDed. */
+export async function accountQueryFromRequest(
+  db: Db,
+  actor: Actor,
+  q: Omit<ListQuery, 'limit' | 'cursor'>,
+): Promise<{ filter: AccountFilter; teamMemberId?: string }> {
+  const advanced = parseFilterParam(q.filter);
+  const segment = q.segment ? await findSegment(db, actor, q.segment) : undefined;
+  if (q.segment && !segment) throw notFound('Segment');
+  const conditions = [...(segment?.filter.conditions ?? []), ...advanced.conditions, ...conditionsFromQuery(q)];
+  const search = [segment?.filter.q, advanced.q, q.q].filter(Boolean).join(' ').trim() || undefined;
+  const teamMemberId = q.team === 'me' ? (actor.id ?? undefined) : q.team;
+  return { filter: { q: search, conditions }, ...(teamMemberId && { teamMemberId }) };
+}
+
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 const idParams = z.object({ id: z.uuid() });
 
@@ -158,12 +174,8 @@ export const accountsRoutes = defineRoutes((app, { db, clock }) => {
     async (request) => {
       const actor = actorOf(request);
       const q = request.query;
-      const advanced = parseFilterParam(q.filter);
-      const segment = q.segment ? await getSegment(db, clock, actor, q.segment) : undefined;
-      const conditions = [...(segment?.filter.conditions ?? []), ...advanced.conditions, ...conditionsFromQuery(q)];
-      const search = [segment?.filter.q, advanced.q, q.q].filter(Boolean).join(' ').trim() || undefined;
-      const teamMemberId = q.team === 'me' ? (actor.id ?? undefined) : q.team;
-      return listAccounts(db, clock, actor, { filter: { q: search, conditions }, sort: q.sort, limit: q.limit, cursor: q.cursor, teamMemberId });
+      const { filter, teamMemberId } = await accountQueryFromRequest(db, actor, q);
+      return listAccounts(db, clock, actor, { filter, sort: q.sort, limit: q.limit, cursor: q.cursor, teamMemberId });
     },
   );
 

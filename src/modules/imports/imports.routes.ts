@@ -5,9 +5,7 @@ import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
 import { AppError } from '../../lib/errors.ts';
-import { conditionsFromQuery, listQuery } from '../accounts/accounts.routes.ts';
-import { accountFilterSchema } from '../accounts/accounts.schema.ts';
-import { getSegment } from '../segments/segments.ts';
+import { accountQueryFromRequest, listQuery } from '../accounts/accounts.routes.ts';
 import { guardFormula } from './imports.csv.ts';
 import { type CsvExport, exportAccounts, exportContacts, exportContracts } from './imports.exports.ts';
 import { importTypes } from './imports.mapping.ts';
@@ -134,26 +132,8 @@ export const importRoutes = defineRoutes((app, { db, clock }) => {
     async (request, reply) => {
       const actor = actorOf(request);
       const q = request.query;
-      let advanced = { conditions: [] as ReturnType<typeof conditionsFromQuery>, q: undefined as string | undefined };
-      if (q.filter) {
-        let json: unknown;
-        try {
-          json = JSON.parse(q.filter);
-        } catch {
-          throw new AppError('validation_failed', 'filter: is not valid JSON', [{ path: 'querystring.filter', message: 'is not valid JSON' }]);
-        }
-        const parsed = accountFilterSchema.safeParse(json);
-        if (!parsed.success) {
-          const details = parsed.error.issues.map((i) => ({ path: ['querystring', 'filter', ...i.path].join('.'), message: i.message }));
-          throw new AppError('validation_failed', `filter: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
-        }
-        advanced = { conditions: parsed.data.conditions, q: parsed.data.q };
-      }
-      const segment = q.segment ? await getSegment(db, clock, actor, q.segment) : undefined;
-      const conditions = [...(segment?.filter.conditions ?? []), ...advanced.conditions, ...conditionsFromQuery({ ...q, limit: 1 })];
-      const search = [segment?.filter.q, advanced.q, q.q].filter(Boolean).join(' ').trim() || undefined;
-      const teamMemberId = q.team === 'me' ? (actor.id ?? undefined) : q.team;
-      return sendCsv(reply, 'accounts.csv', await exportAccounts(db, clock, actor, { filter: { q: search, conditions }, sort: q.sort, teamMemberId }));
+      const { filter, teamMemberId } = await accountQueryFromRequest(db, actor, q);
+      return sendCsv(reply, 'accounts.csv', await exportAccounts(db, clock, actor, { filter, sort: q.sort, teamMemberId }));
     },
   );
 
