@@ -1,4 +1,5 @@
-// Ingestion benchmark: `npm run bench -- ingest [--scale small|full] [--db postgres|pglite] [--events N] [--clients N]`.
+// Ingestion benchmark: `npm run bench -- ingest [--scale small|full] [--db postgres|pglite|both] [--events N] [--clients N]`.
+// --db both runs the HTTP path on PostgreSQL and then on the embedded database (PGlite on disk) and prints their ratio.
 //
 // N track events through POST /v1/batch (batches of 100, concurrent keep-alive clients in a child process on loopback,
 // realistic properties and context, users already identified and grouped so every event is attached to its account and
@@ -283,22 +284,16 @@ async function copyBaseline(
   }
 }
 
-async function main() {
-  const { values } = parseArgs({
-    options: {
-      scale: { type: 'string', default: 'small' },
-      db: { type: 'string', default: 'postgres' },
-      events: { type: 'string' },
-      clients: { type: 'string', default: '8' },
-    },
-  });
-  const scale = values.scale === 'full' ? 'full' : 'small';
-  const total = Number(values.events ?? (scale === 'full' ? 1_000_000 : 100_000));
-  const concurrency = Number(values.clients);
-  const onPglite = values.db === 'pglite';
-  // A benchmark, not the product: it reads the test server's address directly.
-  const serverUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+interface Options {
+  scale: 'small' | 'full';
+  total: number;
+  concurrency: number;
+  serverUrl: string;
+}
 
+/** One full run on one database: HTTP at peak, HTTP paced at 80%, and (PostgreSQL) the COPY baseline. */
+async function runOn(kind: 'postgres' | 'pglite', { scale, total, concurrency, serverUrl }: Options): Promise<Record<string, number>> {
+  const onPglite = kind === 'pglite';
   let database: Database;
   let url = '';
   let cleanup: () => Promise<void>;
@@ -390,7 +385,7 @@ async function main() {
       .executeTakeFirstOrThrow();
     console.log(`  stored ${stored.n} events (incl. ${USERS * 2} identify/group), rollups count ${rolled.n}`);
 
-    const result: Record<string, unknown> = { bench: 'ingest', scale, db: onPglite ? 'pglite' : 'postgres', events: total, events_per_s: round(eventsPerS) };
+    const result: Record<string, number> = { events_per_s: round(eventsPerS) };
     if (!onPglite) {
       const who = new Map<string, { account: string; contact: string | null }>();
       const ids = await database.db.selectFrom('event_identities').select(['external_id', 'account_id', 'contact_id']).where('kind', '=', 'user').execute();
@@ -400,7 +395,7 @@ async function main() {
       console.log(`Raw COPY of the same rows: ${round(baseline)} rows/s (${round(copyMs / 1000, 1)} s); ratio HTTP/COPY ${round(eventsPerS / baseline, 2)}`);
       Object.assign(result, { baseline_per_s: round(baseline), ratio: round(eventsPerS / baseline, 2) });
     } else {
-      console.log('Raw COPY baseline: not run on PGlite (run with --db postgres for the ratio)');
+      console.log('Raw COPY baseline: not run on PGlite (its ratio to PostgreSQL is printed with --db both)');
     }
     Object.assign(result, {
       p50_ms: round(percentile(lat, 50), 1),
@@ -409,12 +404,42 @@ async function main() {
       growth_ratio: round(lastWindow / firstWindow, 2),
       peak_rss_mb: round(peakRss / 2 ** 20),
     });
-    console.log(JSON.stringify(result));
+    return result;
   } finally {
     clearInterval(sampler);
     await database.close();
     await cleanup();
   }
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      scale: { type: 'string', default: 'small' },
+      db: { type: 'string', default: 'postgres' },
+      events: { type: 'string' },
+      clients: { type: 'string', default: '8' },
+    },
+  });
+  const scale = values.scale === 'full' ? 'full' : 'small';
+  const options: Options = {
+    scale,
+    total: Number(values.events ?? (scale === 'full' ? 1_000_000 : 100_000)),
+    concurrency: Number(values.clients),
+    // A benchmark, not the product: it reads the test server's address directly.
+    serverUrl: process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+  };
+  const kinds: ('postgres' | 'pglite')[] = values.db === 'both' ? ['postgres', 'pglite'] : values.db === 'pglite' ? ['pglite'] : ['postgres'];
+  const results = [];
+  for (const kind of kinds) results.push(await runOn(kind, options));
+  const [first, embedded] = results as [Record<string, number>, Record<string, number> | undefined];
+  const result: Record<string, unknown> = { bench: 'ingest', scale, db: values.db === 'both' ? 'postgres' : kinds[0], events: options.total, ...first };
+  if (embedded) {
+    const ratio = round((embedded.events_per_s ?? 0) / (first.events_per_s ?? 1), 2);
+    console.log(`Embedded (PGlite) HTTP ingestion at ${ratio}x of PostgreSQL's`);
+    Object.assign(result, { pglite_events_per_s: embedded.events_per_s, pglite_ratio: ratio, pglite_p99_ms: embedded.p99_ms });
+  }
+  console.log(JSON.stringify(result));
 }
 
 if (process.argv.includes('--client')) {
