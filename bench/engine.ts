@@ -10,8 +10,9 @@
 //      no insert): seconds and the sweep/candidates ratio;
 //  (2) event-to-instance latency: batches of "Case Opened" events stored, then the streaming evaluation that turns
 //      them into instances: p50/p99 milliseconds from commit to instances visible;
-//  (3) simulate: the customer-success model run forward day by day (small: 30 days; full: 365 days is estimated
-//      from the measured days): seconds per simulated day.
+//  (3) simulate: the customer-success model run forward day by day (small: 7 days, full: 14; one year is
+//      estimated from the measured days): seconds per simulated day.
+// Also a steady-state sweep a minute after (1), with nothing new to open: what the worker's minute sweep costs.
 // Sizes: small = 10k; full = 10k and 100k (slope printed as seconds per 10k accounts). The last line is one JSON object.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -100,6 +101,7 @@ interface SizeResult {
   accounts: number;
   engage_s: number;
   sweep_s: number;
+  steady_s: number;
   candidates_s: number;
   ratio: number;
   opened: number;
@@ -170,6 +172,12 @@ async function runSize(serverUrl: string, count: number, simulateDays: number): 
         `candidate queries alone (${candidates.length} rules, ${candidateRows} rows): ${round(candidatesS)} s; ratio ${round(sweepS / candidatesS)}`,
     );
 
+    // Steady state: the sweep a minute later, with nothing new to open (what the worker's minute sweep costs).
+    t = performance.now();
+    const steady = await sweep(db, fixedClock(new Date(asOf.getTime() + 60_000)), { workspaceId: ws });
+    const steadyS = (performance.now() - t) / 1000;
+    console.log(`  steady-state sweep a minute later: ${total(steady.opened)} opened in ${round(steadyS)} s`);
+
     // Event-to-instance: a batch of high-severity cases committed, then the streaming evaluation.
     const ids = (
       await sql<{ id: string }>`select account_id as id from engagements where workspace_id = ${ws}::uuid and phase = 'ongoing' limit 2000`.execute(db)
@@ -224,6 +232,7 @@ async function runSize(serverUrl: string, count: number, simulateDays: number): 
       accounts: count,
       engage_s: round(engageS),
       sweep_s: round(sweepS),
+      steady_s: round(steadyS),
       candidates_s: round(candidatesS),
       ratio: round(sweepS / candidatesS),
       opened: total(swept.opened),
@@ -243,7 +252,7 @@ async function main() {
   const { values } = parseArgs({ options: { scale: { type: 'string', default: 'small' }, sizes: { type: 'string' } } });
   const scale = values.scale === 'full' ? 'full' : 'small';
   const sizes = values.sizes ? values.sizes.split(',').map(Number) : scale === 'full' ? [10_000, 100_000] : [10_000];
-  const simulateDays = scale === 'full' ? 30 : 14;
+  const simulateDays = scale === 'full' ? 14 : 7;
   // A benchmark, not the product: it reads the test server's address directly.
   const serverUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   console.log(`engine benchmark (${scale}) on PostgreSQL: sizes ${sizes.join(', ')}`);
@@ -268,6 +277,7 @@ async function main() {
       scale,
       accounts: top.accounts,
       sweep_s: top.sweep_s,
+      steady_sweep_s: top.steady_s,
       candidates_s: top.candidates_s,
       ratio: top.ratio,
       engage_s: top.engage_s,
