@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
+import { simulateModel } from '../engine/engine.simulate.ts';
 import { modelDefinitionSchema, modelIssueSchema, ownerRoles, versionStatuses } from './models.schema.ts';
 import {
   activateModelVersion,
@@ -97,6 +98,39 @@ const responsibilitySchema = z
     measure: z.string().nullable(),
   })
   .meta({ id: 'Responsibility' });
+
+const simulateBody = z
+  .union([
+    z.strictObject({
+      source: z.string().min(1).max(500_000),
+      format: z.enum(['yaml', 'json']).optional(),
+      file: z.string().max(300).optional(),
+      from: z.iso.date(),
+      to: z.iso.date(),
+    }),
+    z.strictObject({ definition: z.record(z.string(), z.unknown()), from: z.iso.date(), to: z.iso.date() }),
+  ])
+  .refine((b) => Date.parse(b.to) >= Date.parse(b.from) && Date.parse(b.to) - Date.parse(b.from) <= 91 * 24 * 3600 * 1000, {
+    message: 'to must be on or after from, at most 92 days later',
+    path: ['to'],
+  })
+  .meta({ id: 'SimulationRequest' });
+
+const simulationSchema = z
+  .object({
+    model: z.string(),
+    from: z.string(),
+    to: z.string(),
+    days: z.number(),
+    accounts: z.number(),
+    total: z.number(),
+    byRule: z.record(z.string(), z.number()),
+    perWeek: z.array(z.object({ week: z.string(), role: z.string(), moments: z.number() })),
+    effortPerMonth: z.array(z.object({ month: z.string(), role: z.string(), hours: z.number() })),
+    digitalShare: z.number(),
+    phaseChanges: z.number(),
+  })
+  .meta({ id: 'Simulation' });
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 const idParams = z.object({ id: z.uuid() });
@@ -199,6 +233,26 @@ export const modelsRoutes = defineRoutes((app, { db, clock }) => {
       async (request) => operation(db, clock, actorOf(request), request.params.id, request.params.version),
     );
   }
+
+  app.post(
+    '/models/simulate',
+    {
+      config: { access: 'write' },
+      schema: {
+        operationId: 'simulateModel',
+        tags,
+        summary: 'Forecast a model over the current accounts: moments per week and effort per month per role, digital share (nothing is written)',
+        description:
+          'Runs the engine day by day with the clock advanced, inside a transaction that is rolled back. At most 92 days here; `momentum model simulate` runs longer forecasts.',
+        body: simulateBody,
+        response: { 200: simulationSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { from, to, ...input } = request.body;
+      return simulateModel(db, actorOf(request).workspaceId, input as ModelInput, { from: new Date(from), to: new Date(to) });
+    },
+  );
 
   app.get(
     '/responsibilities',

@@ -310,6 +310,24 @@ describe('governance and the models API', () => {
     expect(approve.status).toBe(403);
   });
 
+  it('forecasts a model over the API without writing anything', async () => {
+    await createAccount(database.db, clock, ws.system, { name: 'Forecast Co', tags: ['forecast'] });
+    const source = minimal('forecast').replace('FREQ=DAILY;COUNT=1, anchor: phase_start', 'FREQ=WEEKLY');
+    const res = await api.call('POST', '/api/v1/models/simulate', { key, body: { source, from: '2026-06-01', to: '2026-06-28' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ model: 'forecast', days: 28, accounts: 1, total: 4, byRule: { scheduled: 4 }, digitalShare: 0 });
+    expect(res.body.perWeek.map((w: { role: string; moments: number }) => [w.role, w.moments])).toEqual([
+      ['csm', 1],
+      ['csm', 1],
+      ['csm', 1],
+      ['csm', 1],
+    ]);
+    const models = await api.call('GET', '/api/v1/models', { key });
+    expect(models.body.items.map((m: { key: string }) => m.key)).not.toContain('forecast');
+    const tooLong = await api.call('POST', '/api/v1/models/simulate', { key, body: { source, from: '2026-01-01', to: '2026-12-31' } });
+    expect(tooLong.status).toBe(400);
+  });
+
   it('maps responsibilities per role across active models', async () => {
     await applyModel(database.db, clock, ws.system, { source: minimal('raci') }, { approve: true });
     const informed = await listResponsibilities(database.db, ws.admin, 'executive');

@@ -8,6 +8,7 @@ import { formatDateTime } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { api, errorMessage } from '../api-client.ts';
 import { isAdmin, useMe } from '../use-me.ts';
+import { ForecastPanel } from './ForecastPanel.tsx';
 import { JourneyMap } from './JourneyMap.tsx';
 import type { ModelVersion } from './model-types.ts';
 import { ResponsibilitiesTable } from './ResponsibilitiesTable.tsx';
@@ -95,6 +96,7 @@ export function ModelPage() {
             <Tabs.List>
               <Tabs.Tab value="journey">Journey map</Tabs.Tab>
               <Tabs.Tab value="responsibilities">Responsibilities</Tabs.Tab>
+              <Tabs.Tab value="forecast">Forecast</Tabs.Tab>
               <Tabs.Tab value="source">Source</Tabs.Tab>
             </Tabs.List>
             <Tabs.Panel value="journey" pt="md">
@@ -102,6 +104,9 @@ export function ModelPage() {
             </Tabs.Panel>
             <Tabs.Panel value="responsibilities" pt="md">
               <ResponsibilitiesTable definition={v.definition} />
+            </Tabs.Panel>
+            <Tabs.Panel value="forecast" pt="md">
+              <ForecastPanel definition={v.definition} />
             </Tabs.Panel>
             <Tabs.Panel value="source" pt="md">
               <pre style={{ whiteSpace: 'pre-wrap', fontSize: 12 }}>{v.source}</pre>
