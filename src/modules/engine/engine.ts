@@ -106,6 +106,9 @@ export async function engageAccounts(db: Db, ws: string, versions: RunnableVersi
         select accounts.workspace_id, accounts.id, ${v.modelId}::uuid, ${v.id}::uuid, ${phase}, ${asOf}::timestamptz, ${asOf}::timestamptz, null
         from accounts
         where accounts.workspace_id = ${ws}::uuid and accounts.created_at <= ${asOf}::timestamptz and ${where}
+          -- Only accounts no running version engages: a cheap anti-join, so the minute sweep does not re-insert everyone.
+          and not exists (select 1 from engagements e where e.workspace_id = accounts.workspace_id and e.account_id = accounts.id
+            and e.model_version_id = any(${runnable}::uuid[]))
         order by accounts.id
         on conflict (workspace_id, account_id) do update set model_id = excluded.model_id, model_version_id = excluded.model_version_id,
           phase = excluded.phase, phase_entered_at = excluded.phase_entered_at, engaged_at = excluded.engaged_at, ended_at = null
