@@ -169,14 +169,14 @@ async function runSize(serverUrl: string, count: number, simulateDays: number): 
       `  sweep as of +35 days: ${total(swept.opened)} opened (${Object.entries(swept.opened)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}), ${swept.phaseChanges} phase changes in ${round(sweepS)} s; ` +
-        `candidate queries alone (${candidates.length} rules, ${candidateRows} rows): ${round(candidatesS)} s; ratio ${round(sweepS / candidatesS)}`,
+        `candidate queries alone (${candidates.length} rules, ${candidateRows} rows): ${round(candidatesS)} s; ratio ${round(sweepS / candidatesS)} (ms: ${JSON.stringify(swept.timings)})`,
     );
 
     // Steady state: the sweep a minute later, with nothing new to open (what the worker's minute sweep costs).
     t = performance.now();
     const steady = await sweep(db, fixedClock(new Date(asOf.getTime() + 60_000)), { workspaceId: ws });
     const steadyS = (performance.now() - t) / 1000;
-    console.log(`  steady-state sweep a minute later: ${total(steady.opened)} opened in ${round(steadyS)} s`);
+    console.log(`  steady-state sweep a minute later: ${total(steady.opened)} opened in ${round(steadyS)} s (ms: ${JSON.stringify(steady.timings)})`);
 
     // Event-to-instance: a batch of high-severity cases committed, then the streaming evaluation.
     const ids = (

@@ -23,6 +23,8 @@ export const sweepCommand = defineCommand({
         .join(', ')}`,
     );
     for (const m of report.byMoment) io.out(`  ${m.model} / ${m.moment} (${m.rule}): ${m.opened}`);
+    const t = report.timings;
+    io.err(`(${t.engage + t.phases + t.rules + t.events} ms: engage ${t.engage}, phases ${t.phases}, time rules ${t.rules}, events ${t.events})`);
     return 0;
   },
 });

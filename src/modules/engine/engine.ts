@@ -40,12 +40,22 @@ export interface SweepReport {
   phaseChanges: number;
   opened: Record<InstanceRule, number>;
   byMoment: { model: string; moment: string; rule: InstanceRule; opened: number }[];
+  /** Milliseconds spent per step (engage, phases, time rules, events). */
+  timings: { engage: number; phases: number; rules: number; events: number };
 }
 
 const emptyCounts = (): Record<InstanceRule, number> => ({ scheduled: 0, event: 0, metric: 0, absence: 0, expectation: 0 });
 
 function newReport(asOf: Date): SweepReport {
-  return { asOf: asOf.toISOString(), workspaces: 0, engaged: 0, phaseChanges: 0, opened: emptyCounts(), byMoment: [] };
+  return {
+    asOf: asOf.toISOString(),
+    workspaces: 0,
+    engaged: 0,
+    phaseChanges: 0,
+    opened: emptyCounts(),
+    byMoment: [],
+    timings: { engage: 0, phases: 0, rules: 0, events: 0 },
+  };
 }
 
 function count(report: SweepReport, v: RunnableVersion, m: MomentDef, rule: InstanceRule, n: number) {
@@ -80,10 +90,20 @@ export async function sweep(db: Db, clock: Clock, options: { workspaceId?: strin
     const versions = await listRunnableVersions(db, ws);
     if (versions.length === 0) continue;
     report.workspaces++;
+    let t = performance.now();
+    const lap = (step: keyof SweepReport['timings']) => {
+      const now = performance.now();
+      report.timings[step] += Math.round(now - t);
+      t = now;
+    };
     report.engaged += await engageAccounts(db, ws, versions, asOf);
+    lap('engage');
     report.phaseChanges += await advancePhases(db, ws, versions, asOf);
+    lap('phases');
     await runTimeRules(db, ws, versions, asOf, report);
+    lap('rules');
     await evaluateEventsSince(db, ws, versions, asOf, report);
+    lap('events');
   }
   return report;
 }
