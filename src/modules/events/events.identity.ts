@@ -74,9 +74,9 @@ async function identify(tx: Tx, clock: Clock, actor: Actor, m: SegmentMessage, r
   let contactId = known?.contactId ?? null;
   let accountId = known?.accountId ?? null;
   const email = text(traits.email, 320);
+  const name = text(traits.name, 200) ?? ([text(traits.firstName, 100), text(traits.lastName, 100)].filter(Boolean).join(' ') || undefined);
+  const title = text(traits.title, 200);
   if (email) {
-    const name = text(traits.name, 200) ?? ([text(traits.firstName, 100), text(traits.lastName, 100)].filter(Boolean).join(' ') || undefined);
-    const title = text(traits.title, 200);
     const existing = await findContactByEmail(tx, actor, email);
     const changed = !existing || (name && name !== existing.name) || (title && title !== existing.title);
     const contact = changed ? (await upsertContactByEmail(tx, clock, actor, { email, ...(name && { name }), ...(title && { title }) })).contact : existing;
@@ -84,6 +84,12 @@ async function identify(tx: Tx, clock: Clock, actor: Actor, m: SegmentMessage, r
       contactId = contact.id;
       if (contact.accountId) accountId = contact.accountId;
       else if (accountId) await updateContact(tx, clock, actor, contact.id, { accountId });
+    }
+  } else if (contactId && (name || title)) {
+    // No email: the contact already known for this userId is the one the traits describe.
+    const contact = await getContact(tx, actor, contactId);
+    if ((name && name !== contact.name) || (title && title !== contact.title)) {
+      await updateContact(tx, clock, actor, contactId, { ...(name && { name }), ...(title && { title }) });
     }
   }
   if (m.userId) await saveIdentity(tx, clock, actor.workspaceId, 'user', m.userId, m.userId, { contactId, accountId });

@@ -75,6 +75,20 @@ export const ingestRoutes = defineRoutes((app, { db, clock, config }) => {
     return handleError(error, request, reply);
   });
 
+  // Browser SDKs (analytics.js) post here from the customer's pages: any origin may send events and read the answer.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('access-control-allow-origin', '*');
+    return payload;
+  });
+  app.options('/v1/:call', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .header('access-control-allow-methods', 'POST')
+      .header('access-control-allow-headers', 'authorization, content-type')
+      .header('access-control-max-age', '86400')
+      .status(204)
+      .send(),
+  );
+
   const admit = inFlightLimit(MAX_IN_FLIGHT);
 
   app.post(

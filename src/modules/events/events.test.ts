@@ -234,6 +234,24 @@ describe('ingestion authentication', () => {
     expect(res.body.stored).toBe(1);
   });
 
+  it('lets browser pages on any origin send events (CORS preflight and response headers)', async () => {
+    const preflight = await api.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/batch',
+      headers: { origin: 'https://app.customer.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    expect(preflight.headers['access-control-allow-headers']).toContain('content-type');
+    const res = await post(
+      '/v1/batch',
+      { writeKey: ingestKey, batch: [{ type: 'page', anonymousId: mid('anon'), name: 'Home' }] },
+      { contentType: 'text/plain' },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+  });
+
   it('lets an admin key ingest, and refuses an ingest key on the member API with 403', async () => {
     const res = await post('/v1/track', { userId: mid('user'), event: 'Admin Sent' }, { key: adminKey });
     expect(res.status).toBe(200);
@@ -267,6 +285,15 @@ describe('identity', () => {
     const events = await eventsOf({ userId: user });
     expect(events.filter((e) => e.name !== null).every((e) => e.accountId === accountId && e.contactId === contact?.id)).toBe(true);
     expect(events.map((e) => e.type).sort()).toEqual(['group', 'identify', 'track', 'track']);
+  });
+
+  it('updates the contact known for a userId from an identify without email', async () => {
+    const user = mid('user');
+    const email = `${user}@customer.test`;
+    await post('/v1/identify', { userId: user, traits: { email, name: 'First Name' } }, { key: ingestKey });
+    const res = await post('/v1/identify', { userId: user, traits: { name: 'Renamed Person', title: 'CTO' } }, { key: ingestKey });
+    expect(res.status).toBe(200);
+    expect(await findContactByEmail(database.db, ws.system, email)).toMatchObject({ name: 'Renamed Person', title: 'CTO' });
   });
 
   it('applies identify and group before the tracks of the same batch, and links anonymous events of the user', async () => {
