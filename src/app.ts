@@ -28,7 +28,23 @@ import { timelineRoutes } from './modules/timeline/timeline.routes.ts';
 export const BODY_LIMIT = 1024 * 1024;
 
 /** Every route file, in one ordered list, grouped by audience. */
-const apiV1 = [authRoutes, membersRoutes, apiKeysRoutes, auditRoutes, customFieldsRoutes, accountsRoutes, contactsRoutes, contractsRoutes, timelineRoutes, segmentsRoutes, eventsRoutes, metricsRoutes, importRoutes, modelsRoutes, momentsRoutes];
+const apiV1 = [
+  authRoutes,
+  membersRoutes,
+  apiKeysRoutes,
+  auditRoutes,
+  customFieldsRoutes,
+  accountsRoutes,
+  contactsRoutes,
+  contractsRoutes,
+  timelineRoutes,
+  segmentsRoutes,
+  eventsRoutes,
+  metricsRoutes,
+  importRoutes,
+  modelsRoutes,
+  momentsRoutes,
+];
 /** Segment-compatible ingestion (/v1/track, /v1/batch ...), registered without a prefix. */
 const ingestion = [ingestRoutes];
 

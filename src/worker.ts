@@ -33,7 +33,7 @@ export async function startWorker(deps: { db: Db; clock: Clock; queue: QueueBack
     boss,
     // stop() returns before the graceful shutdown finishes; 'stopped' marks its end (pool closed).
     stop: async () => {
-      const stopped = new Promise((resolve) => boss.once('stopped', resolve));
+      const stopped = new Promise<void>((resolve) => boss.once('stopped', () => resolve()));
       await boss.stop({ graceful: true, timeout: 10_000 });
       await stopped;
     },

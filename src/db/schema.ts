@@ -5,6 +5,7 @@ import type { AuditLogTable } from '../modules/audit/audit.table.ts';
 import type { ContactsTable } from '../modules/contacts/contacts.table.ts';
 import type { ContractLineItemsTable, ContractsTable } from '../modules/contracts/contracts.table.ts';
 import type { CustomFieldsTable } from '../modules/customfields/customfields.table.ts';
+import type { EngagementPhasesTable, EngagementsTable, EngineCursorsTable } from '../modules/engine/engine.table.ts';
 import type {
   EventIdentitiesTable,
   EventPropertySumsTable,
@@ -12,7 +13,6 @@ import type {
   EventSummedPropertiesTable,
   EventsTable,
 } from '../modules/events/events.table.ts';
-import type { EngagementPhasesTable, EngagementsTable, EngineCursorsTable } from '../modules/engine/engine.table.ts';
 import type { MembersTable, SessionsTable } from '../modules/members/members.table.ts';
 import type { MetricDefinitionsTable } from '../modules/metrics/metrics.table.ts';
 import type { ModelsTable, ModelVersionsTable } from '../modules/models/models.table.ts';

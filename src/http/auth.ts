@@ -52,12 +52,13 @@ export function authoriseWriteKey(deps: AppDeps) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     if (request.actor || request.routeOptions.config?.access !== 'ingest') return;
     const writeKey = (request.body as { writeKey?: unknown } | undefined)?.writeKey;
-    const actor =
-      typeof writeKey === 'string' && writeKey ? await findApiKeyActor(deps.db, deps.clock, writeKey) : await authenticate(deps, request);
+    const actor = typeof writeKey === 'string' && writeKey ? await findApiKeyActor(deps.db, deps.clock, writeKey) : await authenticate(deps, request);
     if (!actor) {
       throw new AppError(
         'unauthenticated',
-        typeof writeKey === 'string' && writeKey ? 'Unknown or revoked write key' : 'Send an ingest key as the HTTP Basic user name, or as writeKey in the body',
+        typeof writeKey === 'string' && writeKey
+          ? 'Unknown or revoked write key'
+          : 'Send an ingest key as the HTTP Basic user name, or as writeKey in the body',
       );
     }
     if (!allowed(actor, 'ingest')) throw new AppError('forbidden', forbiddenMessage(actor, 'ingest'));

@@ -134,7 +134,7 @@ export async function signIn(db: Db, clock: Clock, email: string, password: stri
   const row = await db.selectFrom('members').selectAll().where('email', '=', email).executeTakeFirst();
   // Verify against a dummy hash when the member is unknown so timing does not reveal which emails exist.
   const ok = await verifyPassword(row?.password_hash ?? DUMMY_HASH, password);
-  if (!row || !row.password_hash || !ok || row.disabled_at) {
+  if (!row?.password_hash || !ok || row.disabled_at) {
     throw new AppError('unauthenticated', 'Email or password is incorrect');
   }
   const token = randomToken();

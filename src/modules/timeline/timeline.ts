@@ -114,7 +114,7 @@ export async function listTimeline(db: Db, actor: Actor, accountId: string, quer
   let q = db.selectFrom('timeline_entries').where('workspace_id', '=', actor.workspaceId).where('account_id', '=', accountId);
   if (query.channel) q = q.where('channel', '=', query.channel);
   if (query.cursor) {
-    const [at, id] = decodeCursor(query.cursor);
+    const [at, id] = decodeCursor(query.cursor, TIMESTAMP);
     q = q.where(sql<boolean>`(occurred_at < ${at}::timestamptz or (occurred_at = ${at}::timestamptz and id > ${id}::uuid))`);
   }
   const rows = await q
