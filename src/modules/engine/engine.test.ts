@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { createTestMember, createTestWorkspace, type TestWorkspace } from '../../../test/factories.ts';
 import { fixedClock } from '../../lib/clock.ts';
-import { createAccount } from '../accounts/accounts.ts';
+import { createAccount, updateAccount } from '../accounts/accounts.ts';
 import { recordInteractionEvent } from '../events/events.ts';
 import { createMetric } from '../metrics/metrics.ts';
 import { applyModel } from '../models/models.ts';
@@ -241,6 +241,20 @@ describe('engine sweeps (fixed clock)', () => {
       .execute();
     expect(events).toHaveLength(1);
     expect(events[0]?.properties).toMatchObject({ from: 'onboarding', to: 'ongoing' });
+  });
+});
+
+describe('manual phase changes', () => {
+  it("follows a member's change of the account's phase to another phase of its model", async () => {
+    const clock = fixedClock(at(31));
+    await updateAccount(database.db, clock, ws.system, silent, { phase: 'onboarding' });
+    await sweep(database.db, fixedClock(at(31, 1)), { workspaceId: ws.workspaceId });
+    const engagement = await getAccountEngagement(database.db, ws.workspaceId, silent);
+    expect(engagement.phase).toBe('onboarding');
+    expect(engagement.phases.map((p) => p.phase)).toEqual(['onboarding', 'ongoing', 'onboarding']);
+    await updateAccount(database.db, clock, ws.system, silent, { phase: 'ongoing' });
+    await sweep(database.db, fixedClock(at(31, 2)), { workspaceId: ws.workspaceId });
+    expect((await getAccountEngagement(database.db, ws.workspaceId, silent)).phase).toBe('ongoing');
   });
 });
 

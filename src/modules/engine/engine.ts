@@ -150,11 +150,32 @@ export async function engageAccounts(db: Db, ws: string, versions: RunnableVersi
   return total;
 }
 
-/** Moves engagements whose phase's exit criteria hold to the next phase, recording each transition as an event. */
+/**
+ * Moves engagements to their next phase when the current phase's exit criteria hold, and follows a member's manual
+ * change of an account's phase (to another phase of its model). Each transition is recorded as an event.
+ */
 export async function advancePhases(db: Db, ws: string, versions: RunnableVersion[], asOf: Date): Promise<number> {
   let total = 0;
   for (const v of versions) {
     const phases = v.definition.phases;
+    // Manual moves: the account's phase field names another phase of this model (one statement per version).
+    total += await inTransaction(db, async (tx) => {
+      const moved = await sql<{ account_id: string; from: string; to: string }>`
+        update engagements g set phase = a.phase, phase_entered_at = ${asOf}::timestamptz
+        from accounts a, engagements old
+        where g.workspace_id = ${ws}::uuid and g.model_version_id = ${v.id}::uuid and g.ended_at is null and g.phase_entered_at < ${asOf}::timestamptz
+          and a.workspace_id = g.workspace_id and a.id = g.account_id and a.phase <> g.phase and a.phase = any(${phases.map((p) => p.key)}::text[])
+          and old.workspace_id = g.workspace_id and old.account_id = g.account_id
+        returning g.account_id, old.phase as from, a.phase as to`.execute(tx);
+      const groups = new Map<string, { from: string; to: string; ids: string[] }>();
+      for (const r of moved.rows) {
+        const group = groups.get(`${r.from}>${r.to}`) ?? { from: r.from, to: r.to, ids: [] };
+        group.ids.push(r.account_id);
+        groups.set(`${r.from}>${r.to}`, group);
+      }
+      for (const g of groups.values()) await recordTransition(tx, ws, v, g.from, g.to, g.ids, asOf);
+      return moved.rows.length;
+    });
     for (let i = 0; i < phases.length - 1; i++) {
       const from = phases[i];
       const to = phases[i + 1];
@@ -166,21 +187,25 @@ export async function advancePhases(db: Db, ws: string, versions: RunnableVersio
           where ${engagedIn(ws, v, from.key)} and g.phase_entered_at < ${asOf}::timestamptz and ${condition}
           returning g.account_id`.execute(tx);
         const ids = moved.rows.map((r) => r.account_id);
-        if (ids.length === 0) return 0;
-        await sql`update engagement_phases set exited_at = ${asOf}::timestamptz
-          where workspace_id = ${ws}::uuid and account_id = any(${ids}::uuid[]) and model_version_id = ${v.id}::uuid and phase = ${from.key} and exited_at is null`.execute(
-          tx,
-        );
-        await sql`insert into engagement_phases (workspace_id, account_id, model_version_id, phase, entered_at)
-          select ${ws}::uuid, id, ${v.id}::uuid, ${to.key}, ${asOf}::timestamptz from unnest(${ids}::uuid[]) as id
-          on conflict do nothing`.execute(tx);
-        await sql`update accounts set phase = ${to.key} where workspace_id = ${ws}::uuid and id = any(${ids}::uuid[])`.execute(tx);
-        await recordPhaseEvents(tx, ws, v, from.key, to.key, ids, asOf);
+        if (ids.length > 0) await recordTransition(tx, ws, v, from.key, to.key, ids, asOf);
         return ids.length;
       });
     }
   }
   return total;
+}
+
+/** The phase history, the accounts' phase field and a "Phase Entered" event for engagements that just moved. */
+async function recordTransition(tx: Db, ws: string, v: RunnableVersion, from: string, to: string, ids: string[], asOf: Date) {
+  await sql`update engagement_phases set exited_at = ${asOf}::timestamptz
+    where workspace_id = ${ws}::uuid and account_id = any(${ids}::uuid[]) and model_version_id = ${v.id}::uuid and phase = ${from} and exited_at is null`.execute(
+    tx,
+  );
+  await sql`insert into engagement_phases (workspace_id, account_id, model_version_id, phase, entered_at)
+    select ${ws}::uuid, id, ${v.id}::uuid, ${to}, ${asOf}::timestamptz from unnest(${ids}::uuid[]) as id
+    on conflict do nothing`.execute(tx);
+  await sql`update accounts set phase = ${to} where workspace_id = ${ws}::uuid and id = any(${ids}::uuid[]) and phase <> ${to}`.execute(tx);
+  await recordPhaseEvents(tx, ws, v, from, to, ids, asOf);
 }
 
 /** Phase transitions are events ("Phase Entered"), so metrics, timelines and other rules see them. */
