@@ -37,14 +37,21 @@ export async function openInstances(
   when?: Expression<SqlBool>,
 ): Promise<number> {
   const result = await sql<{ n: number }>`
-    with candidates as (${c.select}),
+    with candidates as (
+      select k.*, ${`${v.modelId}:${m.id}:`} || k.account_id::text || ':' || k.occurrence as key from (${c.select}) k
+    ),
+    fresh as (
+      -- Occurrences already opened are skipped before the insert (the unique key still guards races).
+      select c.* from candidates c
+      where not exists (select 1 from moment_instances x where x.workspace_id = ${ws}::uuid and x.idempotency_key = c.key)
+    ),
     opened as (
       insert into moment_instances (workspace_id, id, account_id, model_id, model_version_id, moment_id, phase, rule, idempotency_key,
         opened_at, due_at, assignee_role, assignee_member_id, status, evidence)
       select ${ws}::uuid, gen_random_uuid(), c.account_id, ${v.modelId}::uuid, ${v.id}::uuid, ${m.id}, ${m.phase}, ${c.rule},
-        ${`${v.modelId}:${m.id}:`} || c.account_id::text || ':' || c.occurrence,
+        c.key,
         ${asOf}::timestamptz, c.due_at, ${c.role}, t.member_id, ${c.status}, c.evidence
-      from candidates c
+      from fresh c
       left join account_team t on t.workspace_id = ${ws}::uuid and t.account_id = c.account_id and t.role = ${c.role}
       ${when ? sql`where exists (select 1 from accounts where accounts.workspace_id = ${ws}::uuid and accounts.id = c.account_id and ${when})` : sql``}
       order by c.account_id
