@@ -17,6 +17,7 @@ import { touchModels } from '../../src/modules/accounts/accounts.schema.ts';
 import { createAccount } from '../../src/modules/accounts/accounts.ts';
 import { createContact } from '../../src/modules/contacts/contacts.ts';
 import { createContract } from '../../src/modules/contracts/contracts.ts';
+import { createMetric } from '../../src/modules/metrics/metrics.ts';
 import { recordInteraction } from '../../src/modules/timeline/timeline.ts';
 import { createTestMember, createTestWorkspace, TEST_PASSWORD } from '../factories.ts';
 
@@ -103,6 +104,17 @@ async function seed(db: Database['db']) {
           channel: 'email',
           summary: `Newsletter ${day} opened`,
           occurredAt: `2026-03-${day}T09:00:00Z`,
+        });
+      }
+      // Recent activity for the Activity tab's metrics and sparklines.
+      await createMetric(db, systemClock, ws.system, { key: 'emails_opened', label: 'Emails opened', kind: 'count', eventName: 'email_opened' });
+      for (let d = 1; d <= 12; d++) {
+        await recordInteraction(db, systemClock, ws.system, {
+          accountId: account.id,
+          kind: 'email_opened',
+          channel: 'email',
+          summary: `Product update ${d} opened`,
+          occurredAt: new Date(Date.now() - d * 86_400_000),
         });
       }
     }
@@ -236,6 +248,21 @@ describe('members console', () => {
     await page.getByRole('button', { name: 'ARR' }).click();
     await page.waitForURL(/sort=arr/);
     await eventually(arrs).toEqual(seededArrs.toSorted((a, b) => a - b).slice(0, 25));
+  });
+
+  test('shows profile, activity and derived data of an account as three labelled groups', async () => {
+    await page.goto(`${baseUrl}/accounts?q=Account%2001`);
+    await page.getByRole('link', { name: 'Account 01 Software Co' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Profile data' }).waitFor();
+    await page.getByRole('tab', { name: 'Activity' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Derived data' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Activity data' }).waitFor();
+    await page.getByRole('img', { name: /^Emails opened: daily values/ }).waitFor();
+    await page
+      .getByRole('cell', { name: /email.opened/i })
+      .first()
+      .waitFor();
+    await shot(page, '05c-account-activity');
   });
 
   test('opens an account and sees its profile, team and contracts', async () => {

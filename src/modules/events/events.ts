@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { inTransaction } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.ts';
 import { AppError, invalid } from '../../lib/errors.ts';
 import { applyIdentity, changesIdentity } from './events.identity.ts';
 import { insertEventRows } from './events.queries.ts';
@@ -190,11 +191,7 @@ export interface ListEventsQuery {
   cursor?: string | undefined;
 }
 
-function decodeCursor(cursor: string): [string, string] {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!at || !id || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id)) throw new AppError('bad_request', 'cursor: is not a cursor from this list');
-  return [at, id];
-}
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/;
 
 /** Lists events newest first (by corrected time), filtered by account, name, user and time range; pages with a cursor. */
 export async function listEvents(db: Db, actor: Actor, query: ListEventsQuery): Promise<{ items: StoredEvent[]; nextCursor: string | null }> {
@@ -205,7 +202,7 @@ export async function listEvents(db: Db, actor: Actor, query: ListEventsQuery): 
   if (query.from) q = q.where('timestamp', '>=', query.from);
   if (query.to) q = q.where('timestamp', '<', query.to);
   if (query.cursor) {
-    const [at, id] = decodeCursor(query.cursor);
+    const [at, id] = decodeCursor(query.cursor, ISO_TIME);
     q = q.where(sql<boolean>`(timestamp, id) < (${at}::timestamptz, ${id}::uuid)`);
   }
   const rows = await q
@@ -237,7 +234,7 @@ export async function listEvents(db: Db, actor: Actor, query: ListEventsQuery): 
     }),
   );
   const last = items.at(-1);
-  const nextCursor = rows.length > query.limit && last ? Buffer.from(`${last.timestamp}|${last.id}`).toString('base64url') : null;
+  const nextCursor = rows.length > query.limit && last ? encodeCursor(last.timestamp, last.id) : null;
   return { items, nextCursor };
 }
 

@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { createTestKey, createTestMember, createTestWorkspace, type TestWorkspace, testClock, unique } from '../../../test/factories.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { createContact, deleteContact } from '../contacts/contacts.ts';
+import { listEvents } from '../events/events.ts';
 import { listTimeline, recordInteraction } from './timeline.ts';
 
 let database: TestDatabase;
@@ -164,6 +165,14 @@ describe('timeline API', () => {
       }),
     ).rejects.toThrow('abort');
     expect((await listTimeline(database.db, ws.system, accountId, { limit: 10 })).items).toHaveLength(0);
+  });
+
+  it('records each interaction as an event in the activity stream, once', async () => {
+    const accountId = await newAccount();
+    const entry = await recordInteraction(database.db, clock, ws.system, { accountId, kind: 'QBR Held', channel: 'meeting', summary: 'Quarterly review' });
+    const events = await listEvents(database.db, ws.system, { accountId, limit: 10 });
+    expect(events.items).toHaveLength(1);
+    expect(events.items[0]).toMatchObject({ type: 'interaction', name: 'QBR Held', accountId, messageId: `timeline:${entry.id}` });
   });
 
   it('rejects a forged cursor with 400', async () => {

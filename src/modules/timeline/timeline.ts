@@ -9,6 +9,7 @@ import { newId } from '../../lib/ids.ts';
 import { findAccount } from '../accounts/accounts.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { findContact } from '../contacts/contacts.ts';
+import { recordInteractionEvent } from '../events/events.ts';
 import { type Channel, digitalChannels, interactionSchema } from './timeline.schema.ts';
 import type { TimelineEntriesTable } from './timeline.table.ts';
 
@@ -92,6 +93,18 @@ export async function recordInteraction(db: Db, clock: Clock, actor: Actor, inpu
       .returningAll()
       .executeTakeFirstOrThrow();
     const entry = toEntry(row);
+    // Interactions are events too: metrics and the engine read one stream.
+    await recordInteractionEvent(tx, clock, actor.workspaceId, {
+      accountId: entry.accountId,
+      contactId: entry.contactId,
+      name: entry.kind,
+      channel: entry.channel,
+      digital: entry.digital,
+      occurredAt: new Date(entry.occurredAt),
+      properties: { summary: entry.summary, actor: entry.actor.name },
+      key: `timeline:${entry.id}`,
+      source: 'timeline',
+    });
     await recordAudit(tx, clock, actor, { action: 'timeline.recorded', entityType: 'timeline_entry', entityId: entry.id, after: entry });
     return entry;
   });

@@ -143,7 +143,7 @@ function RecentEvents({ accountId }: { accountId: string }) {
     <Paper withBorder p="lg">
       <Stack gap="md">
         <Title order={2} size="h3">
-          Activity
+          Activity data
         </Title>
         {events.isPending && (
           <Center py="md">

@@ -1,11 +1,12 @@
 import { Anchor, Badge, Breadcrumbs, Center, Group, Loader, Paper, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
-import { IconAddressBook, IconFileInvoice, IconHistory, IconUser, IconUsersGroup } from '@tabler/icons-react';
+import { IconActivity, IconAddressBook, IconFileInvoice, IconHistory, IconUser, IconUsersGroup } from '@tabler/icons-react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, formatMoney, humanize } from '../../ui/format.ts';
 import { PhaseBadge } from '../../ui/PhaseBadge.tsx';
 import type { Account } from '../api-types.ts';
+import { AccountActivity } from './AccountActivity.tsx';
 import { AccountContacts } from './AccountContacts.tsx';
 import { AccountContracts } from './AccountContracts.tsx';
 import { AccountProfile } from './AccountProfile.tsx';
@@ -13,7 +14,7 @@ import { AccountTeam } from './AccountTeam.tsx';
 import { AccountTimeline } from './AccountTimeline.tsx';
 import { useAccount } from './use-account.ts';
 
-const tabs = ['profile', 'team', 'contacts', 'contracts', 'timeline'] as const;
+const tabs = ['profile', 'activity', 'team', 'contacts', 'contracts', 'timeline'] as const;
 type Tab = (typeof tabs)[number];
 
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
@@ -100,6 +101,9 @@ export function AccountPage() {
               <Tabs.Tab value="profile" leftSection={<IconUser size={16} aria-hidden />}>
                 Profile
               </Tabs.Tab>
+              <Tabs.Tab value="activity" leftSection={<IconActivity size={16} aria-hidden />}>
+                Activity
+              </Tabs.Tab>
               <Tabs.Tab value="team" leftSection={<IconUsersGroup size={16} aria-hidden />}>
                 Team
               </Tabs.Tab>
@@ -115,6 +119,9 @@ export function AccountPage() {
             </Tabs.List>
             <Tabs.Panel value="profile">
               <AccountProfile account={account.data} />
+            </Tabs.Panel>
+            <Tabs.Panel value="activity">
+              <AccountActivity accountId={account.data.id} />
             </Tabs.Panel>
             <Tabs.Panel value="team">
               <AccountTeam account={account.data} />

@@ -24,7 +24,7 @@ export function AccountProfile({ account }: { account: Account }) {
       <Stack gap="lg">
         <Group justify="space-between">
           <Title order={2} size="h3">
-            Profile
+            Profile data
           </Title>
           {canWrite(me.data) && (
             <Button variant="light" leftSection={<IconPencil size={16} aria-hidden />} onClick={open}>
