@@ -235,6 +235,12 @@ export async function refreshAccountRevenue(db: Db, workspaceId: string, account
     where a.workspace_id = ${workspaceId} and a.id = ${accountId}`.execute(db);
 }
 
+/** Custom field definitions, read only when the filter names a custom attribute (most lists do not). */
+function filterFields(db: Db, workspaceId: string, filter: AccountFilter): Promise<CustomField[]> {
+  const needed = filter.conditions.some((c) => c.field.startsWith('custom.'));
+  return needed ? listCustomFields(db, workspaceId, 'account') : Promise.resolve([]);
+}
+
 export interface ListAccountsQuery {
   filter: AccountFilter;
   sort: AccountSort;
@@ -255,7 +261,7 @@ export interface AccountPage {
 }
 
 export async function listAccounts(db: Db, clock: Clock, actor: Actor, query: ListAccountsQuery): Promise<AccountPage> {
-  const fields = await listCustomFields(db, actor.workspaceId, 'account');
+  const fields = await filterFields(db, actor.workspaceId, query.filter);
   const where = compileFilter(query.filter, fields, clock);
   const sort = sortSpec(query.sort);
   const dir = sql.raw(sort.desc ? 'desc' : 'asc');
@@ -305,7 +311,7 @@ export async function listAccounts(db: Db, clock: Clock, actor: Actor, query: Li
 
 /** Counts accounts matching a filter (segments use it for live counts). */
 export async function countAccounts(db: Db, clock: Clock, workspaceId: string, filter: AccountFilter): Promise<number> {
-  const fields = await listCustomFields(db, workspaceId, 'account');
+  const fields = await filterFields(db, workspaceId, filter);
   const row = await db
     .selectFrom('accounts')
     .select(sql<number>`count(*)::int`.as('n'))
@@ -317,5 +323,5 @@ export async function countAccounts(db: Db, clock: Clock, workspaceId: string, f
 
 /** Checks a filter against the workspace's fields without running it (segments validate before saving). */
 export async function checkAccountFilter(db: Db, clock: Clock, workspaceId: string, filter: AccountFilter, pathPrefix = 'filter'): Promise<void> {
-  compileFilter(filter, await listCustomFields(db, workspaceId, 'account'), clock, pathPrefix);
+  compileFilter(filter, await filterFields(db, workspaceId, filter), clock, pathPrefix);
 }
