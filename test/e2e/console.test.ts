@@ -1,7 +1,7 @@
 // The members' console in a real browser against the real server: an on-disk embedded database in a
 // temp dir, the built console (dist/web), the Fastify app listening on a free port, Debian's chromium.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,9 @@ import { touchModels } from '../../src/modules/accounts/accounts.schema.ts';
 import { createAccount } from '../../src/modules/accounts/accounts.ts';
 import { createContact } from '../../src/modules/contacts/contacts.ts';
 import { createContract } from '../../src/modules/contracts/contracts.ts';
+import { sweep } from '../../src/modules/engine/engine.ts';
 import { createMetric } from '../../src/modules/metrics/metrics.ts';
+import { applyModel } from '../../src/modules/models/models.ts';
 import { recordInteraction } from '../../src/modules/timeline/timeline.ts';
 import { createTestMember, createTestWorkspace, TEST_PASSWORD } from '../factories.ts';
 
@@ -119,6 +121,10 @@ async function seed(db: Database['db']) {
       }
     }
   }
+  // An active engagement model, swept once: accounts enter their phases and the first moments open for their CSM.
+  const file = join(root, 'examples', 'models', 'customer-success.yaml');
+  await applyModel(db, systemClock, ws.system, { source: readFileSync(file, 'utf8'), file }, { approve: true });
+  await sweep(db, systemClock, { workspaceId: ws.workspaceId });
 }
 
 async function shot(p: Page, name: string, fullPage = true) {
@@ -322,6 +328,39 @@ describe('members console', () => {
     await page.getByRole('button', { name: 'Log interaction' }).click();
     await eventually(() => page.getByRole('tabpanel').textContent()).toContain('Quarterly business review: adoption up 20%');
     await shot(page, '08-account-timeline');
+  });
+
+  test("shows an account's engagement model, journey and moments on its Moments tab", async () => {
+    await page.goto(`${baseUrl}/accounts?q=Account%2001`);
+    await page.getByRole('link', { name: 'Account 01 Software Co' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Account 01 Software Co' }).waitFor();
+    await page.getByRole('tab', { name: 'Moments' }).click();
+    await page.waitForURL(/tab=moments/);
+    const panel = page.getByRole('tabpanel');
+    await panel.getByRole('heading', { level: 2, name: 'Engagement' }).waitFor();
+    await eventually(() => panel.textContent()).toContain('customer-success v1');
+    await panel.getByLabel('Journey').waitFor();
+    await panel.getByText('Open moments').waitFor();
+    await shot(page, '19-account-moments');
+    // The tab lives in the URL: a reload stays on it.
+    await page.reload();
+    await page.getByRole('tabpanel').getByRole('heading', { level: 2, name: 'Engagement' }).waitFor();
+  });
+
+  test('the navbar leads to My moments and Models', async () => {
+    await page.goto(`${baseUrl}/accounts`);
+    const nav = page.getByRole('navigation', { name: 'Main navigation' });
+    await nav.getByRole('link', { name: 'My moments' }).click();
+    await page.waitForURL(/\/moments$/);
+    await page.getByRole('heading', { level: 1, name: 'My moments' }).waitFor();
+    expect(await nav.getByRole('link', { name: 'My moments' }).getAttribute('aria-current')).toBe('page');
+    await shot(page, '20-my-moments');
+    await nav.getByRole('link', { name: 'Models' }).click();
+    await page.waitForURL(/\/models$/);
+    await page.getByRole('heading', { level: 1, name: 'Engagement models' }).waitFor();
+    await eventually(() => page.getByRole('table', { name: 'Engagement models' }).textContent()).toContain('Customer success');
+    expect(await nav.getByRole('link', { name: 'Models' }).getAttribute('aria-current')).toBe('page');
+    await shot(page, '21-models');
   });
 
   test('creates a segment with the condition builder and lists its accounts', async () => {

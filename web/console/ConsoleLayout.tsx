@@ -1,6 +1,6 @@
 import { AppShell, Avatar, Burger, Button, Center, Group, Loader, Menu, NavLink, ScrollArea, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconBuilding, IconChevronDown, IconFilter, IconLogout, IconSettings } from '@tabler/icons-react';
+import { IconBuilding, IconChecklist, IconChevronDown, IconFilter, IconLogout, IconRoute, IconSettings } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
@@ -11,6 +11,8 @@ import { useMe } from './use-me.ts';
 const nav = [
   { to: '/accounts', label: 'Accounts', icon: IconBuilding },
   { to: '/segments', label: 'Segments', icon: IconFilter },
+  { to: '/moments', label: 'My moments', icon: IconChecklist },
+  { to: '/models', label: 'Models', icon: IconRoute },
   { to: '/settings', label: 'Settings', icon: IconSettings },
 ];
 

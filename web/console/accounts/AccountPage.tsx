@@ -1,11 +1,12 @@
 import { Anchor, Badge, Breadcrumbs, Center, Group, Loader, Paper, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
-import { IconActivity, IconAddressBook, IconFileInvoice, IconHistory, IconUser, IconUsersGroup } from '@tabler/icons-react';
+import { IconActivity, IconAddressBook, IconFileInvoice, IconHistory, IconRoute, IconUser, IconUsersGroup } from '@tabler/icons-react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, formatMoney, humanize } from '../../ui/format.ts';
 import { PhaseBadge } from '../../ui/PhaseBadge.tsx';
 import type { Account } from '../api-types.ts';
+import { AccountMomentsCard } from '../moments/AccountMomentsCard.tsx';
 import { AccountActivity } from './AccountActivity.tsx';
 import { AccountContacts } from './AccountContacts.tsx';
 import { AccountContracts } from './AccountContracts.tsx';
@@ -14,7 +15,7 @@ import { AccountTeam } from './AccountTeam.tsx';
 import { AccountTimeline } from './AccountTimeline.tsx';
 import { useAccount } from './use-account.ts';
 
-const tabs = ['profile', 'activity', 'team', 'contacts', 'contracts', 'timeline'] as const;
+const tabs = ['profile', 'activity', 'moments', 'team', 'contacts', 'contracts', 'timeline'] as const;
 type Tab = (typeof tabs)[number];
 
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
@@ -104,6 +105,9 @@ export function AccountPage() {
               <Tabs.Tab value="activity" leftSection={<IconActivity size={16} aria-hidden />}>
                 Activity
               </Tabs.Tab>
+              <Tabs.Tab value="moments" leftSection={<IconRoute size={16} aria-hidden />}>
+                Moments
+              </Tabs.Tab>
               <Tabs.Tab value="team" leftSection={<IconUsersGroup size={16} aria-hidden />}>
                 Team
               </Tabs.Tab>
@@ -122,6 +126,9 @@ export function AccountPage() {
             </Tabs.Panel>
             <Tabs.Panel value="activity">
               <AccountActivity accountId={account.data.id} />
+            </Tabs.Panel>
+            <Tabs.Panel value="moments">
+              <AccountMomentsCard accountId={account.data.id} />
             </Tabs.Panel>
             <Tabs.Panel value="team">
               <AccountTeam account={account.data} />
