@@ -16,6 +16,7 @@ import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { contactsRoutes } from './modules/contacts/contacts.routes.ts';
 import { contractsRoutes } from './modules/contracts/contracts.routes.ts';
 import { customFieldsRoutes } from './modules/customfields/customfields.routes.ts';
+import { createEventEvaluator } from './modules/engine/engine.stream.ts';
 import { eventsRoutes, ingestRoutes } from './modules/events/events.routes.ts';
 import { importRoutes } from './modules/imports/imports.routes.ts';
 import { authRoutes, membersRoutes } from './modules/members/members.routes.ts';
@@ -97,7 +98,13 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(healthRoutes(deps));
   await app.register(controlRoutes(deps));
   for (const routes of apiV1) await app.register(routes(deps), { prefix: '/api/v1' });
-  for (const routes of ingestion) await app.register(routes(deps));
+  // Event rules run as events arrive (an event to an open moment within a second), unless the caller wires its own.
+  const evaluator = deps.onIngested
+    ? undefined
+    : createEventEvaluator(deps.db, deps.clock, (error) => app.log.error({ err: error }, 'event evaluation failed'));
+  const ingestDeps: AppDeps = { ...deps, onIngested: deps.onIngested ?? evaluator?.notify };
+  if (evaluator) app.addHook('onClose', () => evaluator.idle());
+  for (const routes of ingestion) await app.register(routes(ingestDeps));
   if (options.web) await app.register(serveWeb());
   return app;
 }

@@ -29,6 +29,8 @@ export interface AppDeps {
   config: Config;
   /** Set by `serve`: lets CLI commands on the same embedded data dir ask this server. */
   controlToken?: string | undefined;
+  /** Called after ingested events commit (buildApp wires the engine's streaming evaluation here). */
+  onIngested?: ((workspaceId: string) => void) | undefined;
 }
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;

@@ -6,8 +6,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { fixedClock } from '../../lib/clock.ts';
 import { compileFilter } from '../accounts/accounts.queries.ts';
 import { listCustomFields } from '../customfields/customfields.ts';
-import { insertEventRows } from '../events/events.queries.ts';
-import { uuidv7 } from '../events/events.schema.ts';
+import { recordInteractionEvents } from '../events/events.ts';
 import { readSchedule } from '../models/models.lint.ts';
 import { durationHours, type MomentDef } from '../models/models.schema.ts';
 import { listRunnableVersions, type RunnableVersion } from '../models/models.ts';
@@ -232,27 +231,21 @@ async function recordTransition(tx: Db, ws: string, v: RunnableVersion, from: st
 /** Phase transitions are events ("Phase Entered"), so metrics, timelines and other rules see them. */
 async function recordPhaseEvents(db: Db, ws: string, v: RunnableVersion, from: string, to: string, accountIds: string[], asOf: Date) {
   const at = asOf.toISOString();
-  const rows = accountIds.map((accountId) => ({
-    id: uuidv7(asOf.getTime()),
-    message_id: `phase:${v.modelId}:${accountId}:${to}:${at}`,
-    type: 'interaction',
-    name: 'Phase Entered',
-    user_id: null,
-    anonymous_id: null,
-    group_id: null,
-    contact_id: null,
-    account_id: accountId,
-    properties: { model: v.key, version: v.version, from, to },
-    traits: null,
-    context: {},
-    timestamp: at,
-    original_timestamp: at,
-    sent_at: null,
-    future: false,
-    channel: 'other',
-    digital: false,
-  }));
-  await insertEventRows(db, ws, 'module:engine', asOf, JSON.stringify(rows));
+  await recordInteractionEvents(
+    db,
+    { now: () => asOf },
+    ws,
+    accountIds.map((accountId) => ({
+      accountId,
+      name: 'Phase Entered',
+      channel: 'other' as const,
+      digital: false,
+      occurredAt: asOf,
+      properties: { model: v.key, version: v.version, from, to },
+      key: `phase:${v.modelId}:${accountId}:${to}:${at}`,
+      source: 'engine',
+    })),
+  );
 }
 
 const metricCache = new WeakMap<RunnableVersion[], Map<string, MetricSource | null>>();

@@ -52,7 +52,7 @@ export function inFlightLimit(max: number) {
  * Segment-compatible HTTP Tracking API (/v1/track, /v1/batch ...): HTTP Basic with an ingest key as user name, or
  * the body's writeKey. Registered without a prefix, in the ingestion group of app.ts.
  */
-export const ingestRoutes = defineRoutes((app, { db, clock, config }) => {
+export const ingestRoutes = defineRoutes((app, { db, clock, config, onIngested }) => {
   // One writer per app: concurrent track batches share statements and commits (several lanes on PostgreSQL).
   const writer = createEventWriter(db, { lanes: config.databaseUrl ? 8 : 1 });
   // analytics-node sometimes labels its JSON text/plain; in this scope only, text/plain bodies are parsed as JSON.
@@ -106,9 +106,9 @@ export const ingestRoutes = defineRoutes((app, { db, clock, config }) => {
     },
     async (request, reply) => {
       const body = request.body;
-      const result = await admit(reply, () =>
-        ingestEvents(db, clock, actorOf(request), { messages: body.batch, sentAt: body.sentAt, context: body.context }, writer),
-      );
+      const actor = actorOf(request);
+      const result = await admit(reply, () => ingestEvents(db, clock, actor, { messages: body.batch, sentAt: body.sentAt, context: body.context }, writer));
+      if (result.stored > 0) onIngested?.(actor.workspaceId);
       return { success: true as const, ...result };
     },
   );
@@ -128,7 +128,9 @@ export const ingestRoutes = defineRoutes((app, { db, clock, config }) => {
         },
       },
       async (request, reply) => {
-        const result = await admit(reply, () => ingestEvent(db, clock, actorOf(request), { ...request.body, type }, writer));
+        const actor = actorOf(request);
+        const result = await admit(reply, () => ingestEvent(db, clock, actor, { ...request.body, type }, writer));
+        if (result.stored > 0) onIngested?.(actor.workspaceId);
         return { success: true as const, ...result };
       },
     );

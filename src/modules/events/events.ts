@@ -133,30 +133,44 @@ export interface InteractionInput {
  * returns false when this key was already recorded.
  */
 export async function recordInteractionEvent(db: Db, clock: Clock, workspaceId: string, input: InteractionInput): Promise<boolean> {
+  return (await recordInteractionEvents(db, clock, workspaceId, [input])) === 1;
+}
+
+/** Records many interactions in one statement (the engine's phase changes); returns how many were new. */
+export async function recordInteractionEvents(db: Db, clock: Clock, workspaceId: string, inputs: InteractionInput[]): Promise<number> {
+  if (inputs.length === 0) return 0;
   const now = clock.now();
-  const at = input.occurredAt ?? now;
-  const row: EventRow = sanitise({
-    id: uuidv7(now.getTime()),
-    message_id: input.key,
-    type: 'interaction',
-    name: input.name.slice(0, 200),
-    user_id: null,
-    anonymous_id: null,
-    group_id: null,
-    contact_id: input.contactId ?? null,
-    account_id: input.accountId,
-    properties: input.properties ?? {},
-    traits: null,
-    context: {},
-    timestamp: at.toISOString(),
-    original_timestamp: at.toISOString(),
-    sent_at: null,
-    future: at.getTime() > now.getTime() + 24 * 60 * 60 * 1000,
-    channel: input.channel,
-    digital: input.digital,
-  }) as EventRow;
-  const stored = await insertEventRows(db, workspaceId, `module:${input.source}`, now, `[${JSON.stringify(row)}]`);
-  return stored === 1;
+  const rows = inputs.map((input) => {
+    const at = input.occurredAt ?? now;
+    return sanitise({
+      id: uuidv7(now.getTime()),
+      message_id: input.key,
+      type: 'interaction',
+      name: input.name.slice(0, 200),
+      user_id: null,
+      anonymous_id: null,
+      group_id: null,
+      contact_id: input.contactId ?? null,
+      account_id: input.accountId,
+      properties: input.properties ?? {},
+      traits: null,
+      context: {},
+      timestamp: at.toISOString(),
+      original_timestamp: at.toISOString(),
+      sent_at: null,
+      future: at.getTime() > now.getTime() + 24 * 60 * 60 * 1000,
+      channel: input.channel,
+      digital: input.digital,
+    }) as EventRow;
+  });
+  // One source per recording module: interaction keys are unique per module.
+  const sources = new Set(inputs.map((i) => i.source));
+  let stored = 0;
+  for (const source of sources) {
+    const batch = rows.filter((_, i) => inputs[i]?.source === source);
+    stored += await insertEventRows(db, workspaceId, `module:${source}`, now, JSON.stringify(batch));
+  }
+  return stored;
 }
 
 export interface StoredEvent {
