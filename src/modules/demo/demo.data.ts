@@ -36,7 +36,8 @@ export const demoMembers: DemoMemberSpec[] = [
 export const csmsByRegion: Record<string, string[]> = {
   EMEA: ['csm2', 'csm3'],
   AMER: ['csm1', 'csm4', 'csm6'],
-  APAC: ['csm5'],
+  // The demo admin (a CSM too) shares APAC's high-touch accounts, so their "My moments" has CSM-led moments.
+  APAC: ['csm5', 'admin'],
 };
 export const pooledCsm = 'admin';
 export const amsByRegion: Record<string, string> = { EMEA: 'am2', AMER: 'am1', APAC: 'am1' };

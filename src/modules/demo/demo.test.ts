@@ -9,9 +9,12 @@ import { systemActor } from '../../lib/actor.ts';
 import { listAccounts } from '../accounts/accounts.ts';
 import { listContacts } from '../contacts/contacts.ts';
 import { listContracts } from '../contracts/contracts.ts';
-import { checkMemberPassword, listMembers, updateMember } from '../members/members.ts';
+import { checkMemberPassword, listMembers, memberActor, updateMember } from '../members/members.ts';
+import { listModels } from '../models/models.ts';
+import { listAccountMoments, listMyMoments } from '../moments/moments.ts';
 import { listSegments } from '../segments/segments.ts';
 import { listTimeline } from '../timeline/timeline.ts';
+import { planDemo } from './demo.plan.ts';
 import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_WORKSPACE_ID, demoSignInWorks, seedDemo } from './demo.ts';
 
 const clock = testClock('2026-06-01T09:00:00Z');
@@ -39,6 +42,8 @@ async function digest(db: Db): Promise<string> {
     hash.update(JSON.stringify([a.name, a.domain, a.region, a.touchModel, a.buyingCulture, a.phase, a.arr, a.nextRenewalDate, a.offerings, a.tags, a.custom]));
     const timeline = (await listTimeline(db, actor, a.id, { limit: 100 })).items;
     hash.update(JSON.stringify(timeline.map((t) => JSON.stringify([t.occurredAt, t.kind, t.channel, t.digital, t.actor, t.summary])).sort()));
+    const moments = await listAccountMoments(db, clock, actor, a.id);
+    hash.update(JSON.stringify(moments.map((m) => JSON.stringify([m.model.key, m.moment.id, m.rule, m.status, m.openedAt, m.dueAt, m.assignee.name])).sort()));
   }
   const contacts = await listContacts(db, actor, { limit: 5000 });
   // Sorted by email: the list orders by name, then by random id, and two accounts may each have a Mia Chen.
@@ -57,7 +62,10 @@ describe('demo workspace', () => {
     expect(new Set(accounts.map((a) => a.buyingCulture))).toEqual(new Set(['value_offered', 'value_added', 'value_created', 'value_captured']));
     expect(new Set(accounts.map((a) => a.touchModel))).toEqual(new Set(['high', 'low', 'tech']));
     expect(new Set(accounts.map((a) => a.region))).toEqual(new Set(['EMEA', 'AMER', 'APAC']));
-    expect(new Set(accounts.map((a) => a.phase))).toEqual(new Set(['onboarding', 'ongoing', 'renewal']));
+    // The plan spreads accounts over all three phases. The high-touch and tech-touch models have no renewal phase,
+    // so the engine engages the planned renewal accounts in their first phase (onboarding) and syncs the field.
+    expect(new Set(planDemo(clock.now(), 200).map((p) => p.phase))).toEqual(new Set(['onboarding', 'ongoing', 'renewal']));
+    expect(new Set(accounts.map((a) => a.phase))).toEqual(new Set(['onboarding', 'ongoing']));
     expect(accounts.every((a) => a.csm !== null && a.offerings.length > 0 && typeof a.custom.plan === 'string')).toBe(true);
     // Touch model follows revenue: every high-touch account is worth more than every tech-touch one.
     const highMin = Math.min(...accounts.filter((a) => a.touchModel === 'high').map((a) => a.arr));
@@ -109,6 +117,37 @@ describe('demo workspace', () => {
       ['High touch EMEA', 'Renewing in 90 days', 'Strategic (ARR >= 100k)', 'Tech touch', 'Value Created culture'].sort(),
     );
     for (const s of segments) expect(s.count, s.name).toBeGreaterThan(0);
+  });
+
+  it('the demo runs the customer-success, high-touch and tech-touch models, active, with open moments', async () => {
+    const models = await listModels(first.db, actor);
+    expect(models.map((m) => m.key).sort()).toEqual(['customer-success', 'high-touch', 'tech-touch']);
+    for (const m of models) {
+      expect(m.activeVersion, m.key).toBe(1);
+      // Four eyes: written by the seed, approved by the demo admin.
+      expect(m.versions[0], m.key).toMatchObject({ version: 1, status: 'active', author: 'demo seed', approver: 'Alex Morgan' });
+    }
+    const accounts = await allAccounts(first.db);
+    const open = (await Promise.all(accounts.map((a) => listAccountMoments(first.db, clock, actor, a.id))))
+      .flat()
+      .filter((m) => m.status === 'open' || m.status === 'escalated');
+    // High-touch accounts are run by high touch, low- and tech-touch ones by tech touch (customer success is the fallback).
+    for (const key of ['high-touch', 'tech-touch']) expect(open.filter((m) => m.model.key === key).length, key).toBeGreaterThan(0);
+    for (const touch of ['high', 'tech'] as const) {
+      const withMoments = accounts.filter((a) => a.touchModel === touch && open.some((m) => m.account.id === a.id));
+      expect(withMoments.length, touch).toBeGreaterThan(0);
+    }
+    expect(open.every((m) => Date.parse(m.openedAt) <= clock.now().getTime())).toBe(true);
+    // The demo admin signs in to a non-empty "My moments".
+    const admin = (await listMembers(first.db, actor)).find((m) => m.email === DEMO_ADMIN_EMAIL);
+    if (!admin) throw new Error('no demo admin');
+    const mine = await listMyMoments(
+      first.db,
+      clock,
+      memberActor({ workspace_id: DEMO_WORKSPACE_ID, id: admin.id, name: admin.name, roles: admin.roles }),
+      'open',
+    );
+    expect(mine.length).toBeGreaterThan(0);
   });
 
   it('changes nothing when run again', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Db } from '../../db/client.ts';
 import { inTransaction } from '../../db/tx.ts';
 import { type Actor, systemActor } from '../../lib/actor.ts';
@@ -8,7 +10,9 @@ import { createAccount } from '../accounts/accounts.ts';
 import { createContact } from '../contacts/contacts.ts';
 import { createContract } from '../contracts/contracts.ts';
 import { createCustomField, listCustomFields } from '../customfields/customfields.ts';
+import { sweep } from '../engine/engine.ts';
 import { checkMemberPassword, createMember, memberActor } from '../members/members.ts';
+import { activateModelVersion, approveModelVersion, createModelDraft } from '../models/models.ts';
 import { createSegment } from '../segments/segments.ts';
 import { recordInteraction } from '../timeline/timeline.ts';
 import { createWorkspace, getWorkspace } from '../workspaces/workspaces.ts';
@@ -28,6 +32,10 @@ export interface SeedResult {
 }
 
 export const DEMO_ACCOUNT_COUNT = 200;
+
+/** The example engagement models the demo runs (examples/models/README.md): customer success, high touch and tech touch. */
+export const DEMO_MODEL_FILES = ['customer-success.yaml', 'high-touch.yaml', 'tech-touch.yaml'] as const;
+const exampleModelsDir = join(import.meta.dirname, '../../../examples/models');
 
 const demoSegments: { name: string; description: string; filter: AccountFilter }[] = [
   {
@@ -80,7 +88,8 @@ export async function demoSignInWorks(db: Db): Promise<boolean> {
 
 /**
  * Seeds the demo workspace: members, custom fields, about 200 accounts with contacts, contracts and a few
- * months of timeline, and saved segments. Deterministic for a given day (seeded generator, dates relative
+ * months of timeline, saved segments, and the customer-success, high-touch and tech-touch example models
+ * (approved and active), swept once as of the clock so the demo opens with moments to do. Deterministic for a given day (seeded generator, dates relative
  * to the clock) and idempotent: when the demo workspace exists nothing is written. One transaction, so an
  * interrupted seed leaves nothing behind and the next start seeds again.
  */
@@ -118,6 +127,9 @@ export async function seedDemo(db: Db, clock: Clock, io?: DemoProgress): Promise
         io?.progress('Seeding demo accounts', i + 1, plan.length);
       }
       for (const segment of demoSegments) await createSegment(tx, clock, actor, segment);
+      const admin = memberActors.get('admin');
+      if (!admin) throw new Error('The demo team has no admin');
+      await runDemoModels(tx, clock, actor, admin);
     });
   } catch (error) {
     // Another process seeded it first (two starts at once on PostgreSQL): that is the idempotent outcome.
@@ -125,6 +137,21 @@ export async function seedDemo(db: Db, clock: Clock, io?: DemoProgress): Promise
     throw error;
   }
   return { created: true, ...signIn };
+}
+
+/**
+ * Stores each example model as a draft written by the seed, has the demo admin approve (four eyes: the author is
+ * not the approver) and activate it, then runs one engine sweep as of the clock: accounts are engaged and the
+ * moments due by now are opened.
+ */
+async function runDemoModels(tx: Db, clock: Clock, author: Actor, admin: Actor): Promise<void> {
+  for (const file of DEMO_MODEL_FILES) {
+    const source = readFileSync(join(exampleModelsDir, file), 'utf8');
+    const draft = await createModelDraft(tx, clock, author, { source, file });
+    await approveModelVersion(tx, clock, admin, draft.modelId, draft.version);
+    await activateModelVersion(tx, clock, admin, draft.modelId, draft.version);
+  }
+  await sweep(tx, clock, { workspaceId: author.workspaceId });
 }
 
 interface SeedContext {
