@@ -62,10 +62,9 @@ describe('demo workspace', () => {
     expect(new Set(accounts.map((a) => a.buyingCulture))).toEqual(new Set(['value_offered', 'value_added', 'value_created', 'value_captured']));
     expect(new Set(accounts.map((a) => a.touchModel))).toEqual(new Set(['high', 'low', 'tech']));
     expect(new Set(accounts.map((a) => a.region))).toEqual(new Set(['EMEA', 'AMER', 'APAC']));
-    // The plan spreads accounts over all three phases. The high-touch and tech-touch models have no renewal phase,
-    // so the engine engages the planned renewal accounts in their first phase (onboarding) and syncs the field.
+    // Every model has onboarding, ongoing and renewal phases, so engaging keeps each account in its planned phase.
     expect(new Set(planDemo(clock.now(), 200).map((p) => p.phase))).toEqual(new Set(['onboarding', 'ongoing', 'renewal']));
-    expect(new Set(accounts.map((a) => a.phase))).toEqual(new Set(['onboarding', 'ongoing']));
+    expect(new Set(accounts.map((a) => a.phase))).toEqual(new Set(['onboarding', 'ongoing', 'renewal']));
     expect(accounts.every((a) => a.csm !== null && a.offerings.length > 0 && typeof a.custom.plan === 'string')).toBe(true);
     // Touch model follows revenue: every high-touch account is worth more than every tech-touch one.
     const highMin = Math.min(...accounts.filter((a) => a.touchModel === 'high').map((a) => a.arr));
@@ -131,9 +130,9 @@ describe('demo workspace', () => {
     const open = (await Promise.all(accounts.map((a) => listAccountMoments(first.db, clock, actor, a.id))))
       .flat()
       .filter((m) => m.status === 'open' || m.status === 'escalated');
-    // High-touch accounts are run by high touch, low- and tech-touch ones by tech touch (customer success is the fallback).
-    for (const key of ['high-touch', 'tech-touch']) expect(open.filter((m) => m.model.key === key).length, key).toBeGreaterThan(0);
-    for (const touch of ['high', 'tech'] as const) {
+    // High-touch accounts are run by high touch, tech-touch ones by tech touch, low-touch ones by customer success.
+    for (const key of ['customer-success', 'high-touch', 'tech-touch']) expect(open.filter((m) => m.model.key === key).length, key).toBeGreaterThan(0);
+    for (const touch of ['high', 'low', 'tech'] as const) {
       const withMoments = accounts.filter((a) => a.touchModel === touch && open.some((m) => m.account.id === a.id));
       expect(withMoments.length, touch).toBeGreaterThan(0);
     }
