@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../config.ts';
 import { systemActor } from '../lib/actor.ts';
@@ -73,16 +73,41 @@ export const modelApplyCommand = defineCommand({
 
 export const modelSimulateCommand = defineCommand({
   name: 'model-simulate',
-  args: z.object({ ...fileArgs, from: z.string(), to: z.string() }),
+  args: z.object({
+    ...fileArgs,
+    from: z.string(),
+    to: z.string(),
+    growthPerMonth: z.number().positive().optional(),
+    growthRate: z.number().positive().optional(),
+  }),
   async run(rt, io, args) {
+    if (args.growthPerMonth !== undefined && args.growthRate !== undefined) {
+      io.err('--growth-per-month and --growth-rate cannot be used together: give one of them');
+      return 2;
+    }
     const workspace = await workspaceOf(rt.db);
     const from = new Date(args.from);
     const to = new Date(args.to);
     if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new UserError('--from and --to must be dates (YYYY-MM-DD)');
-    const report = await simulateModel(rt.db, workspace.id, { source: args.source, file: args.file }, { from, to }, (done, total) =>
+    const growth =
+      args.growthPerMonth !== undefined
+        ? { accountsPerMonth: args.growthPerMonth }
+        : args.growthRate !== undefined
+          ? { monthlyRate: args.growthRate }
+          : undefined;
+    const report = await simulateModel(rt.db, workspace.id, { source: args.source, file: args.file }, { from, to, growth }, (done, total) =>
       io.progress('simulating days', done, total),
     ).catch(userError);
     io.out(`Simulated ${report.model} from ${args.from} to ${args.to} (${report.days} days) over ${report.accounts} account(s); nothing was written.`);
+    const g = report.growth;
+    if (g) {
+      const stated = g.accountsPerMonth !== null ? `${g.accountsPerMonth} account(s) per month` : `${g.monthlyRate}% a month of ${g.base} segment account(s)`;
+      io.out(
+        `Growth: ${stated}, modelled on ${g.templates} real account(s): ${g.added} synthetic account(s) added (${g.perMonth
+          .map((m) => `${m.month} ${m.accounts}`)
+          .join(', ')}); ${g.engaged} engaged, ${g.moments} of the moments are theirs.`,
+      );
+    }
     io.out(
       `Moments: ${report.total} (${Object.entries(report.byRule)
         .map(([rule, n]) => `${rule} ${n}`)
@@ -99,9 +124,16 @@ export const modelSimulateCommand = defineCommand({
     for (const r of report.effortPerMonth) io.out(`${r.month}  ${r.role.padEnd(16)}  ${r.hours.toFixed(1).padStart(7)}`);
     io.out('');
     io.out('Event-based moments need future events and are not forecast; absence and expectation rules assume no new activity.');
+    if (g) io.out('Synthetic accounts have no contracts: schedules counted from contract start do not fire for them.');
     return 0;
   },
 });
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number above 0');
+  return n;
+}
 
 function readModelFile(file: string): { file: string; source: string } {
   try {
@@ -127,10 +159,26 @@ export function registerModelCommands(program: Command, exit: (code: number) => 
     );
   model
     .command('simulate <file>')
-    .description('forecast a model over the current accounts: moments per week and effort per month per role, digital share (nothing is written)')
+    .description(
+      'forecast a model over the current accounts (and optionally a growing synthetic population): moments per week and effort per month per role, digital share (nothing is written)',
+    )
     .requiredOption('--from <date>', 'first day (YYYY-MM-DD)')
     .requiredOption('--to <date>', 'last day (YYYY-MM-DD)')
-    .action(async (file: string, opts: { from: string; to: string }) =>
-      exit(await runCommand(loadConfig(), modelSimulateCommand, { ...readModelFile(file), from: opts.from, to: opts.to })),
+    .addOption(
+      new Option('--growth-per-month <n>', 'add N synthetic accounts a month, modelled on members of the segment')
+        .argParser(positiveNumber)
+        .conflicts('growthRate'),
+    )
+    .addOption(new Option('--growth-rate <pct>', 'grow the segment by PCT percent a month (compounded) with synthetic accounts').argParser(positiveNumber))
+    .action(async (file: string, opts: { from: string; to: string; growthPerMonth?: number; growthRate?: number }) =>
+      exit(
+        await runCommand(loadConfig(), modelSimulateCommand, {
+          ...readModelFile(file),
+          from: opts.from,
+          to: opts.to,
+          growthPerMonth: opts.growthPerMonth,
+          growthRate: opts.growthRate,
+        }),
+      ),
     );
 }

@@ -366,4 +366,54 @@ describe('simulation', () => {
     expect(report.digitalShare).toBeGreaterThan(0);
     expect(await count()).toBe(before);
   });
+
+  it('a forecast with growth adds synthetic accounts that are engaged and get onboarding moments, and writes nothing', async () => {
+    const accounts = () =>
+      database.db.selectFrom('accounts').select(['id', 'name', 'updated_at']).where('workspace_id', '=', ws.workspaceId).orderBy('id').execute();
+    const teams = async () =>
+      (
+        await database.db
+          .selectFrom('account_team')
+          .select(sql<number>`count(*)::int`.as('n'))
+          .where('workspace_id', '=', ws.workspaceId)
+          .executeTakeFirstOrThrow()
+      ).n;
+    const before = await accounts();
+    const teamsBefore = await teams();
+    const input = { source: model(), file: 'engine-test.yaml' };
+    const range = { from: new Date('2026-10-01T09:00:00Z'), to: new Date('2026-11-30T09:00:00Z') };
+    const plain = await simulateModel(database.db, ws.workspaceId, input, range);
+    const grown = await simulateModel(database.db, ws.workspaceId, input, { ...range, growth: { accountsPerMonth: 10 } });
+    expect(plain.growth).toBeNull();
+    expect(grown.growth).toMatchObject({ accountsPerMonth: 10, monthlyRate: null, added: 20, engaged: 20 });
+    expect(grown.growth?.perMonth).toEqual([
+      { month: '2026-10', accounts: 10 },
+      { month: '2026-11', accounts: 10 },
+    ]);
+    expect(grown.growth?.templates).toBeGreaterThan(0);
+    expect(grown.accounts).toBe(plain.accounts + 20);
+    // Every synthetic account gets the onboarding welcome and kickoff (those created in the last week miss the kickoff's offset).
+    expect(grown.growth?.moments).toBeGreaterThanOrEqual(20 + 15);
+    expect(grown.total).toBe(plain.total + (grown.growth?.moments ?? 0));
+    expect(grown.byRule.scheduled).toBeGreaterThan(plain.byRule.scheduled);
+    // A rate compounds on the segment's current members: 100% a month doubles the base within a full month.
+    const rated = await simulateModel(database.db, ws.workspaceId, input, { ...range, growth: { monthlyRate: 100, template: [active] } });
+    expect(rated.growth).toMatchObject({ monthlyRate: 100, templates: 1 });
+    expect(rated.growth?.perMonth[0]?.accounts).toBe(rated.growth?.base);
+    expect(await accounts()).toEqual(before);
+    expect(await teams()).toBe(teamsBefore);
+  });
+
+  it('rejects a growth with both or neither of accounts per month and a rate, and unknown template accounts', async () => {
+    const input = { source: model(), file: 'engine-test.yaml' };
+    const range = { from: at(100), to: at(110) };
+    await expect(simulateModel(database.db, ws.workspaceId, input, { ...range, growth: { accountsPerMonth: 5, monthlyRate: 2 } })).rejects.toThrow(
+      /exactly one/,
+    );
+    await expect(simulateModel(database.db, ws.workspaceId, input, { ...range, growth: {} })).rejects.toThrow(/exactly one/);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    await expect(simulateModel(database.db, ws.workspaceId, input, { ...range, growth: { accountsPerMonth: 5, template: [unknown] } })).rejects.toThrow(
+      /not found/,
+    );
+  });
 });

@@ -99,6 +99,23 @@ const responsibilitySchema = z
   })
   .meta({ id: 'Responsibility' });
 
+const growthSchema = z
+  .strictObject({
+    accountsPerMonth: z.number().positive().max(100_000).optional().describe('new synthetic accounts per calendar month'),
+    monthlyRate: z.number().positive().max(1000).optional().describe("growth of the segment's account base in percent per month, compounded"),
+    template: z
+      .array(z.uuid())
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe("real accounts the synthetic ones resemble, cycled through; default: a deterministic sample of the segment's members"),
+  })
+  .refine((g) => (g.accountsPerMonth === undefined) !== (g.monthlyRate === undefined), {
+    message: 'give exactly one of accountsPerMonth and monthlyRate',
+    path: ['accountsPerMonth'],
+  })
+  .meta({ id: 'SimulationGrowth' });
+
 const simulateBody = z
   .union([
     z.strictObject({
@@ -107,8 +124,9 @@ const simulateBody = z
       file: z.string().max(300).optional(),
       from: z.iso.date(),
       to: z.iso.date(),
+      growth: growthSchema.optional(),
     }),
-    z.strictObject({ definition: z.record(z.string(), z.unknown()), from: z.iso.date(), to: z.iso.date() }),
+    z.strictObject({ definition: z.record(z.string(), z.unknown()), from: z.iso.date(), to: z.iso.date(), growth: growthSchema.optional() }),
   ])
   .refine((b) => Date.parse(b.to) >= Date.parse(b.from) && Date.parse(b.to) - Date.parse(b.from) <= 91 * 24 * 3600 * 1000, {
     message: 'to must be on or after from, at most 92 days later',
@@ -129,6 +147,18 @@ const simulationSchema = z
     effortPerMonth: z.array(z.object({ month: z.string(), role: z.string(), hours: z.number() })),
     digitalShare: z.number(),
     phaseChanges: z.number(),
+    growth: z
+      .object({
+        accountsPerMonth: z.number().nullable(),
+        monthlyRate: z.number().nullable(),
+        base: z.number(),
+        templates: z.number(),
+        added: z.number(),
+        perMonth: z.array(z.object({ month: z.string(), accounts: z.number() })),
+        engaged: z.number(),
+        moments: z.number(),
+      })
+      .nullable(),
   })
   .meta({ id: 'Simulation' });
 
@@ -241,16 +271,17 @@ export const modelsRoutes = defineRoutes((app, { db, clock }) => {
       schema: {
         operationId: 'simulateModel',
         tags,
-        summary: 'Forecast a model over the current accounts: moments per week and effort per month per role, digital share (nothing is written)',
+        summary:
+          'Forecast a model over the current accounts (optionally with a growing synthetic population): moments per week and effort per month per role, digital share (nothing is written)',
         description:
-          'Runs the engine day by day with the clock advanced, inside a transaction that is rolled back. At most 92 days here; `momentum model simulate` runs longer forecasts.',
+          'Runs the engine day by day with the clock advanced, inside a transaction that is rolled back. At most 92 days here; `momentum model simulate` runs longer forecasts. With `growth`, synthetic accounts copying the profile and team of real segment members are added each day (accounts per month, or a monthly rate of the base); the report says how many.',
         body: simulateBody,
         response: { 200: simulationSchema, ...errors },
       },
     },
     async (request) => {
-      const { from, to, ...input } = request.body;
-      return simulateModel(db, actorOf(request).workspaceId, input as ModelInput, { from: new Date(from), to: new Date(to) });
+      const { from, to, growth, ...input } = request.body;
+      return simulateModel(db, actorOf(request).workspaceId, input as ModelInput, { from: new Date(from), to: new Date(to), growth });
     },
   );
 
