@@ -97,5 +97,7 @@ describe.skipIf(process.env.MOMENTUM_TEST_DB === 'postgres')('momentum model and
     expect(result.stdout).toMatch(/2026-03 {2}csm +2\.0/);
     const swept = await run(['sweep', '--as-of', '2026-03-03T10:00:00Z']);
     expect(swept.stdout).toContain('Opened 0 instance(s)');
+    const both = await run(['model', 'simulate', file, '--from', '2026-03-02', '--to', '2026-03-29', '--growth-per-month', '5', '--growth-rate', '2']);
+    expect(both.code).toBe(2);
   }, 90_000);
 });

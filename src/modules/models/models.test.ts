@@ -326,6 +326,18 @@ describe('governance and the models API', () => {
     expect(models.body.items.map((m: { key: string }) => m.key)).not.toContain('forecast');
     const tooLong = await api.call('POST', '/api/v1/models/simulate', { key, body: { source, from: '2026-01-01', to: '2026-12-31' } });
     expect(tooLong.status).toBe(400);
+    const grown = await api.call('POST', '/api/v1/models/simulate', {
+      key,
+      body: { source, from: '2026-06-01', to: '2026-06-28', growth: { accountsPerMonth: 30 } },
+    });
+    expect(grown.status).toBe(200);
+    expect(grown.body.growth.added).toBeGreaterThan(0);
+    expect(grown.body.total).toBeGreaterThan(res.body.total);
+    const both = await api.call('POST', '/api/v1/models/simulate', {
+      key,
+      body: { source, from: '2026-06-01', to: '2026-06-28', growth: { accountsPerMonth: 30, monthlyRate: 5 } },
+    });
+    expect(both.status).toBe(400);
   });
 
   it('maps responsibilities per role across active models', async () => {
