@@ -10,22 +10,39 @@
 //      no insert): seconds and the sweep/candidates ratio;
 //  (2) event-to-instance latency: batches of "Case Opened" events stored, then the streaming evaluation that turns
 //      them into instances: p50/p99 milliseconds from commit to instances visible;
+//  (2b) event-to-instance through the real HTTP path: a listening app (buildApp on 127.0.0.1) over the same
+//      database, users grouped to the accounts' external ids with /v1/group; a child process posts /v1/batch
+//      (batches of 100 realistic track events that match no rule) at a fixed rate (--ingest-rate, default 4,500
+//      events/s, half the ingest benchmark's peak); meanwhile every 200 ms one high-severity "Case Opened" is tracked
+//      for a different engaged customer-success account and moment_instances is polled (separate connection) until
+//      its instance appears: p50/p99 milliseconds from send to instance visible (small: 50 samples, full: 200), and
+//      the ingest rate achieved.
 //  (3) simulate: the customer-success model run forward day by day (small: 7 days, full: 14; one year is
 //      estimated from the measured days): seconds per simulated day.
 // Also a steady-state sweep a minute after (1), with nothing new to open: what the worker's minute sweep costs.
 // Sizes: small = 10k; full = 10k and 100k (slope printed as seconds per 10k accounts). The last line is one JSON object.
+// 1M accounts is not a preset: loading 100k (8M rollup rows) took about two minutes here, so 1M (80M rows) would
+// take twenty or more before any sweep, past the ten minutes a run should take; `--sizes 10000,100000,1000000`
+// runs it anyway.
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-// Imported for its pg type parsers (numeric, bigint and date come back as the app expects).
-import '../src/db/client.ts';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+// Also sets pg's type parsers (numeric, bigint and date come back as the app expects).
+import { openDatabase } from '../src/db/client.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import type { DB } from '../src/db/schema.ts';
 import { systemActor } from '../src/lib/actor.ts';
-import { fixedClock } from '../src/lib/clock.ts';
+import { fixedClock, systemClock } from '../src/lib/clock.ts';
+import { createApiKey } from '../src/modules/apikeys/apikeys.ts';
 import { simulateModel } from '../src/modules/engine/engine.simulate.ts';
 import { evaluateNewEvents, listTimeCandidates, sweep } from '../src/modules/engine/engine.ts';
 import { insertEventRows } from '../src/modules/events/events.queries.ts';
@@ -34,6 +51,7 @@ import { createMember } from '../src/modules/members/members.ts';
 import { createMetric } from '../src/modules/metrics/metrics.ts';
 import { applyModel } from '../src/modules/models/models.ts';
 import { createWorkspace } from '../src/modules/workspaces/workspaces.ts';
+import { makeEvent } from './ingest.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../examples/models');
 const MODELS = ['customer-success', 'high-touch', 'tech-touch', 'value-offered', 'value-added', 'value-created', 'value-captured'];
@@ -97,6 +115,266 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 const total = (opened: Record<string, number>) => Object.values(opened).reduce((a, b) => a + b, 0);
 
+// ---------------------------------------------------------------------------------------------------------------
+// (2b) Event to instance through HTTP, under background ingestion.
+
+const BG_USERS = 2000;
+const BG_BATCH = 100;
+const HTTP_MOMENT = 'high-severity-case';
+
+interface LoadJob {
+  url: string;
+  key: string;
+  run: string;
+  /** The external ids of the accounts background users are grouped to (user i belongs to groups[i % length]). */
+  groups: string[];
+  /** Events per second offered (open loop, batches of 100). */
+  rate: number;
+  /** Requests in flight at most: past it, the client waits (the achieved rate shows the shortfall). */
+  concurrency: number;
+  /** Hard limit on the run; the parent normally stops it earlier. */
+  maxMs: number;
+}
+
+interface LoadReport {
+  events: number;
+  batches: number;
+  elapsedMs: number;
+  statuses: Record<string, number>;
+  latencies: number[];
+}
+
+const bgUser = (i: number) => `bg-user-${i % BG_USERS}`;
+
+/** The load client (a child process): posts background batches at a fixed rate until told to stop or maxMs passes. */
+async function runLoadClient(job: LoadJob): Promise<LoadReport> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+  const auth = `Basic ${Buffer.from(`${job.key}:`).toString('base64')}`;
+  const target = new URL('/v1/batch', job.url);
+  if (target.hostname !== '127.0.0.1') throw new Error('the load client only talks to 127.0.0.1');
+  const statuses: Record<string, number> = {};
+  const latencies: number[] = [];
+  let stopped = false;
+  process.on('message', (m) => {
+    if (m === 'stop') stopped = true;
+  });
+  const send = (body: string) =>
+    new Promise<number>((resolve) => {
+      const req = http.request(
+        target,
+        { method: 'POST', agent, headers: { authorization: auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', () => resolve(0));
+      req.end(body);
+    });
+  const now = Date.now();
+  const interval = (1000 * BG_BATCH) / job.rate;
+  const start = performance.now();
+  const inflight = new Set<Promise<void>>();
+  let events = 0;
+  let batches = 0;
+  for (let b = 0; !stopped && performance.now() - start < job.maxMs; b++) {
+    const wait = start + b * interval - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    while (inflight.size >= job.concurrency) await Promise.race(inflight);
+    if (stopped) break;
+    const batch = Array.from({ length: BG_BATCH }, (_, k) => {
+      const i = b * BG_BATCH + k;
+      const e = makeEvent(job.run, i, now);
+      const context = e.context as Record<string, unknown>;
+      return { ...e, userId: bgUser(i), context: { ...context, groupId: job.groups[(i % BG_USERS) % job.groups.length] } };
+    });
+    const body = JSON.stringify({ batch, sentAt: new Date().toISOString() });
+    const t0 = performance.now();
+    const p = send(body).then((status) => {
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      if (status === 200) {
+        events += BG_BATCH;
+        batches++;
+        latencies.push(performance.now() - t0);
+      }
+      inflight.delete(p);
+    });
+    inflight.add(p);
+  }
+  await Promise.all(inflight);
+  const elapsedMs = performance.now() - start;
+  agent.destroy();
+  return { events, batches, elapsedMs, statuses, latencies };
+}
+
+function startLoadClient(job: LoadJob): { stop: () => void; report: Promise<LoadReport> } {
+  const child = fork(import.meta.filename, ['--load-client'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const report = new Promise<LoadReport>((resolve, reject) => {
+    child.once('message', (r) => {
+      resolve(r as LoadReport);
+      child.disconnect();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => code && reject(new Error(`load client exited with ${code}`)));
+  });
+  child.send(job);
+  return { stop: () => child.connected && child.send('stop'), report };
+}
+
+interface HttpLatency {
+  p50: number;
+  p99: number;
+  seen: number;
+  missed: number;
+  ingestRate: number;
+}
+
+/**
+ * A listening app over the bench database; background users grouped to accounts, then load at `rate` events/s and
+ * one matching "Case Opened" every 200 ms for a different engaged account whose instance is awaited by polling.
+ */
+async function httpEventLatency(url: string, ws: string, samples: number, rate: number): Promise<HttpLatency> {
+  const database = await openDatabase({ databaseUrl: url, poolSize: 10 });
+  const poller = new pg.Client({ connectionString: url });
+  await poller.connect();
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  let load: ReturnType<typeof startLoadClient> | undefined;
+  try {
+    const db = database.db;
+    const { secret } = await createApiKey(db, systemClock, systemActor(ws), { name: 'engine bench', scopes: ['ingest'] });
+    // Engaged customer-success accounts in the phase of the case moment, with no instance of it yet.
+    const targets = (
+      await sql<{ id: string; external_id: string }>`
+        select a.id, a.external_id from engagements e
+          join model_versions v on v.workspace_id = e.workspace_id and v.id = e.model_version_id
+          join models m on m.workspace_id = v.workspace_id and m.id = v.model_id
+          join accounts a on a.workspace_id = e.workspace_id and a.id = e.account_id
+        where e.workspace_id = ${ws}::uuid and m.key = 'customer-success' and e.phase = 'ongoing'
+          and not exists (select 1 from moment_instances i where i.workspace_id = e.workspace_id and i.account_id = e.account_id and i.moment_id = ${HTTP_MOMENT})
+        order by a.external_id limit ${samples}`.execute(db)
+    ).rows;
+    if (targets.length < samples) throw new Error(`only ${targets.length} engaged accounts without a case instance (need ${samples})`);
+    const taken = targets.map((t) => t.id);
+    const groups = (
+      await sql<{ external_id: string }>`
+        select external_id from accounts where workspace_id = ${ws}::uuid and not (id = any(${taken}::uuid[]))
+        order by hashtext(external_id) limit 1000`.execute(db)
+    ).rows.map((r) => r.external_id);
+
+    const config = loadConfig(
+      {},
+      { MOMENTUM_SECRET: 'bench-secret-that-is-long-enough-0123456789', MOMENTUM_DATA_DIR: tmpdir(), LOG_LEVEL: 'silent', DATABASE_URL: url },
+    );
+    app = await buildApp({ db, clock: systemClock, config });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const headers = { authorization: `Basic ${Buffer.from(`${secret}:`).toString('base64')}`, 'content-type': 'application/json' };
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    };
+    // Group calls first: background users to their accounts, one user per target account.
+    const calls = [
+      ...Array.from({ length: BG_USERS }, (_, u) => ({ type: 'group', userId: bgUser(u), groupId: groups[u % groups.length] })),
+      ...targets.map((t, k) => ({ type: 'group', userId: `case-user-${k}`, groupId: t.external_id })),
+    ];
+    for (let i = 0; i < calls.length; i += 100) await post('/v1/batch', { batch: calls.slice(i, i + 100) });
+    const linked = await sql<{ n: number }>`
+      select count(*)::int as n from event_identities where workspace_id = ${ws}::uuid and kind = 'user' and account_id = any(${taken}::uuid[])`.execute(db);
+    if ((linked.rows[0]?.n ?? 0) !== targets.length) throw new Error(`group calls linked ${linked.rows[0]?.n} of ${targets.length} target users`);
+
+    const run = randomBytes(4).toString('hex');
+    const sampleSpanMs = samples * 200;
+    load = startLoadClient({ url: base, key: secret, run, groups, rate, concurrency: 32, maxMs: sampleSpanMs + 45_000 });
+    // A second of load before the first sample, so the samples see a steady state.
+    await new Promise((r) => setTimeout(r, 1000));
+
+    const sentAt = new Map<number, number>();
+    const latencies: number[] = [];
+    /** Each sample's latency by its position, to show whether latency drifts as the run goes on. */
+    const bySample: number[] = [];
+    const pending = new Map<string, number>();
+    let sending = true;
+    const byAccount = new Map(targets.map((t, k) => [t.id, k]));
+    // One poller for every sample still waiting: the first time its account's instance is visible ends its sample.
+    const polling = (async () => {
+      const deadline = performance.now() + sampleSpanMs + 30_000;
+      while ((sending || pending.size > 0) && performance.now() < deadline) {
+        if (pending.size > 0) {
+          const res = await poller.query<{ account_id: string }>(
+            'select distinct account_id from moment_instances where workspace_id = $1 and moment_id = $2 and account_id = any($3::uuid[])',
+            [ws, HTTP_MOMENT, [...pending.keys()]],
+          );
+          const at = performance.now();
+          for (const r of res.rows) {
+            const k = byAccount.get(r.account_id);
+            const t0 = k === undefined ? undefined : sentAt.get(k);
+            if (k !== undefined && t0 !== undefined && pending.delete(r.account_id)) {
+              latencies.push(at - t0);
+              bySample[k] = at - t0;
+            }
+          }
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const sends: Promise<void>[] = [];
+    let failure: unknown;
+    const start = performance.now();
+    for (let k = 0; k < targets.length; k++) {
+      const wait = start + k * 200 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const target = targets[k] as { id: string };
+      sentAt.set(k, performance.now());
+      pending.set(target.id, k);
+      sends.push(
+        post('/v1/track', {
+          userId: `case-user-${k}`,
+          event: 'Case Opened',
+          messageId: `${run}-case-${k}`,
+          timestamp: new Date().toISOString(),
+          properties: { severity: 'high', priority: 'P1', subject: `Outage ${k}`, product: 'api' },
+          context: { library: { name: 'zendesk-sync', version: '1.0.0' } },
+        }).catch((error: unknown) => {
+          failure ??= error;
+        }),
+      );
+    }
+    sending = false;
+    await Promise.all(sends);
+    await polling;
+    if (failure) throw failure;
+    load.stop();
+    const report = await load.report;
+    load = undefined;
+    latencies.sort((a, b) => a - b);
+    const half = Math.floor(targets.length / 2);
+    const halves = [bySample.slice(0, half), bySample.slice(half)].map((h) => h.filter((v) => v !== undefined).sort((a, b) => a - b));
+    const reqLat = [...report.latencies].sort((a, b) => a - b);
+    const ingestRate = report.events / (report.elapsedMs / 1000);
+    console.log(
+      `  event to instance over HTTP (${samples} cases, one every 200 ms, while ingesting ${round(ingestRate, 0)} events/s of ${rate} offered): ` +
+        `p50 ${round(percentile(latencies, 0.5), 1)} ms, p99 ${round(percentile(latencies, 0.99), 1)} ms, max ${round(latencies.at(-1) ?? 0, 1)} ms` +
+        `${pending.size > 0 ? `, ${pending.size} not seen within 30 s` : ''}`,
+    );
+    console.log(
+      `    first half of the cases p50 ${round(percentile(halves[0] ?? [], 0.5), 1)} ms, p99 ${round(percentile(halves[0] ?? [], 0.99), 1)} ms; ` +
+        `second half p50 ${round(percentile(halves[1] ?? [], 0.5), 1)} ms, p99 ${round(percentile(halves[1] ?? [], 0.99), 1)} ms`,
+    );
+    console.log(
+      `    background: ${report.events} events in ${report.batches} batches over ${round(report.elapsedMs / 1000, 1)} s, statuses ${JSON.stringify(report.statuses)}, ` +
+        `request p50 ${round(percentile(reqLat, 0.5), 1)} ms, p99 ${round(percentile(reqLat, 0.99), 1)} ms`,
+    );
+    return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), seen: latencies.length, missed: pending.size, ingestRate };
+  } finally {
+    load?.stop();
+    await load?.report.catch(() => undefined);
+    await app?.close();
+    await poller.end();
+    await database.close();
+  }
+}
+
 interface SizeResult {
   accounts: number;
   engage_s: number;
@@ -108,10 +386,13 @@ interface SizeResult {
   phase_changes: number;
   event_p50_ms: number;
   event_p99_ms: number;
+  event_http_p50_ms: number;
+  event_http_p99_ms: number;
+  ingest_rate: number;
   simulate_s_per_day: number;
 }
 
-async function runSize(serverUrl: string, count: number, simulateDays: number): Promise<SizeResult> {
+async function runSize(serverUrl: string, count: number, simulateDays: number, samples: number, ingestRate: number): Promise<SizeResult> {
   const name = `momentum_bench_${randomBytes(5).toString('hex')}`;
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
@@ -216,6 +497,8 @@ async function runSize(serverUrl: string, count: number, simulateDays: number): 
     const p99 = percentile(latencies, 0.99);
     console.log(`  event to instance (${batches} batches of 50 events, evaluation after each commit): p50 ${round(p50, 1)} ms, p99 ${round(p99, 1)} ms`);
 
+    const viaHttp = await httpEventLatency(url.toString(), ws, samples, ingestRate);
+
     t = performance.now();
     const sim = await simulateModel(
       db,
@@ -239,6 +522,9 @@ async function runSize(serverUrl: string, count: number, simulateDays: number): 
       phase_changes: swept.phaseChanges,
       event_p50_ms: round(p50, 1),
       event_p99_ms: round(p99, 1),
+      event_http_p50_ms: round(viaHttp.p50, 1),
+      event_http_p99_ms: round(viaHttp.p99, 1),
+      ingest_rate: round(viaHttp.ingestRate, 0),
       simulate_s_per_day: round(simS / simulateDays, 3),
     };
   } finally {
@@ -249,17 +535,22 @@ async function runSize(serverUrl: string, count: number, simulateDays: number): 
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { scale: { type: 'string', default: 'small' }, sizes: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { scale: { type: 'string', default: 'small' }, sizes: { type: 'string' }, 'ingest-rate': { type: 'string', default: '4500' } },
+  });
   const scale = values.scale === 'full' ? 'full' : 'small';
   const sizes = values.sizes ? values.sizes.split(',').map(Number) : scale === 'full' ? [10_000, 100_000] : [10_000];
   const simulateDays = scale === 'full' ? 14 : 7;
+  const samples = scale === 'full' ? 200 : 50;
+  const ingestRate = Number(values['ingest-rate']);
+  if (!(ingestRate > 0)) throw new Error('--ingest-rate must be a positive number of events per second');
   // A benchmark, not the product: it reads the test server's address directly.
   const serverUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   console.log(`engine benchmark (${scale}) on PostgreSQL: sizes ${sizes.join(', ')}`);
   const results: SizeResult[] = [];
   for (const size of sizes) {
     console.log(`${size} accounts:`);
-    results.push(await runSize(serverUrl, size, simulateDays));
+    results.push(await runSize(serverUrl, size, simulateDays, samples, ingestRate));
   }
   const first = results[0];
   const last = results.at(-1);
@@ -284,10 +575,20 @@ async function main() {
       opened: top.opened,
       event_p50_ms: top.event_p50_ms,
       event_p99_ms: top.event_p99_ms,
+      event_http_p50_ms: top.event_http_p50_ms,
+      event_http_p99_ms: top.event_http_p99_ms,
+      ingest_rate: top.ingest_rate,
       simulate_year_min: round((top.simulate_s_per_day * 365) / 60, 1),
       slope_s_per_10k: results.map((r) => ({ accounts: r.accounts, s: slope(r) })),
     }),
   );
 }
 
-await main();
+if (process.argv.includes('--load-client')) {
+  process.once('message', async (job) => {
+    const report = await runLoadClient(job as LoadJob);
+    process.send?.(report, () => process.exit(0));
+  });
+} else if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) {
+  await main();
+}
