@@ -358,8 +358,12 @@ async function runTimeRules(db: Db, ws: string, versions: RunnableVersion[], asO
   }
 }
 
-/** Late-committing ingest transactions are caught by re-reading this far behind the cursor (idempotency keys absorb the overlap). */
-const LOOKBACK_MS = 5 * 60 * 1000;
+/**
+ * Late-committing ingest transactions are caught by re-reading this far behind the cursor (idempotency keys absorb
+ * the overlap). An ingest request commits within seconds of arriving (64 in flight at most, then 429), so a minute
+ * is ample; a longer window made every evaluation re-read minutes of events at high ingest rates.
+ */
+const LOOKBACK_MS = 60 * 1000;
 
 async function evaluateEventsSince(db: Db, ws: string, versions: RunnableVersion[], asOf: Date, report: SweepReport) {
   const cursor = await db.selectFrom('engine_cursors').select('position').where('workspace_id', '=', ws).where('name', '=', 'events').executeTakeFirst();
