@@ -1,7 +1,7 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
 import rrulePackage from 'rrule';
 import type { Db } from '../../db/client.ts';
-import { inTransaction } from '../../db/tx.ts';
+import { inTransaction, retryingConflicts } from '../../db/tx.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { fixedClock } from '../../lib/clock.ts';
 import { compileFilter } from '../accounts/accounts.queries.ts';
@@ -149,22 +149,8 @@ export async function engageAccounts(db: Db, ws: string, versions: RunnableVersi
   return total;
 }
 
-const RETRYABLE = new Set(['40P01', '40001']);
-
 /** Two sweeps moving the same engagements at once may deadlock on PostgreSQL: the loser retries (its WHERE then finds nothing to move). */
-async function retrying<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt < 4 && RETRYABLE.has((error as { code?: string }).code ?? '')) {
-        await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * (attempt + 1)));
-        continue;
-      }
-      throw error;
-    }
-  }
-}
+const SWEEP_RETRY_MS = 10;
 
 /**
  * Moves engagements to their next phase when the current phase's exit criteria hold, and follows a member's manual
@@ -175,40 +161,44 @@ export async function advancePhases(db: Db, ws: string, versions: RunnableVersio
   for (const v of versions) {
     const phases = v.definition.phases;
     // Manual moves: the account's phase field names another phase of this model (one statement per version).
-    total += await retrying(() =>
-      inTransaction(db, async (tx) => {
-        const moved = await sql<{ account_id: string; from: string; to: string }>`
+    total += await retryingConflicts(
+      () =>
+        inTransaction(db, async (tx) => {
+          const moved = await sql<{ account_id: string; from: string; to: string }>`
         update engagements g set phase = a.phase, phase_entered_at = ${asOf}::timestamptz
         from accounts a, engagements old
         where g.workspace_id = ${ws}::uuid and g.model_version_id = ${v.id}::uuid and g.ended_at is null and g.phase_entered_at < ${asOf}::timestamptz
           and a.workspace_id = g.workspace_id and a.id = g.account_id and a.phase <> g.phase and a.phase = any(${phases.map((p) => p.key)}::text[])
           and old.workspace_id = g.workspace_id and old.account_id = g.account_id
         returning g.account_id, old.phase as from, a.phase as to`.execute(tx);
-        const groups = new Map<string, { from: string; to: string; ids: string[] }>();
-        for (const r of moved.rows) {
-          const group = groups.get(`${r.from}>${r.to}`) ?? { from: r.from, to: r.to, ids: [] };
-          group.ids.push(r.account_id);
-          groups.set(`${r.from}>${r.to}`, group);
-        }
-        for (const g of groups.values()) await recordTransition(tx, ws, v, g.from, g.to, g.ids, asOf);
-        return moved.rows.length;
-      }),
+          const groups = new Map<string, { from: string; to: string; ids: string[] }>();
+          for (const r of moved.rows) {
+            const group = groups.get(`${r.from}>${r.to}`) ?? { from: r.from, to: r.to, ids: [] };
+            group.ids.push(r.account_id);
+            groups.set(`${r.from}>${r.to}`, group);
+          }
+          for (const g of groups.values()) await recordTransition(tx, ws, v, g.from, g.to, g.ids, asOf);
+          return moved.rows.length;
+        }),
+      SWEEP_RETRY_MS,
     );
     for (let i = 0; i < phases.length - 1; i++) {
       const from = phases[i];
       const to = phases[i + 1];
       const condition = from?.exit ? criteriaSql(v, from.exit, asOf) : undefined;
       if (!from || !to || !condition) continue;
-      total += await retrying(() =>
-        inTransaction(db, async (tx) => {
-          const moved = await sql<{ account_id: string }>`
+      total += await retryingConflicts(
+        () =>
+          inTransaction(db, async (tx) => {
+            const moved = await sql<{ account_id: string }>`
           update engagements g set phase = ${to.key}, phase_entered_at = ${asOf}::timestamptz
           where ${engagedIn(ws, v, from.key)} and g.phase_entered_at < ${asOf}::timestamptz and ${condition}
           returning g.account_id`.execute(tx);
-          const ids = moved.rows.map((r) => r.account_id);
-          if (ids.length > 0) await recordTransition(tx, ws, v, from.key, to.key, ids, asOf);
-          return ids.length;
-        }),
+            const ids = moved.rows.map((r) => r.account_id);
+            if (ids.length > 0) await recordTransition(tx, ws, v, from.key, to.key, ids, asOf);
+            return ids.length;
+          }),
+        SWEEP_RETRY_MS,
       );
     }
   }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
-import { inTransaction } from '../../db/tx.ts';
+import { inTransaction, retryingConflicts } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.ts';
@@ -8,7 +8,7 @@ import { AppError, invalid } from '../../lib/errors.ts';
 import { applyIdentity, changesIdentity } from './events.identity.ts';
 import { insertEventRows } from './events.queries.ts';
 import { type EventRow, type Normalised, normaliseMessage, sanitise, uuidv7 } from './events.schema.ts';
-import { type EventWriter, retrying } from './events.writer.ts';
+import type { EventWriter } from './events.writer.ts';
 
 export interface IngestInput {
   messages: unknown[];
@@ -68,7 +68,7 @@ export async function ingestEvents(db: Db, clock: Clock, actor: Actor, input: In
     const source = sourceOf(actor);
     // Without identify/group/alias the batch is one statement, atomic by itself: no BEGIN/COMMIT round trips.
     const plain = valid.every(({ value }) => !changesIdentity(value.row.type));
-    stored = await retrying(() =>
+    stored = await retryingConflicts(() =>
       plain
         ? writer
           ? writer.write(

@@ -1,22 +1,6 @@
 import type { Db } from '../../db/client.ts';
+import { retryingConflicts } from '../../db/tx.ts';
 import { insertTaggedEventRows } from './events.queries.ts';
-
-const RETRYABLE = new Set(['40P01', '40001']);
-
-/** Concurrent batches touching the same identities or rollups may deadlock on PostgreSQL; the loser retries. */
-export async function retrying<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt < 4 && RETRYABLE.has((error as { code?: string }).code ?? '')) {
-        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
-        continue;
-      }
-      throw error;
-    }
-  }
-}
 
 interface Pending {
   workspaceId: string;
@@ -49,7 +33,7 @@ export function createEventWriter(db: Db, options: { lanes: number; maxRows?: nu
       const prefix = `{"r":${r},"received_at":"${job.receivedAt.toISOString()}",`;
       return job.jsons.map((json) => prefix + json.slice(1));
     });
-    return retrying(() => insertTaggedEventRows(db, first.workspaceId, first.source, `[${tagged.join(',')}]`));
+    return retryingConflicts(() => insertTaggedEventRows(db, first.workspaceId, first.source, `[${tagged.join(',')}]`));
   }
 
   async function settle(jobs: Pending[]) {
