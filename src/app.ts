@@ -23,6 +23,7 @@ import { authRoutes, membersRoutes } from './modules/members/members.routes.ts';
 import { metricsRoutes } from './modules/metrics/metrics.routes.ts';
 import { modelsRoutes } from './modules/models/models.routes.ts';
 import { momentsRoutes } from './modules/moments/moments.routes.ts';
+import { releasesRoutes } from './modules/releases/releases.routes.ts';
 import { segmentsRoutes } from './modules/segments/segments.routes.ts';
 import { timelineRoutes } from './modules/timeline/timeline.routes.ts';
 
@@ -45,6 +46,7 @@ const apiV1 = [
   importRoutes,
   modelsRoutes,
   momentsRoutes,
+  releasesRoutes,
 ];
 /** Segment-compatible ingestion (/v1/track, /v1/batch ...), registered without a prefix. */
 const ingestion = [ingestRoutes];

@@ -17,6 +17,7 @@ import type { MembersTable, SessionsTable } from '../modules/members/members.tab
 import type { MetricDefinitionsTable } from '../modules/metrics/metrics.table.ts';
 import type { ModelsTable, ModelVersionsTable } from '../modules/models/models.table.ts';
 import type { MomentInstancesTable } from '../modules/moments/moments.table.ts';
+import type { ReleasesTable } from '../modules/releases/releases.table.ts';
 import type { SegmentsTable } from '../modules/segments/segments.table.ts';
 import type { TimelineEntriesTable } from '../modules/timeline/timeline.table.ts';
 import type { WorkspacesTable } from '../modules/workspaces/workspaces.table.ts';
@@ -47,4 +48,5 @@ export interface DB {
   event_summed_properties: EventSummedPropertiesTable;
   event_property_sums: EventPropertySumsTable;
   metric_definitions: MetricDefinitionsTable;
+  releases: ReleasesTable;
 }

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /** The one error type operations throw; http/errors.ts maps each code to a status. */
 export type ErrorCode =
   | 'validation_failed'
@@ -38,4 +40,15 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   const e = error as { code?: string; constraint?: string; message?: string };
   if (e?.code !== '23505') return false;
   return !constraint || e.constraint === constraint || (e.message ?? '').includes(constraint);
+}
+
+/**
+ * Validates a body with its API schema inside an operation (importers, the demo and other modules call operations
+ * directly): the same rules, errors naming `body.<field>`.
+ */
+export function parseBody<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message }));
+  throw new AppError('validation_failed', details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
 }

@@ -1,4 +1,4 @@
-import { sql, type Updateable } from 'kysely';
+import { type RawBuilder, sql, type Updateable } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import { inTransaction, type Tx } from '../../db/tx.ts';
 import { type Actor, type TeamRole, teamRoles } from '../../lib/actor.ts';
@@ -8,6 +8,8 @@ import { AppError, isUniqueViolation, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { type CustomField, checkCustomValues, listCustomFields } from '../customfields/customfields.ts';
+import { teamChangeEvent } from '../events/events.catalog.ts';
+import { recordMomentumEvents } from '../events/events.ts';
 import { compileFilter, sortSpec } from './accounts.queries.ts';
 import type { AccountFilter, AccountSort, BuyingCulture, DigitalType, TouchModel } from './accounts.schema.ts';
 import type { AccountsTable } from './accounts.table.ts';
@@ -197,9 +199,34 @@ export async function updateAccount(db: Db, clock: Clock, actor: Actor, id: stri
       .catch(duplicateExternalId);
     await saveTeam(tx, actor.workspaceId, id, input.team);
     const after = toAccount(row as Row, await loadTeam(tx, actor.workspaceId, id));
+    await recordTeamChanges(tx, clock, actor, before, after);
     await recordAudit(tx, clock, actor, { action: 'account.updated', entityType: 'account', entityId: id, before, after });
     return after;
   });
+}
+
+/**
+ * "CSM Changed" and the other roles' events when an account's team changes (not when an account is created with its
+ * team: there is nobody to introduce a new member to yet). A write that leaves the team as it was records nothing.
+ */
+async function recordTeamChanges(db: Db, clock: Clock, actor: Actor, before: Account, after: Account): Promise<void> {
+  const events = teamRoles.flatMap((role) => {
+    const was = before.team.find((t) => t.role === role);
+    const is = after.team.find((t) => t.role === role);
+    if (was?.memberId === is?.memberId) return [];
+    const name = teamChangeEvent(role);
+    const member = (t: TeamMember | undefined) => (t ? { id: t.memberId, name: t.name } : null);
+    const summary = `${name.replace(/ Changed$/, '')}: ${was?.name ?? '(none)'} → ${is?.name ?? '(none)'}`;
+    return [
+      {
+        accountId: after.id,
+        name,
+        properties: { role, oldMember: member(was), newMember: member(is), summary },
+        key: `${name}:${after.id}:${newId()}`,
+      },
+    ];
+  });
+  await recordMomentumEvents(db, clock, actor, 'accounts', events);
 }
 
 /** Creates or updates the account with this external id (import). */
@@ -225,14 +252,56 @@ export async function deleteAccount(db: Db, clock: Clock, actor: Actor, id: stri
   });
 }
 
-/** Contracts call this after any change: ARR and next renewal are derived from active contracts. */
-export async function refreshAccountRevenue(db: Db, workspaceId: string, accountId: string): Promise<void> {
-  await sql`
+/** Contracts call this after any change: ARR and next renewal are derived from active contracts. Returns the ARR around it. */
+export async function refreshAccountRevenue(db: Db, workspaceId: string, accountId: string): Promise<{ before: number; after: number }> {
+  const result = await sql<{ before: string; after: string }>`
+    with old as (select arr from accounts where workspace_id = ${workspaceId} and id = ${accountId})
     update accounts a set
       arr = coalesce((select sum(c.arr) from contracts c where c.workspace_id = a.workspace_id and c.account_id = a.id and c.status = 'active'), 0),
       next_renewal_date = (select min(coalesce(c.renewal_date, c.end_date)) from contracts c
                            where c.workspace_id = a.workspace_id and c.account_id = a.id and c.status = 'active')
-    where a.workspace_id = ${workspaceId} and a.id = ${accountId}`.execute(db);
+    from old
+    where a.workspace_id = ${workspaceId} and a.id = ${accountId}
+    returning old.arr as before, a.arr as after`.execute(db);
+  const row = result.rows[0];
+  return { before: Number(row?.before ?? 0), after: Number(row?.after ?? 0) };
+}
+
+/**
+ * The accounts owning any of these offerings (on their profile or in an active contract's bill of materials), as a
+ * select of `account_id` and `properties` ({ownedOfferings}) for set-based writers (a release published to them).
+ */
+export function accountsOwningOfferingsSql(workspaceId: string, offerings: string[]): RawBuilder<unknown> {
+  return sql`
+    with owned as (
+      select a.id as account_id, o.offering from accounts a, unnest(a.offerings) as o(offering)
+      where a.workspace_id = ${workspaceId}::uuid and a.offerings && ${offerings}::text[] and o.offering = any(${offerings}::text[])
+      union
+      select c.account_id, li.offering from contract_line_items li
+      join contracts c on c.workspace_id = li.workspace_id and c.id = li.contract_id and c.status = 'active'
+      where li.workspace_id = ${workspaceId}::uuid and li.offering = any(${offerings}::text[])
+    )
+    select account_id, jsonb_build_object('ownedOfferings', jsonb_agg(offering order by offering)) as properties
+    from owned group by account_id`;
+}
+
+/** How many accounts own any of these offerings (a release's audience before it is published). */
+export async function countAccountsOwningOfferings(db: Db, workspaceId: string, offerings: string[]): Promise<number> {
+  const result = await sql<{ n: number }>`select count(*)::int as n from (${accountsOwningOfferingsSql(workspaceId, offerings)}) owners`.execute(db);
+  return result.rows[0]?.n ?? 0;
+}
+
+/** Every offering the workspace's accounts own (profile or active contracts), with how many accounts own it. */
+export async function listOwnedOfferings(db: Db, workspaceId: string): Promise<{ offering: string; accounts: number }[]> {
+  const result = await sql<{ offering: string; accounts: number }>`
+    select offering, count(distinct account_id)::int as accounts from (
+      select a.id as account_id, unnest(a.offerings) as offering from accounts a where a.workspace_id = ${workspaceId}::uuid
+      union all
+      select c.account_id, li.offering from contract_line_items li
+      join contracts c on c.workspace_id = li.workspace_id and c.id = li.contract_id and c.status = 'active'
+      where li.workspace_id = ${workspaceId}::uuid
+    ) owned group by offering order by offering`.execute(db);
+  return result.rows;
 }
 
 /** Custom field definitions, read only when the filter names a custom attribute (most lists do not). */

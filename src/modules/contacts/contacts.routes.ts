@@ -25,6 +25,7 @@ export const contactSchema = z
     title: z.string().nullable(),
     phone: z.string().nullable(),
     persona: z.enum(personas),
+    leftAt: z.string().nullable().describe('When the person left their company; a sponsor or champion who left no longer holds the role'),
     custom: z.record(z.string(), z.unknown()),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -37,6 +38,7 @@ const writable = {
   title: optionalText(200),
   phone: optionalText(50),
   persona: z.enum(personas).optional(),
+  leftAt: z.iso.datetime({ offset: true }).nullable().optional().describe('Mark the person as having left their company (null: still there)'),
   custom: z.record(z.string(), z.unknown()).optional(),
 };
 

@@ -10,6 +10,7 @@ export interface ContactsTable {
   title: string | null;
   phone: string | null;
   persona: Generated<string>;
+  left_at: Date | null;
   custom: Generated<Record<string, unknown>>;
   created_at: Date;
   updated_at: Date;

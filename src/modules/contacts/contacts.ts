@@ -10,6 +10,7 @@ import { newId } from '../../lib/ids.ts';
 import { findAccount } from '../accounts/accounts.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { type CustomField, checkCustomValues, listCustomFields } from '../customfields/customfields.ts';
+import { recordKeyPeopleChanges, watchKeyPeople } from './contacts.events.ts';
 import type { Persona } from './contacts.schema.ts';
 import type { ContactsTable } from './contacts.table.ts';
 
@@ -22,6 +23,8 @@ export interface Contact {
   title: string | null;
   phone: string | null;
   persona: Persona;
+  /** When the person left the account's company (a sponsor who left no longer counts); null while there. */
+  leftAt: string | null;
   custom: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
@@ -36,6 +39,8 @@ export interface ContactInput {
   title?: string | null | undefined;
   phone?: string | null | undefined;
   persona?: Persona | undefined;
+  /** ISO time; null marks the person as back (or never gone). */
+  leftAt?: string | null | undefined;
   custom?: Record<string, unknown> | undefined;
 }
 
@@ -49,6 +54,7 @@ function toContact(row: Selectable<ContactsTable>): Contact {
     title: row.title,
     phone: row.phone,
     persona: row.persona as Persona,
+    leftAt: row.left_at?.toISOString() ?? null,
     custom: row.custom ?? {},
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
@@ -60,6 +66,12 @@ function checkEmail(email: string): string {
   const parsed = emailSchema.safeParse(email);
   if (!parsed.success) throw invalid('body.email', 'must be an email address like name@example.com');
   return parsed.data;
+}
+
+function checkLeftAt(value: string): Date {
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) throw invalid('body.leftAt', 'must be an ISO 8601 time like 2026-05-01T00:00:00Z, or null');
+  return at;
 }
 
 async function checkAccount(db: Db, actor: Actor, accountId: string | null | undefined): Promise<void> {
@@ -76,6 +88,7 @@ function columns(input: ContactInput): Updateable<ContactsTable> {
   if (input.title !== undefined) c.title = input.title;
   if (input.phone !== undefined) c.phone = input.phone;
   if (input.persona !== undefined) c.persona = input.persona;
+  if (input.leftAt !== undefined) c.left_at = input.leftAt === null ? null : checkLeftAt(input.leftAt);
   return c;
 }
 
@@ -118,6 +131,7 @@ async function insertContact(
 ): Promise<Contact | undefined> {
   await checkAccount(tx, actor, input.accountId);
   const custom = checkCustomValues(defs, input.custom ?? {}, undefined, 'body.custom');
+  const watch = await watchKeyPeople(tx, actor, undefined, input);
   const now = clock.now();
   let insert = tx.insertInto('contacts').values({
     ...columns(input),
@@ -134,6 +148,7 @@ async function insertContact(
   const row = await insert.returningAll().executeTakeFirst().catch(duplicate);
   if (!row) return undefined;
   const contact = toContact(row);
+  await recordKeyPeopleChanges(tx, clock, actor, watch, contact);
   await recordAudit(tx, clock, actor, { action: 'contact.created', entityType: 'contact', entityId: contact.id, after: contact });
   return contact;
 }
@@ -158,6 +173,7 @@ export async function updateContact(db: Db, clock: Clock, actor: Actor, id: stri
     if (input.accountId !== before.accountId) await checkAccount(tx, actor, input.accountId);
     const defs = fields ?? (await listCustomFields(tx, actor.workspaceId, 'contact'));
     const custom = input.custom ? checkCustomValues(defs, input.custom, before.custom, 'body.custom') : undefined;
+    const watch = await watchKeyPeople(tx, actor, before, input);
     const row = await tx
       .updateTable('contacts')
       .set({ ...columns(input), ...(custom && { custom: JSON.stringify(custom) as never }), updated_at: clock.now() })
@@ -167,6 +183,7 @@ export async function updateContact(db: Db, clock: Clock, actor: Actor, id: stri
       .executeTakeFirstOrThrow()
       .catch(duplicate);
     const after = toContact(row);
+    await recordKeyPeopleChanges(tx, clock, actor, watch, after);
     await recordAudit(tx, clock, actor, { action: 'contact.updated', entityType: 'contact', entityId: id, before, after });
     return after;
   });
@@ -208,8 +225,12 @@ function unchanged(before: Contact, input: ContactInput, defs: CustomField[]): b
     title: before.title,
     phone: before.phone,
     persona: before.persona,
+    left_at: before.leftAt,
   };
-  if (Object.entries(columns(input)).some(([column, value]) => stored[column] !== value)) return false;
+  const changed = Object.entries(columns(input)).some(([column, value]) =>
+    value instanceof Date ? stored[column] !== value.toISOString() : stored[column] !== value,
+  );
+  if (changed) return false;
   if (!input.custom) return true;
   const merged = checkCustomValues(defs, input.custom, before.custom, 'body.custom');
   const keys = Object.keys(merged);
@@ -219,7 +240,9 @@ function unchanged(before: Contact, input: ContactInput, defs: CustomField[]): b
 export async function deleteContact(db: Db, clock: Clock, actor: Actor, id: string): Promise<void> {
   await inTransaction(db, async (tx) => {
     const before = await getContact(tx, actor, id);
+    const watch = await watchKeyPeople(tx, actor, before, {});
     await tx.deleteFrom('contacts').where('workspace_id', '=', actor.workspaceId).where('id', '=', id).execute();
+    await recordKeyPeopleChanges(tx, clock, actor, watch, undefined);
     await recordAudit(tx, clock, actor, { action: 'contact.deleted', entityType: 'contact', entityId: id, before });
   });
 }

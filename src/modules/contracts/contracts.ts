@@ -4,10 +4,11 @@ import { inTransaction, type Tx } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.ts';
-import { AppError, invalid, isUniqueViolation, notFound } from '../../lib/errors.ts';
+import { AppError, invalid, isUniqueViolation, notFound, parseBody } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { findAccount, refreshAccountRevenue } from '../accounts/accounts.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { recordContractChanges } from './contracts.events.ts';
 import { type Billing, type ContractStatus, contractPatchSchema, contractRequired } from './contracts.schema.ts';
 import type { ContractLineItemsTable, ContractsTable } from './contracts.table.ts';
 
@@ -108,12 +109,7 @@ const toLineItem = (r: Selectable<ContractLineItemsTable>): LineItem => ({
 
 /** Imports call operations directly, so input is validated here with the same rules as the API (paths name body fields). */
 function parseInput(input: ContractInput) {
-  const parsed = contractPatchSchema.safeParse(input);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message }));
-    throw new AppError('validation_failed', details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
-  }
-  const data = parsed.data;
+  const data = parseBody(contractPatchSchema, input);
   const lineItems = data.lineItems?.map(
     (l): LineItem => ({
       offering: l.offering,
@@ -232,8 +228,9 @@ export async function createContract(db: Db, clock: Clock, actor: Actor, input: 
       .executeTakeFirstOrThrow()
       .catch(duplicateExternalId);
     await saveLineItems(tx, actor.workspaceId, id, lineItems);
-    await refreshAccountRevenue(tx, actor.workspaceId, accountId);
+    const accountArr = await refreshAccountRevenue(tx, actor.workspaceId, accountId);
     const contract = toContract(row, lineItems);
+    await recordContractChanges(tx, clock, actor, undefined, contract, accountArr);
     await recordAudit(tx, clock, actor, { action: 'contract.created', entityType: 'contract', entityId: id, after: contract });
     return contract;
   });
@@ -271,8 +268,9 @@ export async function updateContract(db: Db, clock: Clock, actor: Actor, id: str
     if (data.lineItems) await saveLineItems(tx, actor.workspaceId, id, data.lineItems);
     // Moving a contract to another account changes both accounts' revenue.
     if (row.account_id !== before.accountId) await refreshAccountRevenue(tx, actor.workspaceId, before.accountId);
-    await refreshAccountRevenue(tx, actor.workspaceId, row.account_id);
+    const accountArr = await refreshAccountRevenue(tx, actor.workspaceId, row.account_id);
     const after = toContract(row, lineItems);
+    await recordContractChanges(tx, clock, actor, before, after, accountArr);
     await recordAudit(tx, clock, actor, { action: 'contract.updated', entityType: 'contract', entityId: id, before, after });
     return after;
   });
@@ -309,7 +307,8 @@ export async function deleteContract(db: Db, clock: Clock, actor: Actor, id: str
   await inTransaction(db, async (tx) => {
     const before = await getContract(tx, actor, id);
     await tx.deleteFrom('contracts').where('workspace_id', '=', actor.workspaceId).where('id', '=', id).execute();
-    await refreshAccountRevenue(tx, actor.workspaceId, before.accountId);
+    const accountArr = await refreshAccountRevenue(tx, actor.workspaceId, before.accountId);
+    await recordContractChanges(tx, clock, actor, before, undefined, accountArr);
     await recordAudit(tx, clock, actor, { action: 'contract.deleted', entityType: 'contract', entityId: id, before });
   });
 }

@@ -9,13 +9,15 @@ import { systemActor } from '../../lib/actor.ts';
 import { listAccounts } from '../accounts/accounts.ts';
 import { listContacts } from '../contacts/contacts.ts';
 import { listContracts } from '../contracts/contracts.ts';
+import { listEvents } from '../events/events.ts';
 import { checkMemberPassword, listMembers, memberActor, updateMember } from '../members/members.ts';
 import { listModels } from '../models/models.ts';
 import { listAccountMoments, listMyMoments } from '../moments/moments.ts';
+import { listReleases } from '../releases/releases.ts';
 import { listSegments } from '../segments/segments.ts';
 import { listTimeline } from '../timeline/timeline.ts';
 import { planDemo } from './demo.plan.ts';
-import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_WORKSPACE_ID, demoSignInWorks, seedDemo } from './demo.ts';
+import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_RELEASE, DEMO_WORKSPACE_ID, demoSignInWorks, seedDemo } from './demo.ts';
 
 const clock = testClock('2026-06-01T09:00:00Z');
 const actor = systemActor(DEMO_WORKSPACE_ID);
@@ -147,6 +149,31 @@ describe('demo workspace', () => {
       'open',
     );
     expect(mine.length).toBeGreaterThan(0);
+  });
+
+  it('opens with news the engine reacted to: a sponsor change, a new CSM and a published release', async () => {
+    const accounts = await allAccounts(first.db);
+    const moments = (await Promise.all(accounts.map((a) => listAccountMoments(first.db, clock, actor, a.id)))).flat();
+    const byMoment = (id: string) => moments.filter((m) => m.moment.id === id);
+    // One customer replaced its sponsor (promoted, then the old one left): one moment, for its account manager.
+    expect(byMoment('sponsor-change')).toHaveLength(1);
+    const [change] = byMoment('sponsor-change');
+    const events = (await listEvents(first.db, actor, { accountId: change?.account.id, limit: 50 })).items.filter((e) => e.name === 'Sponsor Changed');
+    expect(events.map((e) => e.properties.change).sort()).toEqual(['added', 'added', 'removed']);
+    expect(events.filter((e) => e.properties.initial === false)).toHaveLength(2);
+    // Seeded contacts are history: no account got a moment for its first sponsor.
+    expect(byMoment('sponsor-missing')).toHaveLength(0);
+    // The demo admin took over an account as CSM: the introduction is theirs.
+    expect(byMoment('csm-introduction')).toMatchObject([{ assignee: { name: 'Alex Morgan' } }]);
+    // The release reached every Analytics Suite owner; the customer-success model's ongoing accounts got the moment.
+    const [release] = await listReleases(first.db, actor);
+    const owners = accounts.filter((a) => a.offerings.includes('Analytics Suite'));
+    expect(release).toMatchObject({ name: DEMO_RELEASE.name, status: 'published' });
+    expect(release?.accountsReached).toBeGreaterThanOrEqual(owners.length);
+    const released = byMoment('new-release');
+    expect(released.length).toBeGreaterThan(0);
+    const reached = new Set((await listEvents(first.db, actor, { name: 'Product Released', limit: 500 })).items.map((e) => e.accountId));
+    expect(released.every((m) => reached.has(m.account.id))).toBe(true);
   });
 
   it('changes nothing when run again', async () => {

@@ -6,13 +6,15 @@ import { type Actor, systemActor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, isUniqueViolation } from '../../lib/errors.ts';
 import type { AccountFilter } from '../accounts/accounts.schema.ts';
-import { createAccount } from '../accounts/accounts.ts';
-import { createContact } from '../contacts/contacts.ts';
+import { createAccount, updateAccount } from '../accounts/accounts.ts';
+import { createContact, updateContact } from '../contacts/contacts.ts';
 import { createContract } from '../contracts/contracts.ts';
 import { createCustomField, listCustomFields } from '../customfields/customfields.ts';
-import { sweep } from '../engine/engine.ts';
+import { evaluateNewEvents, sweep } from '../engine/engine.ts';
 import { checkMemberPassword, createMember, memberActor } from '../members/members.ts';
 import { activateModelVersion, approveModelVersion, createModelDraft } from '../models/models.ts';
+import type { ReleaseCreate } from '../releases/releases.schema.ts';
+import { createRelease, publishRelease } from '../releases/releases.ts';
 import { createSegment } from '../segments/segments.ts';
 import { recordInteraction } from '../timeline/timeline.ts';
 import { createWorkspace, getWorkspace } from '../workspaces/workspaces.ts';
@@ -121,15 +123,20 @@ export async function seedDemo(db: Db, clock: Clock, io?: DemoProgress): Promise
       await createCustomField(tx, clock, actor, { entity: 'account', key: 'go_live_date', label: 'Go-live date', type: 'date' });
       const accountFields = await listCustomFields(tx, DEMO_WORKSPACE_ID, 'account');
       const contactFields = await listCustomFields(tx, DEMO_WORKSPACE_ID, 'contact');
-      const ctx = { tx, clock, actor, memberIds, memberActors, accountFields, contactFields };
+      // The demo's records were loaded a while before it opens: what they record is history, not news for the engine
+      // (the models run on what changes from now on, as after a real import).
+      const loadClock: Clock = { now: () => new Date(clock.now().getTime() - DEMO_LOAD_LEAD_MS) };
+      const ctx = { tx, clock: loadClock, actor, memberIds, memberActors, accountFields, contactFields };
+      const seeded: SeededAccount[] = [];
       for (const [i, planned] of plan.entries()) {
-        await seedAccount(ctx, planned);
+        seeded.push(await seedAccount(ctx, planned));
         io?.progress('Seeding demo accounts', i + 1, plan.length);
       }
       for (const segment of demoSegments) await createSegment(tx, clock, actor, segment);
       const admin = memberActors.get('admin');
       if (!admin) throw new Error('The demo team has no admin');
       await runDemoModels(tx, clock, actor, admin);
+      await seedDemoNews(tx, clock, admin, seeded, memberIds);
     });
   } catch (error) {
     // Another process seeded it first (two starts at once on PostgreSQL): that is the idempotent outcome.
@@ -154,6 +161,48 @@ async function runDemoModels(tx: Db, clock: Clock, author: Actor, admin: Actor):
   await sweep(tx, clock, { workspaceId: author.workspaceId });
 }
 
+/** How long before the demo opens its records were loaded (longer than the engine's event lookback). */
+const DEMO_LOAD_LEAD_MS = 10 * 60 * 1000;
+
+interface SeededAccount {
+  planned: PlannedAccount;
+  accountId: string;
+  contacts: { id: string; persona: string; name: string }[];
+}
+
+/** The release the demo publishes: Analytics Suite owners get Product Released. */
+export const DEMO_RELEASE: Omit<ReleaseCreate, 'releasedOn'> = {
+  name: 'Analytics Suite 2027.1',
+  offerings: ['Analytics Suite'],
+  notesUrl: 'https://momentum.demo/releases/analytics-2027-1',
+  description: 'Self-service dashboards, scheduled exports and a process benchmark against peers.',
+  audiencePersona: 'admin',
+};
+
+/**
+ * What happens as the demo opens, by its admin, so the engine reacts as it would in real use: a low-touch customer
+ * replaces its executive sponsor (a new one promoted, the old one leaves), the admin takes over as CSM of another (the
+ * new-CSM introduction lands in their My moments), and a release of Analytics Suite is published to its owners.
+ */
+async function seedDemoNews(tx: Db, clock: Clock, admin: Actor, seeded: SeededAccount[], memberIds: Map<string, string>): Promise<void> {
+  const ongoing = seeded.filter((s) => s.planned.touchModel === 'low' && s.planned.phase === 'ongoing');
+  const sponsorChange = ongoing.find((s) => s.contacts.some((c) => c.persona === 'executive_sponsor') && s.contacts.some((c) => c.persona === 'champion'));
+  if (sponsorChange) {
+    const leaving = sponsorChange.contacts.find((c) => c.persona === 'executive_sponsor');
+    const promoted = sponsorChange.contacts.find((c) => c.persona === 'champion');
+    if (leaving && promoted) {
+      await updateContact(tx, clock, admin, promoted.id, { persona: 'executive_sponsor', title: 'Chief Operating Officer' });
+      await updateContact(tx, clock, admin, leaving.id, { leftAt: clock.now().toISOString() });
+    }
+  }
+  const adminId = memberIds.get('admin');
+  const handover = ongoing.find((s) => s !== sponsorChange && s.planned.team.csm !== 'admin');
+  if (handover && adminId) await updateAccount(tx, clock, admin, handover.accountId, { team: { csm: adminId } });
+  const release = await createRelease(tx, clock, admin, { ...DEMO_RELEASE, releasedOn: clock.now().toISOString().slice(0, 10) });
+  await publishRelease(tx, clock, admin, release.id);
+  await evaluateNewEvents(tx, clock, admin.workspaceId);
+}
+
 interface SeedContext {
   tx: Db;
   clock: Clock;
@@ -164,7 +213,7 @@ interface SeedContext {
   contactFields: Awaited<ReturnType<typeof listCustomFields>>;
 }
 
-async function seedAccount(ctx: SeedContext, planned: PlannedAccount): Promise<void> {
+async function seedAccount(ctx: SeedContext, planned: PlannedAccount): Promise<SeededAccount> {
   const { tx, clock, actor } = ctx;
   const member = (key: string) => ctx.memberIds.get(key) ?? null;
   const account = await createAccount(
@@ -190,6 +239,7 @@ async function seedAccount(ctx: SeedContext, planned: PlannedAccount): Promise<v
     ctx.accountFields,
   );
   const contactIds: string[] = [];
+  const contacts: SeededAccount['contacts'] = [];
   for (const c of planned.contacts) {
     const contact = await createContact(
       tx,
@@ -199,6 +249,7 @@ async function seedAccount(ctx: SeedContext, planned: PlannedAccount): Promise<v
       ctx.contactFields,
     );
     contactIds.push(contact.id);
+    contacts.push({ id: contact.id, persona: contact.persona, name: contact.name });
   }
   for (const [n, c] of planned.contracts.entries()) {
     await createContract(tx, clock, actor, {
@@ -228,4 +279,5 @@ async function seedAccount(ctx: SeedContext, planned: PlannedAccount): Promise<v
       summary: entry.summary,
     });
   }
+  return { planned, accountId: account.id, contacts };
 }

@@ -37,14 +37,29 @@ function rollupCtes(workspaceId: string): RawBuilder<unknown> {
  * came from) and `received_at`; returns how many rows were new per `r` (null for untagged rows).
  */
 async function insertRows(db: Db, workspaceId: string, source: string, receivedAt: Date, rowsJson: string): Promise<{ r: number | null; inserted: number }[]> {
-  const result = await sql<{ r: number | null; inserted: number }>`
-  with input as (
-    select * from json_to_recordset(${rowsJson}::json) as t(
+  return insertFrom(
+    db,
+    workspaceId,
+    source,
+    receivedAt,
+    sql`select * from json_to_recordset(${rowsJson}::json) as t(
       r int, received_at timestamptz,
       id uuid, message_id text, type text, name text, user_id text, anonymous_id text, group_id text, contact_id uuid, account_id uuid,
       properties jsonb, traits jsonb, context jsonb, timestamp timestamptz, original_timestamp timestamptz, sent_at timestamptz,
-      future boolean, channel text, digital boolean)
-  ),
+      future boolean, channel text, digital boolean)`,
+  );
+}
+
+/** The same insert fed by any select with the columns of json_to_recordset above (a set-based caller's own rows). */
+async function insertFrom(
+  db: Db,
+  workspaceId: string,
+  source: string,
+  receivedAt: Date,
+  input: RawBuilder<unknown>,
+): Promise<{ r: number | null; inserted: number }[]> {
+  const result = await sql<{ r: number | null; inserted: number }>`
+  with input as (${input}),
   changed as (
     insert into events (workspace_id, id, source, message_id, type, name, user_id, anonymous_id, group_id, contact_id, account_id,
       properties, traits, context, timestamp, original_timestamp, sent_at, received_at, future, channel, digital)
@@ -64,6 +79,35 @@ async function insertRows(db: Db, workspaceId: string, source: string, receivedA
     select distinct on (c.message_id) i.r from changed c join input i on i.message_id = c.message_id order by c.message_id, i.r
   ) stored group by r`.execute(db);
   return result.rows;
+}
+
+/**
+ * Stores one interaction event per row of `accounts` (a select of `account_id uuid, properties jsonb`) in one
+ * statement, whatever the number of accounts: message id `keyPrefix:account_id`, properties the common ones merged
+ * with the row's. Returns how many were new.
+ */
+export async function insertAccountEventRows(
+  db: Db,
+  workspaceId: string,
+  source: string,
+  at: Date,
+  accounts: RawBuilder<unknown>,
+  event: { name: string; keyPrefix: string; properties: Record<string, unknown>; channel: string; digital: boolean; idPrefix: string },
+): Promise<number> {
+  const rows = await insertFrom(
+    db,
+    workspaceId,
+    source,
+    at,
+    sql`select null::int as r, null::timestamptz as received_at,
+      (${event.idPrefix} || substr(gen_random_uuid()::text, 16))::uuid as id, ${event.keyPrefix} || ':' || a.account_id::text as message_id,
+      'interaction'::text as type, ${event.name}::text as name, null::text as user_id, null::text as anonymous_id, null::text as group_id,
+      null::uuid as contact_id, a.account_id::uuid as account_id, ${JSON.stringify(event.properties)}::jsonb || coalesce(a.properties, '{}'::jsonb) as properties,
+      null::jsonb as traits, '{}'::jsonb as context, ${at}::timestamptz as timestamp, ${at}::timestamptz as original_timestamp,
+      null::timestamptz as sent_at, false as future, ${event.channel}::text as channel, ${event.digital}::boolean as digital
+    from (${accounts}) a`,
+  );
+  return rows.reduce((sum, row) => sum + row.inserted, 0);
 }
 
 /** Stores one batch of event rows (a JSON array of EventRow) received at receivedAt; returns how many were new. */

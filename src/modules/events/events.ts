@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import { inTransaction, retryingConflicts } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
@@ -6,7 +6,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.ts';
 import { AppError, invalid } from '../../lib/errors.ts';
 import { applyIdentity, changesIdentity } from './events.identity.ts';
-import { insertEventRows } from './events.queries.ts';
+import { insertAccountEventRows, insertEventRows } from './events.queries.ts';
 import { type EventRow, type Normalised, normaliseMessage, sanitise, uuidv7 } from './events.schema.ts';
 import type { EventWriter } from './events.writer.ts';
 
@@ -173,6 +173,63 @@ export async function recordInteractionEvents(db: Db, clock: Clock, workspaceId:
   return stored;
 }
 
+/** A change Momentum knows of (see events.catalog.ts): recorded on the account with who caused it. */
+export interface MomentumEventInput {
+  accountId: string;
+  contactId?: string | null | undefined;
+  name: string;
+  properties: Record<string, unknown> & { summary: string };
+  /** Idempotency key within the recording module: the same change is stored once. */
+  key: string;
+}
+
+/**
+ * Records changes Momentum itself knows of (a sponsor replaced, a contract renewed, a CSM changed) as events, in the
+ * caller's transaction, so the engine, metrics and the timeline see them. They are not touchpoints: channel 'other',
+ * not digital. Returns how many were new.
+ */
+export async function recordMomentumEvents(db: Db, clock: Clock, actor: Actor, source: string, events: MomentumEventInput[]): Promise<number> {
+  return recordInteractionEvents(
+    db,
+    clock,
+    actor.workspaceId,
+    events.map((e) => ({
+      accountId: e.accountId,
+      contactId: e.contactId,
+      name: e.name,
+      channel: 'other' as const,
+      digital: false,
+      properties: { ...e.properties, actor: actor.name },
+      key: e.key,
+      source,
+    })),
+  );
+}
+
+/**
+ * Records one event on every account a select returns (columns `account_id`, `properties` jsonb merged over the
+ * common ones) in one statement, however many accounts: a release published to every account owning an offering.
+ * Keyed `keyPrefix:account_id`, so publishing again stores nothing twice. Returns how many were new.
+ */
+export async function recordMomentumEventOnAccounts(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  source: string,
+  accounts: RawBuilder<unknown>,
+  event: { name: string; keyPrefix: string; properties: Record<string, unknown> & { summary: string } },
+): Promise<number> {
+  const now = clock.now();
+  return insertAccountEventRows(db, actor.workspaceId, `module:${source}`, now, accounts, {
+    name: event.name,
+    keyPrefix: event.keyPrefix,
+    properties: sanitise({ ...event.properties, actor: actor.name }) as Record<string, unknown>,
+    channel: 'other',
+    digital: false,
+    idPrefix: uuidv7(now.getTime()).slice(0, 15),
+  });
+}
+
 export interface StoredEvent {
   id: string;
   messageId: string;
@@ -250,6 +307,64 @@ export async function listEvents(db: Db, actor: Actor, query: ListEventsQuery): 
   const last = items.at(-1);
   const nextCursor = rows.length > query.limit && last ? encodeCursor(last.timestamp, last.id) : null;
   return { items, nextCursor };
+}
+
+/** Whether an account has ever had an event of this name (e.g. whether a sponsor change is the account's first). */
+export async function hasAccountEvent(db: Db, workspaceId: string, accountId: string, name: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('events')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('account_id', '=', accountId)
+    .where('name', '=', name)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** An event Momentum recorded by itself (not a timeline interaction, which the timeline has already), for the timeline. */
+export interface AccountMomentumEvent {
+  id: string;
+  contactId: string | null;
+  name: string;
+  timestamp: Date;
+  /** Postgres' text form of the timestamp, for the timeline's cursor. */
+  sortKey: string;
+  channel: string;
+  digital: boolean;
+  properties: Record<string, unknown>;
+}
+
+/** An account's Momentum-recorded events, newest first, after a timeline cursor position (time text, id). */
+export async function listAccountMomentumEvents(
+  db: Db,
+  workspaceId: string,
+  accountId: string,
+  query: { limit: number; after?: [string, string] | undefined; channel?: string | undefined },
+): Promise<AccountMomentumEvent[]> {
+  let q = db
+    .selectFrom('events')
+    .select(['id', 'contact_id', 'name', 'timestamp', 'channel', 'digital', 'properties', sql<string>`timestamp::text`.as('sort_key')])
+    .where('workspace_id', '=', workspaceId)
+    .where('account_id', '=', accountId)
+    .where('source', 'like', 'module:%')
+    .where('source', '<>', 'module:timeline');
+  if (query.channel) q = q.where('channel', '=', query.channel);
+  if (query.after) {
+    const [at, id] = query.after;
+    q = q.where(sql<boolean>`(timestamp < ${at}::timestamptz or (timestamp = ${at}::timestamptz and id > ${id}::uuid))`);
+  }
+  const rows = await q.orderBy('timestamp', 'desc').orderBy('id').limit(query.limit).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    contactId: r.contact_id,
+    name: r.name ?? '',
+    timestamp: r.timestamp,
+    sortKey: r.sort_key,
+    channel: r.channel,
+    digital: r.digital,
+    properties: r.properties,
+  }));
 }
 
 export const DEFAULT_RETENTION_DAYS = 400;

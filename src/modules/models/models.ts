@@ -7,6 +7,7 @@ import { AppError, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { checkAccountFilter, countAccounts } from '../accounts/accounts.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { momentumEventNames } from '../events/events.catalog.ts';
 import { checkDefinition, locateIssues, type ParsedModel, parseModelSource, type SourceFormat } from './models.lint.ts';
 import type { ModelDefinition, ModelIssue, VersionStatus } from './models.schema.ts';
 import type { ModelsTable, ModelVersionsTable } from './models.table.ts';
@@ -111,6 +112,8 @@ export async function lintAgainstWorkspace(db: Db, clock: Clock, workspaceId: st
   });
   // Reads the activity tables' keys directly: a point lookup per name, no operation of theirs answers "has this name been seen".
   for (const [name, path] of events) {
+    // Momentum records these itself (a sponsor change, a release, a renewal): they need no outside source.
+    if (momentumEventNames.has(name)) continue;
     const seen = await sql<{ seen: boolean }>`
       select exists (select 1 from event_rollups where workspace_id = ${workspaceId}::uuid and name = ${name}) as seen`.execute(db);
     if (!seen.rows[0]?.seen) issues.push({ severity: 'warning', path, message: `no event named "${name}" has been received yet` });

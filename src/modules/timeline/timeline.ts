@@ -4,13 +4,13 @@ import { inTransaction } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.ts';
-import { AppError, invalid, notFound } from '../../lib/errors.ts';
+import { invalid, notFound, parseBody } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { findAccount } from '../accounts/accounts.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { findContact } from '../contacts/contacts.ts';
-import { recordInteractionEvent } from '../events/events.ts';
-import { type Channel, digitalChannels, interactionSchema } from './timeline.schema.ts';
+import { type AccountMomentumEvent, listAccountMomentumEvents, recordInteractionEvent } from '../events/events.ts';
+import { type Channel, channels, digitalChannels, interactionSchema } from './timeline.schema.ts';
 import type { TimelineEntriesTable } from './timeline.table.ts';
 
 export interface TimelineEntry {
@@ -52,12 +52,7 @@ const toEntry = (r: Selectable<TimelineEntriesTable>): TimelineEntry => ({
 /** Other modules call this directly, so input is validated here with the same rules as the API. */
 function parseInput(input: InteractionInput) {
   const { accountId: _accountId, occurredAt, ...rest } = input;
-  const parsed = interactionSchema.safeParse({ ...rest, occurredAt: occurredAt instanceof Date ? occurredAt.toISOString() : occurredAt });
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message }));
-    throw new AppError('validation_failed', details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
-  }
-  return parsed.data;
+  return parseBody(interactionSchema, { ...rest, occurredAt: occurredAt instanceof Date ? occurredAt.toISOString() : occurredAt });
 }
 
 /**
@@ -121,13 +116,17 @@ export interface TimelinePage {
   nextCursor: string | null;
 }
 
-/** An account's timeline, newest first (ties by id, as the index orders them). */
+/**
+ * An account's timeline, newest first (ties by id): its interactions merged with what Momentum recorded by itself
+ * (phase changes, sponsor changes, contract changes, releases), so one list tells the account's story.
+ */
 export async function listTimeline(db: Db, actor: Actor, accountId: string, query: TimelineQuery): Promise<TimelinePage> {
   if (!(await findAccount(db, actor, accountId))) throw notFound('Account');
+  const after = query.cursor ? (decodeCursor(query.cursor, TIMESTAMP) as [string, string]) : undefined;
   let q = db.selectFrom('timeline_entries').where('workspace_id', '=', actor.workspaceId).where('account_id', '=', accountId);
   if (query.channel) q = q.where('channel', '=', query.channel);
-  if (query.cursor) {
-    const [at, id] = decodeCursor(query.cursor, TIMESTAMP);
+  if (after) {
+    const [at, id] = after;
     q = q.where(sql<boolean>`(occurred_at < ${at}::timestamptz or (occurred_at = ${at}::timestamptz and id > ${id}::uuid))`);
   }
   const rows = await q
@@ -137,11 +136,34 @@ export async function listTimeline(db: Db, actor: Actor, accountId: string, quer
     .orderBy('id')
     .limit(query.limit + 1)
     .execute();
-  const items = rows.slice(0, query.limit);
+  const recorded = await listAccountMomentumEvents(db, actor.workspaceId, accountId, { limit: query.limit + 1, after, channel: query.channel });
+  const merged = [
+    ...rows.map(({ sort_key, ...row }) => ({ sortKey: sort_key, entry: toEntry(row) })),
+    ...recorded.map((e) => ({ sortKey: e.sortKey, entry: eventEntry(accountId, e) })),
+  ].sort((a, b) => compare(b.sortKey, a.sortKey) || compare(a.entry.id, b.entry.id));
+  const items = merged.slice(0, query.limit);
   const last = items.at(-1);
   return {
-    items: items.map(({ sort_key: _key, ...row }) => toEntry(row)),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.sort_key, last.id) : null,
+    items: items.map((i) => i.entry),
+    nextCursor: merged.length > query.limit && last ? encodeCursor(last.sortKey, last.entry.id) : null,
+  };
+}
+
+// Postgres' text forms from one session share their offset, so they order as text (so do lower-case uuids).
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function eventEntry(accountId: string, e: AccountMomentumEvent): TimelineEntry {
+  const actorName = typeof e.properties.actor === 'string' ? e.properties.actor : 'Momentum';
+  return {
+    id: e.id,
+    accountId,
+    contactId: e.contactId,
+    occurredAt: e.timestamp.toISOString(),
+    kind: e.name,
+    channel: (channels as readonly string[]).includes(e.channel) ? (e.channel as Channel) : 'other',
+    digital: e.digital,
+    actor: { type: 'system', name: actorName },
+    summary: typeof e.properties.summary === 'string' ? e.properties.summary : e.name,
   };
 }
 

@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp } from '../../../test/app.ts';
+import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
+import { createTestKey, createTestWorkspace, type TestWorkspace, testClock, unique } from '../../../test/factories.ts';
+import { createAccount } from '../accounts/accounts.ts';
+import { listEvents } from '../events/events.ts';
+import { importCsv } from '../imports/imports.ts';
+import { createContact, deleteContact, updateContact } from './contacts.ts';
+
+let database: TestDatabase;
+let ws: TestWorkspace;
+let api: Awaited<ReturnType<typeof createTestApp>>;
+let key: string;
+const stopped = testClock();
+// Each write a millisecond later than the one before, so the events' order is the writes' order.
+const clock = { now: () => (stopped.advance(1), stopped.now()) };
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  ws = await createTestWorkspace(database.db, clock);
+  api = await createTestApp(database.db, clock);
+  key = await createTestKey(database.db, clock, ws);
+});
+afterAll(async () => {
+  await api?.close();
+  await database?.dispose();
+});
+
+const newAccount = async () => (await createAccount(database.db, clock, ws.system, { name: unique('Account'), externalId: unique('ext') })).id;
+const person = (accountId: string, persona: 'executive_sponsor' | 'champion' | 'admin', name = unique('Person')) => ({
+  accountId,
+  name,
+  email: `${unique('p')}@customer.test`,
+  persona,
+  title: 'CFO',
+});
+/** The account's events Momentum recorded about its key people, oldest first. */
+async function changes(accountId: string) {
+  const { items } = await listEvents(database.db, ws.system, { accountId, limit: 100 });
+  return items
+    .filter((e) => ['Sponsor Changed', 'Champion Changed', 'Sponsor Missing'].includes(e.name ?? ''))
+    .reverse()
+    .map((e) => ({ name: e.name, ...e.properties }) as Record<string, unknown>);
+}
+
+describe('sponsor and champion changes become events', () => {
+  it('records Sponsor Changed when a contact becomes the sponsor, with the member who did it', async () => {
+    const accountId = await newAccount();
+    const res = await api.call('POST', '/api/v1/contacts', { key, body: person(accountId, 'executive_sponsor', 'Ann Sponsor') });
+    expect(res.status).toBe(201);
+    const [event] = await changes(accountId);
+    expect(event).toMatchObject({
+      name: 'Sponsor Changed',
+      role: 'executive_sponsor',
+      change: 'added',
+      reason: 'created',
+      oldContact: null,
+      newContact: { id: res.body.id, name: 'Ann Sponsor' },
+      remaining: 1,
+      summary: 'Executive sponsor added: Ann Sponsor',
+    });
+    expect(event?.actor).toMatch(/key/i);
+  });
+
+  it('records a replacement (old and new contact) when the sponsor persona moves to another contact', async () => {
+    const accountId = await newAccount();
+    const ann = await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Ann'));
+    const bob = await createContact(database.db, clock, ws.system, person(accountId, 'admin', 'Bob'));
+    await updateContact(database.db, clock, ws.system, ann.id, { persona: 'admin' });
+    await updateContact(database.db, clock, ws.system, bob.id, { persona: 'executive_sponsor' });
+    const events = await changes(accountId);
+    expect(events.map((e) => [e.name, e.change])).toEqual([
+      ['Sponsor Changed', 'added'],
+      ['Sponsor Changed', 'removed'],
+      ['Sponsor Missing', undefined],
+      ['Sponsor Changed', 'added'],
+    ]);
+    expect(events[2]).toMatchObject({ oldContact: { id: ann.id }, reason: 'persona_changed' });
+  });
+
+  it('records one replaced event when a contact is moved in as the only sponsor leaves in one write', async () => {
+    const accountId = await newAccount();
+    const other = await newAccount();
+    const ann = await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Ann'));
+    const cleo = await createContact(database.db, clock, ws.system, person(other, 'executive_sponsor', 'Cleo'));
+    // Cleo moves to this account; Ann leaves. Two writes: added then removed (the account keeps a sponsor).
+    await updateContact(database.db, clock, ws.system, cleo.id, { accountId });
+    await updateContact(database.db, clock, ws.system, ann.id, { leftAt: '2026-05-31T00:00:00Z' });
+    const here = await changes(accountId);
+    expect(here.map((e) => [e.change, e.reason, (e.newContact as { id: string } | null)?.id ?? (e.oldContact as { id: string }).id])).toEqual([
+      ['added', 'created', ann.id],
+      ['added', 'moved', cleo.id],
+      ['removed', 'left', ann.id],
+    ]);
+    expect(here.some((e) => e.name === 'Sponsor Missing')).toBe(false);
+    const there = await changes(other);
+    expect(there.map((e) => [e.name, e.change, e.reason])).toEqual([
+      ['Sponsor Changed', 'added', 'created'],
+      ['Sponsor Changed', 'removed', 'moved'],
+      ['Sponsor Missing', undefined, 'moved'],
+    ]);
+  });
+
+  it('with two sponsors, one leaving is a change, not a missing sponsor', async () => {
+    const accountId = await newAccount();
+    const ann = await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Ann'));
+    await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Dee'));
+    await deleteContact(database.db, clock, ws.system, ann.id);
+    const events = await changes(accountId);
+    expect(events.at(-1)).toMatchObject({ name: 'Sponsor Changed', change: 'removed', reason: 'deleted', remaining: 1, oldContact: { id: ann.id } });
+    expect(events.some((e) => e.name === 'Sponsor Missing')).toBe(false);
+  });
+
+  it('records Sponsor Missing when the last sponsor is deleted', async () => {
+    const accountId = await newAccount();
+    const ann = await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Ann'));
+    const res = await api.call('DELETE', `/api/v1/contacts/${ann.id}`, { key });
+    expect(res.status).toBe(204);
+    expect((await changes(accountId)).slice(-2)).toMatchObject([
+      { name: 'Sponsor Changed', change: 'removed', reason: 'deleted', remaining: 0 },
+      { name: 'Sponsor Missing', oldContact: { id: ann.id, name: 'Ann' } },
+    ]);
+  });
+
+  it('records each change once when a persona flips back and forth in one batch of writes', async () => {
+    const accountId = await newAccount();
+    const dana = await createContact(database.db, clock, ws.system, person(accountId, 'champion', 'Dana'));
+    for (const persona of ['admin', 'champion', 'admin', 'champion'] as const) await updateContact(database.db, clock, ws.system, dana.id, { persona });
+    const champion = (await changes(accountId)).filter((e) => e.name === 'Champion Changed').map((e) => e.change);
+    expect(champion).toEqual(['added', 'removed', 'added', 'removed', 'added']);
+  });
+
+  it('records a title change of the sponsor arriving through identify traits', async () => {
+    const accountId = await newAccount();
+    const ann = await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Ann'));
+    const ingestKey = await createTestKey(database.db, clock, ws, ['ingest']);
+    const res = await api.call('POST', '/v1/identify', {
+      headers: { authorization: `Basic ${Buffer.from(`${ingestKey}:`).toString('base64')}` },
+      body: { userId: unique('u'), traits: { email: ann.email, title: 'Chief Executive Officer' } },
+    });
+    expect(res.status).toBe(200);
+    expect((await changes(accountId)).at(-1)).toMatchObject({
+      name: 'Sponsor Changed',
+      change: 'title_changed',
+      reason: 'title_changed',
+      oldContact: { id: ann.id, title: 'CFO' },
+      newContact: { id: ann.id, title: 'Chief Executive Officer' },
+    });
+  });
+
+  it('records persona changes from an import once, and nothing when the same file is imported again', async () => {
+    const accountId = await newAccount();
+    const account = await api.call('GET', `/api/v1/accounts/${accountId}`, { key });
+    const email = `${unique('imp')}@customer.test`;
+    const file = Buffer.from(`email,name,persona,account_external_id\n${email},Ivy Import,champion,${account.body.externalId}\n`);
+    await importCsv(database.db, clock, ws.system, 'contacts', file);
+    await importCsv(database.db, clock, ws.system, 'contacts', file);
+    expect((await changes(accountId)).map((e) => [e.name, e.change])).toEqual([['Champion Changed', 'added']]);
+  });
+
+  it('writes nothing for a sponsor who left when the leftAt value is not a time', async () => {
+    const accountId = await newAccount();
+    const ann = await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Ann'));
+    const res = await api.call('PATCH', `/api/v1/contacts/${ann.id}`, { key, body: { leftAt: 'last tuesday' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].path).toBe('body.leftAt');
+    expect(await changes(accountId)).toHaveLength(1);
+  });
+
+  it('costs nothing for contacts who are neither sponsor nor champion', async () => {
+    const accountId = await newAccount();
+    const admin = await createContact(database.db, clock, ws.system, person(accountId, 'admin', 'Al'));
+    await updateContact(database.db, clock, ws.system, admin.id, { title: 'IT lead' });
+    await deleteContact(database.db, clock, ws.system, admin.id);
+    expect(await changes(accountId)).toEqual([]);
+  });
+});

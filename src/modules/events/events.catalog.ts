@@ -1,0 +1,148 @@
+// The events Momentum emits by itself (shared by the server, the model linter, the console and docs/events.md;
+// web/ may import this file: keep it free of server code).
+
+export interface CatalogEvent {
+  name: string;
+  /** The module that records it (the event's source is `module:<source>`). */
+  source: string;
+  when: string;
+  properties: Record<string, string>;
+}
+
+const contactRef = 'the contact ({id, name, email, title}), null when there is none';
+const changeProperties = {
+  role: '`executive_sponsor` or `champion`',
+  change: '`added`, `removed`, `replaced` or `title_changed`',
+  initial: 'true for the first contact ever to hold the role at the account (its data being filled in, e.g. a first import): models usually skip it',
+  oldContact: `the contact who held the role before: ${contactRef}`,
+  newContact: `the contact who holds it now: ${contactRef}`,
+  reason: 'what caused it: `persona_changed`, `created`, `deleted`, `left`, `returned`, `moved`, `title_changed`',
+  remaining: 'how many contacts of the account hold the role after the change',
+  actor: 'the member, key or system that made the change',
+  summary: 'one line for the timeline',
+};
+const contractProperties = {
+  contractId: 'the contract',
+  contractName: 'its name',
+  currency: 'the contract currency',
+  actor: 'the member, key or system that made the change',
+  summary: 'one line for the timeline',
+};
+
+export const momentumEvents: CatalogEvent[] = [
+  {
+    name: 'Sponsor Changed',
+    source: 'contacts',
+    when: 'an account gains, loses or replaces an executive sponsor (persona change, new contact, contact deleted or marked as left, moved to another account) or its sponsor changes title',
+    properties: changeProperties,
+  },
+  {
+    name: 'Champion Changed',
+    source: 'contacts',
+    when: 'the same for the champion persona',
+    properties: changeProperties,
+  },
+  {
+    name: 'Sponsor Missing',
+    source: 'contacts',
+    when: 'an account that had an executive sponsor has none left (recorded with the Sponsor Changed that caused it)',
+    properties: { oldContact: `the last sponsor: ${contactRef}`, reason: 'as for Sponsor Changed', actor: 'who made the change', summary: 'one line' },
+  },
+  {
+    name: 'Product Released',
+    source: 'releases',
+    when: 'a product release is published: once on every account that owns one of its offerings (profile offerings or an active contract line item)',
+    properties: {
+      releaseId: 'the release',
+      release: 'its name',
+      releasedOn: 'its date (YYYY-MM-DD)',
+      offerings: 'the offerings it affects',
+      ownedOfferings: 'those of them the account owns',
+      audiencePersona: 'the persona it is meant for, or null',
+      notesUrl: 'the release notes, or null',
+      actor: 'who published it',
+      summary: 'one line',
+    },
+  },
+  {
+    name: 'Contract Renewed',
+    source: 'contracts',
+    when: 'an active contract’s end date moves later, or an expired or cancelled contract becomes active again with a later end date',
+    properties: { ...contractProperties, oldEndDate: 'the end date before', newEndDate: 'the end date now', arr: 'the contract ARR now' },
+  },
+  {
+    name: 'Contract Expanded',
+    source: 'contracts',
+    when: 'an active contract’s ARR goes up (its recurring line items changed), or a new active contract adds ARR to an account that already had some',
+    properties: {
+      ...contractProperties,
+      oldArr: 'the contract ARR before (0 for a new contract)',
+      newArr: 'the contract ARR now',
+      delta: 'newArr - oldArr',
+      accountArrBefore: 'the account ARR before',
+      accountArrAfter: 'the account ARR after',
+    },
+  },
+  {
+    name: 'Contract Contracted',
+    source: 'contracts',
+    when: 'an active contract’s ARR goes down while it stays active',
+    properties: {
+      ...contractProperties,
+      oldArr: 'the contract ARR before',
+      newArr: 'the contract ARR now',
+      delta: 'newArr - oldArr (negative)',
+      accountArrBefore: 'the account ARR before',
+      accountArrAfter: 'the account ARR after',
+    },
+  },
+  {
+    name: 'Contract Ended',
+    source: 'contracts',
+    when: 'an active contract becomes expired or cancelled, or is deleted',
+    properties: { ...contractProperties, status: '`expired`, `cancelled` or `deleted`', arr: 'the ARR it carried', endDate: 'its end date' },
+  },
+  {
+    name: 'Renewal Date Changed',
+    source: 'contracts',
+    when: 'a contract’s renewal date is set, moved or cleared',
+    properties: { ...contractProperties, oldRenewalDate: 'before (null when unset)', newRenewalDate: 'now (null when cleared)' },
+  },
+  ...(
+    [
+      ['CSM Changed', 'csm'],
+      ['Account Manager Changed', 'account_manager'],
+      ['Marketing Contact Changed', 'marketing'],
+      ['Support Contact Changed', 'support'],
+      ['Executive Contact Changed', 'executive'],
+      ['Partner Contact Changed', 'partner'],
+    ] as const
+  ).map(
+    ([name, role]): CatalogEvent => ({
+      name,
+      source: 'accounts',
+      when: `the account team's ${role} role is assigned, reassigned or removed`,
+      properties: {
+        role: `\`${role}\``,
+        oldMember: 'the member before ({id, name}), null when the role was empty',
+        newMember: 'the member now ({id, name}), null when the role was removed',
+        actor: 'who made the change',
+        summary: 'one line',
+      },
+    }),
+  ),
+  {
+    name: 'Phase Entered',
+    source: 'engine',
+    when: 'an account’s engagement enters a lifecycle phase (by exit criteria, or a member changing the account’s phase)',
+    properties: { model: 'the model key', version: 'the model version', from: 'the phase before', to: 'the phase now' },
+  },
+];
+
+export const momentumEventNames: ReadonlySet<string> = new Set(momentumEvents.map((e) => e.name));
+
+/** The event name for an account-team role ('csm' -> 'CSM Changed'). */
+export function teamChangeEvent(role: string): string {
+  const event = momentumEvents.find((e) => e.source === 'accounts' && e.properties.role === `\`${role}\``);
+  return event?.name ?? 'Team Changed';
+}
