@@ -14,6 +14,17 @@ export function testClock(at = '2026-06-01T09:00:00Z') {
   return fixedClock(at);
 }
 
+/** A clock one millisecond later at every reading: events written one after the other sort in the order written. */
+export function tickingClock(at = '2026-06-01T09:00:00Z'): Clock {
+  const clock = fixedClock(at);
+  return {
+    now: () => {
+      clock.advance(1);
+      return clock.now();
+    },
+  };
+}
+
 export interface TestWorkspace {
   workspaceId: string;
   system: Actor;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
-import { createTestKey, createTestWorkspace, type TestWorkspace, testClock, unique } from '../../../test/factories.ts';
+import { createTestKey, createTestWorkspace, type TestWorkspace, tickingClock, unique } from '../../../test/factories.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { listEvents } from '../events/events.ts';
 import { importCsv } from '../imports/imports.ts';
@@ -11,9 +11,8 @@ let database: TestDatabase;
 let ws: TestWorkspace;
 let api: Awaited<ReturnType<typeof createTestApp>>;
 let key: string;
-const stopped = testClock();
 // Each write a millisecond later than the one before, so the events' order is the writes' order.
-const clock = { now: () => (stopped.advance(1), stopped.now()) };
+const clock = tickingClock();
 
 beforeAll(async () => {
   database = await createTestDatabase();

@@ -4,7 +4,7 @@ import { inTransaction, retryingConflicts } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.ts';
-import { AppError, invalid } from '../../lib/errors.ts';
+import { invalid } from '../../lib/errors.ts';
 import { applyIdentity, changesIdentity } from './events.identity.ts';
 import { insertAccountEventRows, insertEventRows } from './events.queries.ts';
 import { type EventRow, type Normalised, normaliseMessage, sanitise, uuidv7 } from './events.schema.ts';
