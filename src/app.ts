@@ -107,6 +107,14 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   const ingestDeps: AppDeps = { ...deps, onIngested: deps.onIngested ?? evaluator?.notify };
   if (evaluator) app.addHook('onClose', () => evaluator.idle());
   for (const routes of ingestion) await app.register(routes(ingestDeps));
+  // A member's or key's write may record events of its own (a sponsor replaced, a release published): evaluate them now
+  // rather than at the next minute sweep.
+  const notify = ingestDeps.onIngested;
+  if (notify) {
+    app.addHook('onResponse', async (request, reply) => {
+      if (request.method !== 'GET' && reply.statusCode < 400 && request.url.startsWith('/api/v1/') && request.actor) notify(request.actor.workspaceId);
+    });
+  }
   if (options.web) await app.register(serveWeb());
   return app;
 }

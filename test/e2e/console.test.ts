@@ -530,6 +530,71 @@ describe('members console', () => {
     }
   });
 
+  test('records and publishes a release, marks a sponsor as left, and the account timeline shows both', async () => {
+    await page.goto(`${baseUrl}/accounts`);
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Releases' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Releases' }).waitFor();
+    await page.getByText('No releases yet').waitFor();
+    await page.getByRole('button', { name: 'New release' }).click();
+    const form = page.getByRole('dialog');
+    await form.getByRole('button', { name: 'Save as draft' }).click();
+    // Nothing picked: the API names the fields.
+    await form.getByText('name at least one offering').waitFor();
+    await form.getByLabel('Name').fill('Platform 3.0');
+    await form.getByLabel('Offerings it affects').fill('Platform');
+    await form.getByLabel('Offerings it affects').press('Enter');
+    await form.getByLabel('Release notes link').fill('https://vendor.example/platform-3');
+    await form.getByRole('button', { name: 'Save as draft' }).click();
+    await form.waitFor({ state: 'detached' });
+    const row = page.getByTestId('release-row').filter({ hasText: 'Platform 3.0' });
+    await eventually(() => row.textContent()).toContain('Draft');
+    expect(await row.textContent()).toContain(String(ACCOUNTS));
+    await row.getByRole('button', { name: 'Publish' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Publish Platform 3.0?' });
+    await eventually(() => confirm.textContent()).toContain(`${ACCOUNTS} accounts owning Platform`);
+    await shot(page, '22-release-publish-confirm');
+    await confirm.getByRole('button', { name: 'Publish' }).click();
+    await page.getByText(`Product Released recorded on ${ACCOUNTS} accounts`).waitFor();
+    await eventually(() => row.textContent()).toContain('Published');
+    expect(await row.getByRole('button', { name: 'Publish' }).count()).toBe(0);
+    await shot(page, '23-releases');
+
+    await page.goto(`${baseUrl}/accounts?q=Account%2001`);
+    await page.getByRole('link', { name: 'Account 01 Software Co' }).click();
+    await page.getByRole('tab', { name: 'Contacts' }).click();
+    await page.getByRole('button', { name: 'Edit Pat Sponsor' }).click();
+    const contact = page.getByRole('dialog');
+    await contact.getByRole('checkbox', { name: 'Has left the company' }).check();
+    await contact.getByRole('button', { name: 'Save contact' }).click();
+    await contact.waitFor({ state: 'detached' });
+    await eventually(() => page.getByRole('tabpanel').textContent()).toContain('Left');
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    const timeline = page.getByRole('tabpanel');
+    await eventually(() => timeline.textContent()).toContain('Executive sponsor removed: Pat Sponsor (left)');
+    expect(await timeline.textContent()).toContain('Sponsor Missing');
+    expect(await timeline.textContent()).toContain('Product release Platform 3.0 (Platform)');
+    expect(await timeline.getByText('Recorded by Momentum').count()).toBeGreaterThanOrEqual(3);
+    await shot(page, '24-timeline-recorded-by-momentum');
+
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      storageState: await desktop.storageState(),
+    });
+    const p = await phone.newPage();
+    p.on('pageerror', (error) => pageErrors.push(error));
+    try {
+      await p.goto(`${baseUrl}/releases`);
+      await eventually(() => p.getByTestId('release-card').count()).toBe(1);
+      expect(await p.getByTestId('release-row').count()).toBe(0);
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await shot(p, '25-phone-releases', false);
+    } finally {
+      await phone.close();
+    }
+  });
+
   test('an expired session sends the member to sign in, then back to the page they were on', async () => {
     await database.db
       .updateTable('sessions')

@@ -6,6 +6,7 @@ import { ModelPage } from './models/ModelPage.tsx';
 import { ModelsPage } from './models/ModelsPage.tsx';
 import { MyMomentsPage } from './moments/MyMomentsPage.tsx';
 import { NotFoundPage } from './NotFoundPage.tsx';
+import { ReleasesPage } from './releases/ReleasesPage.tsx';
 import { SignInPage } from './SignInPage.tsx';
 import { SegmentsPage } from './segments/SegmentsPage.tsx';
 import { ApiKeysPage } from './settings/ApiKeysPage.tsx';
@@ -32,6 +33,7 @@ export function ConsoleRoutes() {
         <Route path="models" element={<ModelsPage />} />
         <Route path="models/:id" element={<ModelPage />} />
         <Route path="moments" element={<MyMomentsPage />} />
+        <Route path="releases" element={<ReleasesPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

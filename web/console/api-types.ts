@@ -125,15 +125,7 @@ export interface CustomField {
   required: boolean;
 }
 
-export interface Contact {
-  id: string;
-  accountId: string | null;
-  name: string;
-  email: string;
-  title: string | null;
-  phone: string | null;
-  persona: string;
-}
+export type { ContactView as Contact } from '../../src/modules/contacts/contacts.schema.ts';
 
 export interface LineItem {
   offering: string;
@@ -159,12 +151,4 @@ export interface Contract {
   lineItems: LineItem[];
 }
 
-export interface TimelineItem {
-  id: string;
-  occurredAt: string;
-  kind: string;
-  channel: string;
-  digital: boolean;
-  actor: { type: string; name: string };
-  summary: string;
-}
+export type { TimelineEntryView as TimelineItem } from '../../src/modules/timeline/timeline.schema.ts';

@@ -6,12 +6,14 @@ interface ConfirmModalProps {
   children: ReactNode;
   confirmLabel: string;
   loading?: boolean;
+  /** Red by default (destructive); another colour for consequential but not destructive actions. */
+  color?: string;
   onConfirm: () => void;
   onClose: () => void;
 }
 
-/** "Are you sure?" for destructive actions; Cancel has the focus first. */
-export function ConfirmModal({ title, children, confirmLabel, loading, onConfirm, onClose }: ConfirmModalProps) {
+/** "Are you sure?" for destructive or consequential actions; Cancel has the focus first. */
+export function ConfirmModal({ title, children, confirmLabel, loading, color = 'red', onConfirm, onClose }: ConfirmModalProps) {
   return (
     <Modal opened onClose={onClose} title={title} size="sm">
       <Stack gap="lg">
@@ -20,7 +22,7 @@ export function ConfirmModal({ title, children, confirmLabel, loading, onConfirm
           <Button variant="default" onClick={onClose} data-autofocus>
             Cancel
           </Button>
-          <Button color="red" onClick={onConfirm} loading={loading}>
+          <Button color={color} onClick={onConfirm} loading={loading}>
             {confirmLabel}
           </Button>
         </Group>

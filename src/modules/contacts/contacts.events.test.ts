@@ -36,10 +36,13 @@ const person = (accountId: string, persona: 'executive_sponsor' | 'champion' | '
 /** The account's events Momentum recorded about its key people, oldest first. */
 async function changes(accountId: string) {
   const { items } = await listEvents(database.db, ws.system, { accountId, limit: 100 });
-  return items
-    .filter((e) => ['Sponsor Changed', 'Champion Changed', 'Sponsor Missing'].includes(e.name ?? ''))
-    .reverse()
-    .map((e) => ({ name: e.name, ...e.properties }) as Record<string, unknown>);
+  return (
+    items
+      .filter((e) => ['Sponsor Changed', 'Champion Changed', 'Sponsor Missing'].includes(e.name ?? ''))
+      // Oldest first; a Sponsor Missing comes with the change that caused it, at the same time: after it.
+      .sort((a, b) => a.timestamp.localeCompare(b.timestamp) || Number(a.name === 'Sponsor Missing') - Number(b.name === 'Sponsor Missing'))
+      .map((e) => ({ name: e.name, ...e.properties }) as Record<string, unknown>)
+  );
 }
 
 describe('sponsor and champion changes become events', () => {

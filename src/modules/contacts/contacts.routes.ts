@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
 import { emailSchema } from '../../lib/email.ts';
-import { personas } from './contacts.schema.ts';
+import { contactSchema, personas } from './contacts.schema.ts';
 import { createContact, deleteContact, getContact, listContacts, updateContact } from './contacts.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -14,23 +14,6 @@ const optionalText = (max: number) =>
     .nullable()
     .optional()
     .transform((v) => (v === '' ? null : v));
-
-export const contactSchema = z
-  .object({
-    id: z.uuid(),
-    accountId: z.uuid().nullable(),
-    externalId: z.string().nullable(),
-    name: z.string(),
-    email: z.string(),
-    title: z.string().nullable(),
-    phone: z.string().nullable(),
-    persona: z.enum(personas),
-    leftAt: z.string().nullable().describe('When the person left their company; a sponsor or champion who left no longer holds the role'),
-    custom: z.record(z.string(), z.unknown()),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'Contact' });
 
 const writable = {
   accountId: z.uuid().nullable().optional(),

@@ -39,7 +39,7 @@ export const momentumEvents: CatalogEvent[] = [
   {
     name: 'Champion Changed',
     source: 'contacts',
-    when: 'the same for the champion persona',
+    when: 'an account gains, loses or replaces a champion, or its champion changes title (the same causes as Sponsor Changed)',
     properties: changeProperties,
   },
   {

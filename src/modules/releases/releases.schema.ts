@@ -41,10 +41,12 @@ const writable = {
   description: z.string().trim().max(5000).optional(),
 };
 
-export const releaseCreateSchema = z.strictObject({ name: z.string().trim().min(1).max(200), ...writable }).meta({ id: 'ReleaseCreate' });
+const name = z.string().trim().min(1, 'is required').max(200);
+
+export const releaseCreateSchema = z.strictObject({ name, ...writable }).meta({ id: 'ReleaseCreate' });
 export const releaseUpdateSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: name.optional(),
     releasedOn: writable.releasedOn.optional(),
     offerings: writable.offerings.optional(),
     notesUrl,

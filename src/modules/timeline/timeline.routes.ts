@@ -1,22 +1,8 @@
 import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
-import { channels, interactionSchema } from './timeline.schema.ts';
+import { channels, interactionSchema, timelineEntrySchema } from './timeline.schema.ts';
 import { listTimeline, recordInteraction } from './timeline.ts';
-
-export const timelineEntrySchema = z
-  .object({
-    id: z.uuid(),
-    accountId: z.uuid(),
-    contactId: z.uuid().nullable(),
-    occurredAt: z.string(),
-    kind: z.string(),
-    channel: z.enum(channels),
-    digital: z.boolean(),
-    actor: z.object({ type: z.string(), name: z.string() }),
-    summary: z.string(),
-  })
-  .meta({ id: 'TimelineEntry' });
 
 const listQuery = z.strictObject({
   channel: z.enum(channels).optional(),

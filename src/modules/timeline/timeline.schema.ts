@@ -16,3 +16,22 @@ export const interactionSchema = z.strictObject({
   digital: z.boolean().optional().describe('Defaults by channel: email, in_app, webinar, portal and survey are digital'),
   summary: z.string().trim().min(1).max(10000),
 });
+
+/** A timeline entry as the API returns it. */
+export const timelineEntrySchema = z
+  .object({
+    id: z.uuid(),
+    accountId: z.uuid(),
+    contactId: z.uuid().nullable(),
+    occurredAt: z.string(),
+    kind: z.string(),
+    channel: z.enum(channels),
+    digital: z.boolean(),
+    actor: z.object({ type: z.string(), name: z.string() }),
+    summary: z.string(),
+    source: z
+      .enum(['interaction', 'momentum'])
+      .describe('interaction: logged by a member, a key or an integration; momentum: a change Momentum recorded by itself (docs/events.md)'),
+  })
+  .meta({ id: 'TimelineEntry' });
+export type TimelineEntryView = z.infer<typeof timelineEntrySchema>;

@@ -23,6 +23,7 @@ export interface TimelineEntry {
   digital: boolean;
   actor: { type: string; name: string };
   summary: string;
+  source: 'interaction' | 'momentum';
 }
 
 export interface InteractionInput {
@@ -47,6 +48,7 @@ const toEntry = (r: Selectable<TimelineEntriesTable>): TimelineEntry => ({
   digital: r.digital,
   actor: { type: r.actor_type, name: r.actor_name },
   summary: r.summary,
+  source: 'interaction',
 });
 
 /** Other modules call this directly, so input is validated here with the same rules as the API. */
@@ -164,6 +166,7 @@ function eventEntry(accountId: string, e: AccountMomentumEvent): TimelineEntry {
     digital: e.digital,
     actor: { type: 'system', name: actorName },
     summary: typeof e.properties.summary === 'string' ? e.properties.summary : e.name,
+    source: 'momentum',
   };
 }
 

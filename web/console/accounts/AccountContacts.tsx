@@ -1,12 +1,19 @@
-import { Anchor, Badge, Center, Loader, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { ActionIcon, Anchor, Badge, Center, Group, Loader, Paper, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { IconPencil } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { humanize } from '../../ui/format.ts';
 import { api } from '../api-client.ts';
 import type { Contact, Page } from '../api-types.ts';
+import { canWrite, useMe } from '../use-me.ts';
+import { ContactEditModal } from './ContactEditModal.tsx';
 
 /** The people at the account (GET /api/v1/contacts?accountId=). */
 export function AccountContacts({ accountId }: { accountId: string }) {
+  const me = useMe();
+  const [editing, setEditing] = useState<Contact | null>(null);
+  const writable = canWrite(me.data);
   const contacts = useQuery({
     queryKey: ['contacts', 'account', accountId],
     queryFn: () => api.get<Page<Contact>>('/contacts', { accountId, limit: 200 }),
@@ -38,12 +45,26 @@ export function AccountContacts({ accountId }: { accountId: string }) {
                   <Table.Th>Persona</Table.Th>
                   <Table.Th>Email</Table.Th>
                   <Table.Th>Phone</Table.Th>
+                  {writable && (
+                    <Table.Th>
+                      <VisuallyHidden>Actions</VisuallyHidden>
+                    </Table.Th>
+                  )}
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {contacts.data.items.map((contact) => (
-                  <Table.Tr key={contact.id}>
-                    <Table.Td fw={500}>{contact.name}</Table.Td>
+                  <Table.Tr key={contact.id} c={contact.leftAt ? 'dimmed' : undefined}>
+                    <Table.Td fw={500}>
+                      <Group gap={6} wrap="nowrap">
+                        {contact.name}
+                        {contact.leftAt && (
+                          <Badge size="xs" color="gray" variant="outline" title={`Left on ${contact.leftAt.slice(0, 10)}`}>
+                            Left
+                          </Badge>
+                        )}
+                      </Group>
+                    </Table.Td>
                     <Table.Td>{contact.title ?? '—'}</Table.Td>
                     <Table.Td>
                       <Badge variant="light" color="grape" size="sm">
@@ -56,6 +77,13 @@ export function AccountContacts({ accountId }: { accountId: string }) {
                       </Anchor>
                     </Table.Td>
                     <Table.Td>{contact.phone ?? '—'}</Table.Td>
+                    {writable && (
+                      <Table.Td>
+                        <ActionIcon variant="subtle" aria-label={`Edit ${contact.name}`} onClick={() => setEditing(contact)}>
+                          <IconPencil size={16} aria-hidden />
+                        </ActionIcon>
+                      </Table.Td>
+                    )}
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -68,6 +96,7 @@ export function AccountContacts({ accountId }: { accountId: string }) {
           </Text>
         )}
       </Stack>
+      {editing && <ContactEditModal contact={editing} onClose={() => setEditing(null)} />}
     </Paper>
   );
 }

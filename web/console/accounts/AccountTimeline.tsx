@@ -1,5 +1,5 @@
 import { Badge, Button, Center, Group, Loader, Paper, Stack, Text, Timeline, Title } from '@mantine/core';
-import { IconDeviceLaptop, IconUsers } from '@tabler/icons-react';
+import { IconBolt, IconDeviceLaptop, IconUsers } from '@tabler/icons-react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDateTime, humanize } from '../../ui/format.ts';
@@ -45,18 +45,35 @@ export function AccountTimeline({ accountId }: { accountId: string }) {
               {items.map((item) => (
                 <Timeline.Item
                   key={item.id}
-                  bullet={item.digital ? <IconDeviceLaptop size={14} aria-hidden /> : <IconUsers size={14} aria-hidden />}
+                  bullet={
+                    item.source === 'momentum' ? (
+                      <IconBolt size={14} aria-hidden />
+                    ) : item.digital ? (
+                      <IconDeviceLaptop size={14} aria-hidden />
+                    ) : (
+                      <IconUsers size={14} aria-hidden />
+                    )
+                  }
+                  color={item.source === 'momentum' ? 'orange' : undefined}
                   title={
                     <Group gap="xs">
                       <Text fw={600} size="sm">
-                        {humanize(item.kind)}
+                        {item.source === 'momentum' ? item.kind : humanize(item.kind)}
                       </Text>
-                      <Badge size="xs" variant="light">
-                        {humanize(item.channel)}
-                      </Badge>
-                      <Badge size="xs" variant="outline" color={item.digital ? 'cyan' : 'gray'}>
-                        {item.digital ? 'Digital' : 'Personal'}
-                      </Badge>
+                      {item.source === 'momentum' ? (
+                        <Badge size="xs" variant="light" color="orange" title="A change Momentum recorded by itself">
+                          Recorded by Momentum
+                        </Badge>
+                      ) : (
+                        <>
+                          <Badge size="xs" variant="light">
+                            {humanize(item.channel)}
+                          </Badge>
+                          <Badge size="xs" variant="outline" color={item.digital ? 'cyan' : 'gray'}>
+                            {item.digital ? 'Digital' : 'Personal'}
+                          </Badge>
+                        </>
+                      )}
                     </Group>
                   }
                 >

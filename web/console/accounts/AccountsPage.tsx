@@ -1,11 +1,11 @@
 import { Box, Center, Group, Loader, Paper, Select, Stack, Text } from '@mantine/core';
-import { useMediaQuery } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { CursorPager } from '../../ui/CursorPager.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
+import { usePhone } from '../../ui/use-phone.ts';
 import { api } from '../api-client.ts';
 import type { AccountList } from '../api-types.ts';
 import { AccountCards } from './AccountCards.tsx';
@@ -25,13 +25,11 @@ const sortChoices = [
   { value: 'updated_at', label: 'Least recently updated' },
 ];
 
-export const PHONE_QUERY = '(max-width: 47.99em)';
-
 export function AccountsPage() {
   const [search, setSearch] = useSearchParams();
   const params = useMemo(() => readListParams(search), [search]);
   const viewKey = writeListParams(params).toString();
-  const phone = useMediaQuery(PHONE_QUERY, window.matchMedia(PHONE_QUERY).matches, { getInitialValueInEffect: false });
+  const phone = usePhone();
 
   // Cursor paging: the stack holds the cursor of every page after the first; a new view starts over.
   const [paging, setPaging] = useState<{ view: string; cursors: string[] }>({ view: viewKey, cursors: [] });
