@@ -530,6 +530,27 @@ describe('members console', () => {
     }
   });
 
+  test('renews a contract and adds seats in the console; the timeline shows Contract Renewed and Contract Expanded', async () => {
+    await page.goto(`${baseUrl}/accounts?q=Account%2002`);
+    await page.getByRole('link', { name: 'Account 02 Manufacturing Co' }).click();
+    await page.getByRole('tab', { name: 'Contracts' }).click();
+    await page.getByRole('button', { name: 'Edit Subscription 02' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Renew for a year' }).click();
+    expect(await dialog.getByLabel('End').inputValue()).toBe('2027-12-31');
+    await dialog.getByLabel('Quantity of line 1').fill('20');
+    await eventually(() => dialog.getByTestId('contract-arr-preview').textContent()).toContain('(was');
+    await shot(page, '26-contract-edit');
+    await dialog.getByRole('button', { name: 'Save contract' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await eventually(() => page.getByTestId('contract').first().textContent()).toContain('31 Dec 2027');
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    const timeline = page.getByRole('tabpanel');
+    await eventually(() => timeline.textContent()).toContain('Contract Subscription 02 renewed to 2027-12-31');
+    expect(await timeline.textContent()).toContain('Contract Expanded');
+    expect(await timeline.textContent()).toContain('Renewal Date Changed');
+  });
+
   test('records and publishes a release, marks a sponsor as left, and the account timeline shows both', async () => {
     await page.goto(`${baseUrl}/accounts`);
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Releases' }).click();

@@ -158,6 +158,14 @@ describe('sponsor and champion changes become events', () => {
     await importCsv(database.db, clock, ws.system, 'contacts', file);
     await importCsv(database.db, clock, ws.system, 'contacts', file);
     expect((await changes(accountId)).map((e) => [e.name, e.change])).toEqual([['Champion Changed', 'added']]);
+    // A later file says she left: the champion is removed, once, however often the file is imported.
+    const left = Buffer.from(`email,persona,left_at\n${email},champion,2026-05-30\n`);
+    await importCsv(database.db, clock, ws.system, 'contacts', left);
+    await importCsv(database.db, clock, ws.system, 'contacts', left);
+    expect((await changes(accountId)).map((e) => [e.name, e.change, e.reason])).toEqual([
+      ['Champion Changed', 'added', 'created'],
+      ['Champion Changed', 'removed', 'left'],
+    ]);
   });
 
   it('writes nothing for a sponsor who left when the leftAt value is not a time', async () => {

@@ -40,6 +40,7 @@ const contactFields = [
   spec('title', 'Job Title'),
   spec('phone', 'Phone Number', 'Mobile Phone', 'Mobile Phone Number', 'Business Phone'),
   spec('persona'),
+  spec('left_at', 'Left Company', 'Left Date', 'Departure Date'),
   spec('account_external_id', 'Account ID', 'Associated Company ID', 'Associated Company ID (Primary)', 'Company ID'),
   spec('account_name', 'Account Name', 'Company Name', 'Associated Company', 'Associated Company (Primary)', 'Company'),
   spec('momentum_account_id'),

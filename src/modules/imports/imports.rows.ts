@@ -243,7 +243,7 @@ export interface ContactRecord {
 }
 
 export interface ContactIndex {
-  byEmail: Map<string, { id: string; externalId: string | null; custom: Record<string, unknown> }>;
+  byEmail: Map<string, { id: string; externalId: string | null; custom: Record<string, unknown>; leftAt: string | null }>;
   byExternalId: Map<string, string>;
 }
 
@@ -294,9 +294,16 @@ export function readContact(r: RowReader, fields: CustomField[], accounts: Accou
     title: r.text('title', 200),
     phone: r.text('phone', 50),
     persona: r.choice('persona', personas) ?? undefined,
+    leftAt: leftAt(r.date('left_at'), existing?.leftAt),
     accountId: readAccountRef(r, accounts),
   };
   input.custom = r.custom(fields, existing?.custom);
   if (r.errors.length > 0) return undefined;
   return { row: r.row.row, input };
+}
+
+/** The day a contact left (a date column); the same day as stored keeps the stored time, so a re-import changes nothing. */
+function leftAt(day: string | null | undefined, stored: string | null | undefined): string | null | undefined {
+  if (day === undefined || day === null) return day;
+  return stored?.slice(0, 10) === day ? undefined : `${day}T00:00:00.000Z`;
 }

@@ -111,7 +111,7 @@ async function loadContactIndex(db: Db, actor: Actor): Promise<ContactIndex> {
   do {
     const page = await listContacts(db, actor, { limit: PAGE, cursor });
     for (const c of page.items) {
-      index.byEmail.set(c.email, { id: c.id, externalId: c.externalId, custom: c.custom });
+      index.byEmail.set(c.email, { id: c.id, externalId: c.externalId, custom: c.custom, leftAt: c.leftAt });
       if (c.externalId) index.byExternalId.set(c.externalId, c.id);
     }
     cursor = page.nextCursor ?? undefined;

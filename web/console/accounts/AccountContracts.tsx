@@ -1,10 +1,14 @@
-import { Badge, Card, Center, Group, Loader, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Center, Group, Loader, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { IconPencil } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { DefinitionList } from '../../ui/DefinitionList.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, formatMoney, humanize } from '../../ui/format.ts';
 import { api } from '../api-client.ts';
 import type { Contract, Page } from '../api-types.ts';
+import { canWrite, useMe } from '../use-me.ts';
+import { ContractEditModal } from './ContractEditModal.tsx';
 
 const statusColor: Record<Contract['status'], string> = { active: 'teal', draft: 'gray', expired: 'red', cancelled: 'dark' };
 
@@ -15,7 +19,7 @@ function daysUntil(date: string | null): string | null {
   return days > 0 ? `in ${days} day${days === 1 ? '' : 's'}` : `${-days} day${days === -1 ? '' : 's'} ago`;
 }
 
-function ContractCard({ contract }: { contract: Contract }) {
+function ContractCard({ contract, onEdit }: { contract: Contract; onEdit?: (contract: Contract) => void }) {
   const currency = contract.currency ?? 'USD';
   const renewal = daysUntil(contract.renewalDate);
   return (
@@ -35,6 +39,17 @@ function ContractCard({ contract }: { contract: Contract }) {
               {humanize(contract.status)}
             </Badge>
             <Text fw={700}>{formatMoney(contract.arr, currency)} ARR</Text>
+            {onEdit && (
+              <Button
+                variant="default"
+                size="xs"
+                leftSection={<IconPencil size={14} aria-hidden />}
+                onClick={() => onEdit(contract)}
+                aria-label={`Edit ${contract.name}`}
+              >
+                Edit
+              </Button>
+            )}
           </Group>
         </Group>
         <DefinitionList
@@ -92,6 +107,8 @@ function ContractCard({ contract }: { contract: Contract }) {
 
 /** What the account bought: each contract's term, renewal and bill of materials. */
 export function AccountContracts({ accountId }: { accountId: string }) {
+  const me = useMe();
+  const [editing, setEditing] = useState<Contract | null>(null);
   const contracts = useQuery({
     queryKey: ['contracts', 'account', accountId],
     queryFn: () => api.get<Page<Contract>>('/contracts', { accountId }),
@@ -127,9 +144,10 @@ export function AccountContracts({ accountId }: { accountId: string }) {
           </Text>
         )}
         {items.map((contract) => (
-          <ContractCard key={contract.id} contract={contract} />
+          <ContractCard key={contract.id} contract={contract} onEdit={canWrite(me.data) ? setEditing : undefined} />
         ))}
       </Stack>
+      {editing && <ContractEditModal contract={editing} onClose={() => setEditing(null)} />}
     </Paper>
   );
 }
