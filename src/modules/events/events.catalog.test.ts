@@ -15,7 +15,6 @@ import { momentumEvents } from './events.catalog.ts';
 let database: TestDatabase;
 let ws: TestWorkspace;
 let api: Awaited<ReturnType<typeof createTestApp>>;
-let key: string;
 const clock = tickingClock();
 const customerSuccess = readFileSync(join(import.meta.dirname, '../../../examples/models/customer-success.yaml'), 'utf8');
 
@@ -23,7 +22,6 @@ beforeAll(async () => {
   database = await createTestDatabase();
   ws = await createTestWorkspace(database.db, clock);
   api = await createTestApp(database.db, clock);
-  key = await createTestKey(database.db, clock, ws);
 });
 afterAll(async () => {
   await api?.close();
