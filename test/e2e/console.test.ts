@@ -138,6 +138,14 @@ async function signIn(p: Page, email: string, password: string) {
   await p.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** A signed-in page at a phone's size (touch, mobile viewport), sharing the desktop session. */
+async function phonePage(width: number, height: number): Promise<{ context: BrowserContext; p: Page }> {
+  const context = await browser.newContext({ viewport: { width, height }, isMobile: true, hasTouch: true, storageState: await desktop.storageState() });
+  const p = await context.newPage();
+  p.on('pageerror', (error) => pageErrors.push(error));
+  return { context, p };
+}
+
 /** Polls until the page catches up: the embedded database answers the page's queries one at a time. */
 const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 
@@ -496,14 +504,7 @@ describe('members console', () => {
   });
 
   test('the accounts list works at phone width (375x812)', async () => {
-    const phone = await browser.newContext({
-      viewport: { width: 375, height: 812 },
-      isMobile: true,
-      hasTouch: true,
-      storageState: await desktop.storageState(),
-    });
-    const p = await phone.newPage();
-    p.on('pageerror', (error) => pageErrors.push(error));
+    const { context: phone, p } = await phonePage(375, 812);
     try {
       await p.goto(`${baseUrl}/accounts`);
       await eventually(() => totalText(p)).toBe(`${ACCOUNTS} accounts`);
@@ -597,14 +598,7 @@ describe('members console', () => {
     expect(await timeline.getByText('Recorded by Momentum').count()).toBeGreaterThanOrEqual(3);
     await shot(page, '24-timeline-recorded-by-momentum');
 
-    const phone = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-      storageState: await desktop.storageState(),
-    });
-    const p = await phone.newPage();
-    p.on('pageerror', (error) => pageErrors.push(error));
+    const { context: phone, p } = await phonePage(390, 844);
     try {
       await p.goto(`${baseUrl}/releases`);
       await eventually(() => p.getByTestId('release-card').count()).toBe(1);

@@ -1,31 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp } from '../../../test/app.ts';
-import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
-import { createTestKey, createTestMember, createTestWorkspace, type TestWorkspace, testClock } from '../../../test/factories.ts';
+import { describe, expect, it } from 'vitest';
+import { createTestMember, createTestWorkspace, testClock } from '../../../test/factories.ts';
+import { apiSuite } from '../../../test/suite.ts';
 import { createAccount, listAccounts } from './accounts.ts';
 
-let database: TestDatabase;
-let ws: TestWorkspace;
-let api: Awaited<ReturnType<typeof createTestApp>>;
-let key: string;
 const clock = testClock();
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  ws = await createTestWorkspace(database.db, clock);
-  api = await createTestApp(database.db, clock);
-  key = await createTestKey(database.db, clock, ws);
-});
-afterAll(async () => {
-  await api?.close();
-  await database?.dispose();
-});
+const suite = apiSuite(clock);
 
 describe('accounts API', () => {
   it('creates an account with profile and team, and records the write in the audit log', async () => {
-    const csm = await createTestMember(database.db, clock, ws, ['csm'], 'Chris CSM');
-    const res = await api.call('POST', '/api/v1/accounts', {
-      key,
+    const csm = await createTestMember(suite.database.db, clock, suite.ws, ['csm'], 'Chris CSM');
+    const res = await suite.api.call('POST', '/api/v1/accounts', {
+      key: suite.key,
       body: {
         name: 'Acme Corp',
         externalId: 'acme-1',
@@ -41,60 +27,60 @@ describe('accounts API', () => {
     expect(res.status).toBe(201);
     expect(res.body.offerings).toEqual(['Analytics', 'Workflow']);
     expect(res.body.team).toEqual([{ role: 'csm', memberId: csm.member.id, name: 'Chris CSM' }]);
-    const audit = await api.call('GET', `/api/v1/audit?entityType=account&entityId=${res.body.id}`, { key });
+    const audit = await suite.api.call('GET', `/api/v1/audit?entityType=account&entityId=${res.body.id}`, { key: suite.key });
     expect(audit.body.items[0]).toMatchObject({ action: 'account.created', actor: { type: 'api_key' } });
   });
 
   it('rejects a duplicate external id with 409 naming the field', async () => {
-    await api.call('POST', '/api/v1/accounts', { key, body: { name: 'Dup A', externalId: 'dup-1' } });
-    const res = await api.call('POST', '/api/v1/accounts', { key, body: { name: 'Dup B', externalId: 'dup-1' } });
+    await suite.api.call('POST', '/api/v1/accounts', { key: suite.key, body: { name: 'Dup A', externalId: 'dup-1' } });
+    const res = await suite.api.call('POST', '/api/v1/accounts', { key: suite.key, body: { name: 'Dup B', externalId: 'dup-1' } });
     expect(res.status).toBe(409);
     expect(res.body.error.details[0].path).toBe('externalId');
   });
 
   it('refuses unknown fields, wrong types and malformed JSON with 400 and writes nothing', async () => {
-    const before = (await api.call('GET', '/api/v1/accounts?limit=1', { key })).body.total;
-    const unknown = await api.call('POST', '/api/v1/accounts', { key, body: { name: 'X', colour: 'red' } });
+    const before = (await suite.api.call('GET', '/api/v1/accounts?limit=1', { key: suite.key })).body.total;
+    const unknown = await suite.api.call('POST', '/api/v1/accounts', { key: suite.key, body: { name: 'X', colour: 'red' } });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe('validation_failed');
     expect(unknown.body.error.details[0].path).toContain('colour');
-    const wrongType = await api.call('POST', '/api/v1/accounts', { key, body: { name: 42, touchModel: 'medium' } });
+    const wrongType = await suite.api.call('POST', '/api/v1/accounts', { key: suite.key, body: { name: 42, touchModel: 'medium' } });
     expect(wrongType.status).toBe(400);
     expect(wrongType.body.error.details.map((d: { path: string }) => d.path)).toEqual(expect.arrayContaining(['body.name', 'body.touchModel']));
-    const malformed = await api.call('POST', '/api/v1/accounts', { key, body: '{"name": ', headers: { 'content-type': 'application/json' } });
+    const malformed = await suite.api.call('POST', '/api/v1/accounts', { key: suite.key, body: '{"name": ', headers: { 'content-type': 'application/json' } });
     expect(malformed.status).toBe(400);
-    expect((await api.call('GET', '/api/v1/accounts?limit=1', { key })).body.total).toBe(before);
+    expect((await suite.api.call('GET', '/api/v1/accounts?limit=1', { key: suite.key })).body.total).toBe(before);
   });
 
   it('stores SQL and HTML in text fields verbatim', async () => {
     const name = `Robert'); DROP TABLE accounts;-- <script>alert(1)</script>`;
-    const res = await api.call('POST', '/api/v1/accounts', { key, body: { name, industry: '<b>x</b>' } });
+    const res = await suite.api.call('POST', '/api/v1/accounts', { key: suite.key, body: { name, industry: '<b>x</b>' } });
     expect(res.status).toBe(201);
-    const got = await api.call('GET', `/api/v1/accounts/${res.body.id}`, { key });
+    const got = await suite.api.call('GET', `/api/v1/accounts/${res.body.id}`, { key: suite.key });
     expect(got.body.name).toBe(name);
   });
 
   it('answers 413 to a 10 MB body', async () => {
-    const res = await api.call('POST', '/api/v1/accounts', { key, body: { name: 'x'.repeat(10 * 1024 * 1024) } });
+    const res = await suite.api.call('POST', '/api/v1/accounts', { key: suite.key, body: { name: 'x'.repeat(10 * 1024 * 1024) } });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('payload_too_large');
   });
 
   it('lets an executive read but not write', async () => {
-    const exec = await createTestMember(database.db, clock, ws, ['executive']);
-    const signIn = await api.call('POST', '/api/v1/auth/sign-in', { body: { email: exec.email, password: 'correct horse battery' } });
+    const exec = await createTestMember(suite.database.db, clock, suite.ws, ['executive']);
+    const signIn = await suite.api.call('POST', '/api/v1/auth/sign-in', { body: { email: exec.email, password: 'correct horse battery' } });
     const cookie = String(signIn.headers['set-cookie']).split(';')[0] ?? '';
-    expect((await api.call('GET', '/api/v1/accounts', { cookie })).status).toBe(200);
-    const write = await api.call('POST', '/api/v1/accounts', { cookie, body: { name: 'Nope' } });
+    expect((await suite.api.call('GET', '/api/v1/accounts', { cookie })).status).toBe(200);
+    const write = await suite.api.call('POST', '/api/v1/accounts', { cookie, body: { name: 'Nope' } });
     expect(write.status).toBe(403);
   });
 });
 
 describe('listing accounts', () => {
   it('filters, sorts and pages with a cursor without repeating or skipping rows', async () => {
-    const local = await createTestWorkspace(database.db, clock);
+    const local = await createTestWorkspace(suite.database.db, clock);
     for (let i = 0; i < 25; i++) {
-      await createAccount(database.db, clock, local.system, {
+      await createAccount(suite.database.db, clock, local.system, {
         name: `Account ${String(i).padStart(2, '0')}`,
         region: i % 2 === 0 ? 'EMEA' : 'AMER',
         touchModel: i % 3 === 0 ? 'tech' : 'high',
@@ -103,7 +89,7 @@ describe('listing accounts', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await listAccounts(database.db, clock, local.system, {
+      const page = await listAccounts(suite.database.db, clock, local.system, {
         filter: { conditions: [{ field: 'region', op: 'eq', value: 'EMEA' }] },
         sort: '-name',
         limit: 5,
@@ -120,11 +106,11 @@ describe('listing accounts', () => {
   });
 
   it('names the bad condition of an invalid filter', async () => {
-    const res = await api.call(
+    const res = await suite.api.call(
       'GET',
       `/api/v1/accounts?filter=${encodeURIComponent(JSON.stringify({ conditions: [{ field: 'arr', op: 'contains', value: 'x' }] }))}`,
       {
-        key,
+        key: suite.key,
       },
     );
     expect(res.status).toBe(400);
@@ -132,7 +118,7 @@ describe('listing accounts', () => {
   });
 
   it('rejects a forged cursor with 400', async () => {
-    const res = await api.call('GET', '/api/v1/accounts?cursor=not-a-cursor', { key });
+    const res = await suite.api.call('GET', '/api/v1/accounts?cursor=not-a-cursor', { key: suite.key });
     expect(res.status).toBe(400);
   });
 });

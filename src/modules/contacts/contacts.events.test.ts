@@ -1,31 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp } from '../../../test/app.ts';
-import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
-import { createTestKey, createTestWorkspace, type TestWorkspace, tickingClock, unique } from '../../../test/factories.ts';
+import { describe, expect, it } from 'vitest';
+import { createTestKey, tickingClock, unique } from '../../../test/factories.ts';
+import { apiSuite } from '../../../test/suite.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { listEvents } from '../events/events.ts';
 import { importCsv } from '../imports/imports.ts';
 import { createContact, deleteContact, updateContact } from './contacts.ts';
 
-let database: TestDatabase;
-let ws: TestWorkspace;
-let api: Awaited<ReturnType<typeof createTestApp>>;
-let key: string;
 // Each write a millisecond later than the one before, so the events' order is the writes' order.
 const clock = tickingClock();
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  ws = await createTestWorkspace(database.db, clock);
-  api = await createTestApp(database.db, clock);
-  key = await createTestKey(database.db, clock, ws);
-});
-afterAll(async () => {
-  await api?.close();
-  await database?.dispose();
-});
+const suite = apiSuite(clock);
 
-const newAccount = async () => (await createAccount(database.db, clock, ws.system, { name: unique('Account'), externalId: unique('ext') })).id;
+const newAccount = async () => (await createAccount(suite.database.db, clock, suite.ws.system, { name: unique('Account'), externalId: unique('ext') })).id;
 const person = (accountId: string, persona: 'executive_sponsor' | 'champion' | 'admin', name = unique('Person')) => ({
   accountId,
   name,
@@ -35,7 +21,7 @@ const person = (accountId: string, persona: 'executive_sponsor' | 'champion' | '
 });
 /** The account's events Momentum recorded about its key people, oldest first. */
 async function changes(accountId: string) {
-  const { items } = await listEvents(database.db, ws.system, { accountId, limit: 100 });
+  const { items } = await listEvents(suite.database.db, suite.ws.system, { accountId, limit: 100 });
   return (
     items
       .filter((e) => ['Sponsor Changed', 'Champion Changed', 'Sponsor Missing'].includes(e.name ?? ''))
@@ -48,7 +34,7 @@ async function changes(accountId: string) {
 describe('sponsor and champion changes become events', () => {
   it('records Sponsor Changed when a contact becomes the sponsor, with the member who did it', async () => {
     const accountId = await newAccount();
-    const res = await api.call('POST', '/api/v1/contacts', { key, body: person(accountId, 'executive_sponsor', 'Ann Sponsor') });
+    const res = await suite.api.call('POST', '/api/v1/contacts', { key: suite.key, body: person(accountId, 'executive_sponsor', 'Ann Sponsor') });
     expect(res.status).toBe(201);
     const [event] = await changes(accountId);
     expect(event).toMatchObject({
@@ -66,10 +52,10 @@ describe('sponsor and champion changes become events', () => {
 
   it('records a replacement (old and new contact) when the sponsor persona moves to another contact', async () => {
     const accountId = await newAccount();
-    const ann = await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Ann'));
-    const bob = await createContact(database.db, clock, ws.system, person(accountId, 'admin', 'Bob'));
-    await updateContact(database.db, clock, ws.system, ann.id, { persona: 'admin' });
-    await updateContact(database.db, clock, ws.system, bob.id, { persona: 'executive_sponsor' });
+    const ann = await createContact(suite.database.db, clock, suite.ws.system, person(accountId, 'executive_sponsor', 'Ann'));
+    const bob = await createContact(suite.database.db, clock, suite.ws.system, person(accountId, 'admin', 'Bob'));
+    await updateContact(suite.database.db, clock, suite.ws.system, ann.id, { persona: 'admin' });
+    await updateContact(suite.database.db, clock, suite.ws.system, bob.id, { persona: 'executive_sponsor' });
     const events = await changes(accountId);
     expect(events.map((e) => [e.name, e.change])).toEqual([
       ['Sponsor Changed', 'added'],
@@ -83,11 +69,11 @@ describe('sponsor and champion changes become events', () => {
   it('records one replaced event when a contact is moved in as the only sponsor leaves in one write', async () => {
     const accountId = await newAccount();
     const other = await newAccount();
-    const ann = await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Ann'));
-    const cleo = await createContact(database.db, clock, ws.system, person(other, 'executive_sponsor', 'Cleo'));
+    const ann = await createContact(suite.database.db, clock, suite.ws.system, person(accountId, 'executive_sponsor', 'Ann'));
+    const cleo = await createContact(suite.database.db, clock, suite.ws.system, person(other, 'executive_sponsor', 'Cleo'));
     // Cleo moves to this account; Ann leaves. Two writes: added then removed (the account keeps a sponsor).
-    await updateContact(database.db, clock, ws.system, cleo.id, { accountId });
-    await updateContact(database.db, clock, ws.system, ann.id, { leftAt: '2026-05-31T00:00:00Z' });
+    await updateContact(suite.database.db, clock, suite.ws.system, cleo.id, { accountId });
+    await updateContact(suite.database.db, clock, suite.ws.system, ann.id, { leftAt: '2026-05-31T00:00:00Z' });
     const here = await changes(accountId);
     expect(here.map((e) => [e.change, e.reason, (e.newContact as { id: string } | null)?.id ?? (e.oldContact as { id: string }).id])).toEqual([
       ['added', 'created', ann.id],
@@ -105,9 +91,9 @@ describe('sponsor and champion changes become events', () => {
 
   it('with two sponsors, one leaving is a change, not a missing sponsor', async () => {
     const accountId = await newAccount();
-    const ann = await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Ann'));
-    await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Dee'));
-    await deleteContact(database.db, clock, ws.system, ann.id);
+    const ann = await createContact(suite.database.db, clock, suite.ws.system, person(accountId, 'executive_sponsor', 'Ann'));
+    await createContact(suite.database.db, clock, suite.ws.system, person(accountId, 'executive_sponsor', 'Dee'));
+    await deleteContact(suite.database.db, clock, suite.ws.system, ann.id);
     const events = await changes(accountId);
     expect(events.at(-1)).toMatchObject({ name: 'Sponsor Changed', change: 'removed', reason: 'deleted', remaining: 1, oldContact: { id: ann.id } });
     expect(events.some((e) => e.name === 'Sponsor Missing')).toBe(false);
@@ -115,8 +101,8 @@ describe('sponsor and champion changes become events', () => {
 
   it('records Sponsor Missing when the last sponsor is deleted', async () => {
     const accountId = await newAccount();
-    const ann = await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Ann'));
-    const res = await api.call('DELETE', `/api/v1/contacts/${ann.id}`, { key });
+    const ann = await createContact(suite.database.db, clock, suite.ws.system, person(accountId, 'executive_sponsor', 'Ann'));
+    const res = await suite.api.call('DELETE', `/api/v1/contacts/${ann.id}`, { key: suite.key });
     expect(res.status).toBe(204);
     expect((await changes(accountId)).slice(-2)).toMatchObject([
       { name: 'Sponsor Changed', change: 'removed', reason: 'deleted', remaining: 0 },
@@ -126,17 +112,18 @@ describe('sponsor and champion changes become events', () => {
 
   it('records each change once when a persona flips back and forth in one batch of writes', async () => {
     const accountId = await newAccount();
-    const dana = await createContact(database.db, clock, ws.system, person(accountId, 'champion', 'Dana'));
-    for (const persona of ['admin', 'champion', 'admin', 'champion'] as const) await updateContact(database.db, clock, ws.system, dana.id, { persona });
+    const dana = await createContact(suite.database.db, clock, suite.ws.system, person(accountId, 'champion', 'Dana'));
+    for (const persona of ['admin', 'champion', 'admin', 'champion'] as const)
+      await updateContact(suite.database.db, clock, suite.ws.system, dana.id, { persona });
     const champion = (await changes(accountId)).filter((e) => e.name === 'Champion Changed').map((e) => e.change);
     expect(champion).toEqual(['added', 'removed', 'added', 'removed', 'added']);
   });
 
   it('records a title change of the sponsor arriving through identify traits', async () => {
     const accountId = await newAccount();
-    const ann = await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Ann'));
-    const ingestKey = await createTestKey(database.db, clock, ws, ['ingest']);
-    const res = await api.call('POST', '/v1/identify', {
+    const ann = await createContact(suite.database.db, clock, suite.ws.system, person(accountId, 'executive_sponsor', 'Ann'));
+    const ingestKey = await createTestKey(suite.database.db, clock, suite.ws, ['ingest']);
+    const res = await suite.api.call('POST', '/v1/identify', {
       headers: { authorization: `Basic ${Buffer.from(`${ingestKey}:`).toString('base64')}` },
       body: { userId: unique('u'), traits: { email: ann.email, title: 'Chief Executive Officer' } },
     });
@@ -152,16 +139,16 @@ describe('sponsor and champion changes become events', () => {
 
   it('records persona changes from an import once, and nothing when the same file is imported again', async () => {
     const accountId = await newAccount();
-    const account = await api.call('GET', `/api/v1/accounts/${accountId}`, { key });
+    const account = await suite.api.call('GET', `/api/v1/accounts/${accountId}`, { key: suite.key });
     const email = `${unique('imp')}@customer.test`;
     const file = Buffer.from(`email,name,persona,account_external_id\n${email},Ivy Import,champion,${account.body.externalId}\n`);
-    await importCsv(database.db, clock, ws.system, 'contacts', file);
-    await importCsv(database.db, clock, ws.system, 'contacts', file);
+    await importCsv(suite.database.db, clock, suite.ws.system, 'contacts', file);
+    await importCsv(suite.database.db, clock, suite.ws.system, 'contacts', file);
     expect((await changes(accountId)).map((e) => [e.name, e.change])).toEqual([['Champion Changed', 'added']]);
     // A later file says she left: the champion is removed, once, however often the file is imported.
     const left = Buffer.from(`email,persona,left_at\n${email},champion,2026-05-30\n`);
-    await importCsv(database.db, clock, ws.system, 'contacts', left);
-    await importCsv(database.db, clock, ws.system, 'contacts', left);
+    await importCsv(suite.database.db, clock, suite.ws.system, 'contacts', left);
+    await importCsv(suite.database.db, clock, suite.ws.system, 'contacts', left);
     expect((await changes(accountId)).map((e) => [e.name, e.change, e.reason])).toEqual([
       ['Champion Changed', 'added', 'created'],
       ['Champion Changed', 'removed', 'left'],
@@ -170,8 +157,8 @@ describe('sponsor and champion changes become events', () => {
 
   it('writes nothing for a sponsor who left when the leftAt value is not a time', async () => {
     const accountId = await newAccount();
-    const ann = await createContact(database.db, clock, ws.system, person(accountId, 'executive_sponsor', 'Ann'));
-    const res = await api.call('PATCH', `/api/v1/contacts/${ann.id}`, { key, body: { leftAt: 'last tuesday' } });
+    const ann = await createContact(suite.database.db, clock, suite.ws.system, person(accountId, 'executive_sponsor', 'Ann'));
+    const res = await suite.api.call('PATCH', `/api/v1/contacts/${ann.id}`, { key: suite.key, body: { leftAt: 'last tuesday' } });
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].path).toBe('body.leftAt');
     expect(await changes(accountId)).toHaveLength(1);
@@ -179,9 +166,9 @@ describe('sponsor and champion changes become events', () => {
 
   it('costs nothing for contacts who are neither sponsor nor champion', async () => {
     const accountId = await newAccount();
-    const admin = await createContact(database.db, clock, ws.system, person(accountId, 'admin', 'Al'));
-    await updateContact(database.db, clock, ws.system, admin.id, { title: 'IT lead' });
-    await deleteContact(database.db, clock, ws.system, admin.id);
+    const admin = await createContact(suite.database.db, clock, suite.ws.system, person(accountId, 'admin', 'Al'));
+    await updateContact(suite.database.db, clock, suite.ws.system, admin.id, { title: 'IT lead' });
+    await deleteContact(suite.database.db, clock, suite.ws.system, admin.id);
     expect(await changes(accountId)).toEqual([]);
   });
 });

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventsMarkdown } from '../../../scripts/events-docs.ts';
-import { createTestApp } from '../../../test/app.ts';
-import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
-import { createTestKey, createTestWorkspace, type TestWorkspace, tickingClock, unique } from '../../../test/factories.ts';
+import { createTestKey, createTestWorkspace, tickingClock, unique } from '../../../test/factories.ts';
+import { apiSuite } from '../../../test/suite.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { createContact } from '../contacts/contacts.ts';
 import { sweep } from '../engine/engine.ts';
@@ -12,21 +11,10 @@ import { activateModelVersion, approveModelVersion, createModelDraft, validateMo
 import { listAccountMoments } from '../moments/moments.ts';
 import { momentumEvents } from './events.catalog.ts';
 
-let database: TestDatabase;
-let ws: TestWorkspace;
-let api: Awaited<ReturnType<typeof createTestApp>>;
 const clock = tickingClock();
 const customerSuccess = readFileSync(join(import.meta.dirname, '../../../examples/models/customer-success.yaml'), 'utf8');
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  ws = await createTestWorkspace(database.db, clock);
-  api = await createTestApp(database.db, clock);
-});
-afterAll(async () => {
-  await api?.close();
-  await database?.dispose();
-});
+const suite = apiSuite(clock);
 
 describe('the events Momentum records by itself', () => {
   it('keeps docs/events.md in step with the catalog', () => {
@@ -49,34 +37,42 @@ describe('the events Momentum records by itself', () => {
       )
       .join('');
     const source = `key: catalog\nname: Catalog\nsegment: { conditions: [] }\nphases:\n  - key: ongoing\n    name: Ongoing\nmoments:${moments}\n`;
-    const result = await validateModel(database.db, clock, ws.workspaceId, { source, file: 'catalog.yaml' });
+    const result = await validateModel(suite.database.db, clock, suite.ws.workspaceId, { source, file: 'catalog.yaml' });
     expect(result.valid).toBe(true);
     expect(result.issues.filter((i) => /has been received/.test(i.message))).toEqual([]);
-    const unknown = await validateModel(database.db, clock, ws.workspaceId, { source: source.replace('event: Sponsor Changed', 'event: Sponsor Swapped') });
+    const unknown = await validateModel(suite.database.db, clock, suite.ws.workspaceId, {
+      source: source.replace('event: Sponsor Changed', 'event: Sponsor Swapped'),
+    });
     expect(unknown.issues.map((i) => i.message)).toContain('no event named "Sponsor Swapped" has been received yet');
   });
 
   it('a sponsor replaced through the API opens the example model’s moment without waiting for the minute sweep', async () => {
-    const own = await createTestWorkspace(database.db, clock);
-    const ownKey = await createTestKey(database.db, clock, own);
-    const draft = await createModelDraft(database.db, clock, own.system, { source: customerSuccess, file: 'customer-success.yaml' });
-    await approveModelVersion(database.db, clock, own.admin, draft.modelId, draft.version);
-    await activateModelVersion(database.db, clock, own.admin, draft.modelId, draft.version);
-    const account = await createAccount(database.db, clock, own.system, { name: unique('Customer'), phase: 'ongoing' });
-    const first = await createContact(database.db, clock, own.system, {
+    const own = await createTestWorkspace(suite.database.db, clock);
+    const ownKey = await createTestKey(suite.database.db, clock, own);
+    const draft = await createModelDraft(suite.database.db, clock, own.system, { source: customerSuccess, file: 'customer-success.yaml' });
+    await approveModelVersion(suite.database.db, clock, own.admin, draft.modelId, draft.version);
+    await activateModelVersion(suite.database.db, clock, own.admin, draft.modelId, draft.version);
+    const account = await createAccount(suite.database.db, clock, own.system, { name: unique('Customer'), phase: 'ongoing' });
+    const first = await createContact(suite.database.db, clock, own.system, {
       accountId: account.id,
       name: 'First',
       email: `${unique('f')}@c.test`,
       persona: 'executive_sponsor',
     });
-    const next = await createContact(database.db, clock, own.system, { accountId: account.id, name: 'Next', email: `${unique('n')}@c.test`, persona: 'admin' });
-    await sweep(database.db, clock, { workspaceId: own.workspaceId });
-    const sponsorMoments = async () => (await listAccountMoments(database.db, clock, own.system, account.id)).filter((m) => m.moment.id === 'sponsor-change');
+    const next = await createContact(suite.database.db, clock, own.system, {
+      accountId: account.id,
+      name: 'Next',
+      email: `${unique('n')}@c.test`,
+      persona: 'admin',
+    });
+    await sweep(suite.database.db, clock, { workspaceId: own.workspaceId });
+    const sponsorMoments = async () =>
+      (await listAccountMoments(suite.database.db, clock, own.system, account.id)).filter((m) => m.moment.id === 'sponsor-change');
     // The first sponsor is the account's data being filled in: no moment.
     expect(await sponsorMoments()).toEqual([]);
 
-    expect((await api.call('PATCH', `/api/v1/contacts/${next.id}`, { key: ownKey, body: { persona: 'executive_sponsor' } })).status).toBe(200);
-    expect((await api.call('PATCH', `/api/v1/contacts/${first.id}`, { key: ownKey, body: { leftAt: '2026-06-01T00:00:00Z' } })).status).toBe(200);
+    expect((await suite.api.call('PATCH', `/api/v1/contacts/${next.id}`, { key: ownKey, body: { persona: 'executive_sponsor' } })).status).toBe(200);
+    expect((await suite.api.call('PATCH', `/api/v1/contacts/${first.id}`, { key: ownKey, body: { leftAt: '2026-06-01T00:00:00Z' } })).status).toBe(200);
     let found = await sponsorMoments();
     for (let i = 0; i < 50 && found.length === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));

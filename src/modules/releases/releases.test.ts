@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp } from '../../../test/app.ts';
-import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
-import { createTestKey, createTestMember, createTestWorkspace, TEST_PASSWORD, type TestWorkspace, testClock, unique } from '../../../test/factories.ts';
+import { describe, expect, it } from 'vitest';
+import { createTestMember, createTestWorkspace, TEST_PASSWORD, testClock, unique } from '../../../test/factories.ts';
+import { apiSuite } from '../../../test/suite.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { createContract } from '../contracts/contracts.ts';
 import { evaluateNewEvents, sweep } from '../engine/engine.ts';
@@ -13,44 +12,31 @@ import { listAccountMoments } from '../moments/moments.ts';
 import { listTimeline } from '../timeline/timeline.ts';
 import { createRelease, publishRelease } from './releases.ts';
 
-let database: TestDatabase;
-let ws: TestWorkspace;
-let api: Awaited<ReturnType<typeof createTestApp>>;
-let key: string;
 const clock = testClock();
 const offering = (name: string) => `${name}-${unique('o')}`;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  ws = await createTestWorkspace(database.db, clock);
-  api = await createTestApp(database.db, clock);
-  key = await createTestKey(database.db, clock, ws);
-});
-afterAll(async () => {
-  await api?.close();
-  await database?.dispose();
-});
+const suite = apiSuite(clock);
 
 const releasedOn = '2026-06-01';
 
 async function productReleased(accountId: string) {
-  return (await listEvents(database.db, ws.system, { accountId, name: 'Product Released', limit: 10 })).items;
+  return (await listEvents(suite.database.db, suite.ws.system, { accountId, name: 'Product Released', limit: 10 })).items;
 }
 
 describe('product releases', () => {
   it('publishes Product Released on exactly the accounts owning an affected offering, by profile or active contract', async () => {
     const analytics = offering('Analytics');
-    const byProfile = await createAccount(database.db, clock, ws.system, { name: unique('Profile'), offerings: [analytics, 'Other'] });
-    const byContract = await createAccount(database.db, clock, ws.system, { name: unique('Contract') });
-    await createContract(database.db, clock, ws.system, {
+    const byProfile = await createAccount(suite.database.db, clock, suite.ws.system, { name: unique('Profile'), offerings: [analytics, 'Other'] });
+    const byContract = await createAccount(suite.database.db, clock, suite.ws.system, { name: unique('Contract') });
+    await createContract(suite.database.db, clock, suite.ws.system, {
       accountId: byContract.id,
       name: 'Main',
       startDate: '2026-01-01',
       endDate: '2026-12-31',
       lineItems: [{ offering: analytics, quantity: 1, unitPrice: 10 }],
     });
-    const expiredOnly = await createAccount(database.db, clock, ws.system, { name: unique('Expired') });
-    await createContract(database.db, clock, ws.system, {
+    const expiredOnly = await createAccount(suite.database.db, clock, suite.ws.system, { name: unique('Expired') });
+    await createContract(suite.database.db, clock, suite.ws.system, {
       accountId: expiredOnly.id,
       name: 'Old',
       status: 'expired',
@@ -58,16 +44,16 @@ describe('product releases', () => {
       endDate: '2024-12-31',
       lineItems: [{ offering: analytics, quantity: 1, unitPrice: 10 }],
     });
-    const unrelated = await createAccount(database.db, clock, ws.system, { name: unique('Unrelated'), offerings: ['Other'] });
+    const unrelated = await createAccount(suite.database.db, clock, suite.ws.system, { name: unique('Unrelated'), offerings: ['Other'] });
 
-    const created = await api.call('POST', '/api/v1/releases', {
-      key,
+    const created = await suite.api.call('POST', '/api/v1/releases', {
+      key: suite.key,
       body: { name: unique('Analytics 5.0'), releasedOn, offerings: [analytics], notesUrl: 'https://vendor.example/notes/5', audiencePersona: 'admin' },
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'draft', audience: 2, accountsReached: null, publishedAt: null });
 
-    const published = await api.call('POST', `/api/v1/releases/${created.body.id}/publish`, { key });
+    const published = await suite.api.call('POST', `/api/v1/releases/${created.body.id}/publish`, { key: suite.key });
     expect(published.status).toBe(200);
     expect(published.body).toMatchObject({ accountsReached: 2, release: { status: 'published', accountsReached: 2, publishedBy: expect.any(String) } });
     expect(published.body.message).toContain('2 accounts');
@@ -86,29 +72,31 @@ describe('product releases', () => {
     expect(await productReleased(unrelated.id)).toHaveLength(0);
 
     // The release is on the account's timeline.
-    const timeline = await listTimeline(database.db, ws.system, byContract.id, { limit: 10 });
+    const timeline = await listTimeline(suite.database.db, suite.ws.system, byContract.id, { limit: 10 });
     expect(timeline.items[0]).toMatchObject({ kind: 'Product Released', summary: expect.stringContaining(created.body.name) });
   });
 
   it('refuses a second publish and leaves the events as they were', async () => {
     const o = offering('Workflow');
-    const account = await createAccount(database.db, clock, ws.system, { name: unique('A'), offerings: [o] });
-    const release = await createRelease(database.db, clock, ws.system, { name: unique('Workflow 2'), releasedOn, offerings: [o] });
-    await publishRelease(database.db, clock, ws.system, release.id);
-    const again = await api.call('POST', `/api/v1/releases/${release.id}/publish`, { key });
+    const account = await createAccount(suite.database.db, clock, suite.ws.system, { name: unique('A'), offerings: [o] });
+    const release = await createRelease(suite.database.db, clock, suite.ws.system, { name: unique('Workflow 2'), releasedOn, offerings: [o] });
+    await publishRelease(suite.database.db, clock, suite.ws.system, release.id);
+    const again = await suite.api.call('POST', `/api/v1/releases/${release.id}/publish`, { key: suite.key });
     expect(again.status).toBe(409);
     expect(again.body.error.message).toMatch(/already published/);
     expect(await productReleased(account.id)).toHaveLength(1);
-    const edit = await api.call('PATCH', `/api/v1/releases/${release.id}`, { key, body: { offerings: ['Else'] } });
+    const edit = await suite.api.call('PATCH', `/api/v1/releases/${release.id}`, { key: suite.key, body: { offerings: ['Else'] } });
     expect(edit.status).toBe(409);
     expect(edit.body.error.details).toEqual([{ path: 'body.offerings', message: 'cannot change once the release is published' }]);
-    expect((await api.call('PATCH', `/api/v1/releases/${release.id}`, { key, body: { notesUrl: 'https://vendor.example/fixed' } })).status).toBe(200);
-    expect((await api.call('DELETE', `/api/v1/releases/${release.id}`, { key })).status).toBe(409);
+    expect(
+      (await suite.api.call('PATCH', `/api/v1/releases/${release.id}`, { key: suite.key, body: { notesUrl: 'https://vendor.example/fixed' } })).status,
+    ).toBe(200);
+    expect((await suite.api.call('DELETE', `/api/v1/releases/${release.id}`, { key: suite.key })).status).toBe(409);
   });
 
   it('publishes a release for an offering nobody owns, records nothing and says so', async () => {
-    const release = await createRelease(database.db, clock, ws.system, { name: unique('Nobody'), releasedOn, offerings: [offering('Unsold')] });
-    const result = await publishRelease(database.db, clock, ws.system, release.id);
+    const release = await createRelease(suite.database.db, clock, suite.ws.system, { name: unique('Nobody'), releasedOn, offerings: [offering('Unsold')] });
+    const result = await publishRelease(suite.database.db, clock, suite.ws.system, release.id);
     expect(result.accountsReached).toBe(0);
     expect(result.message).toMatch(/no account owns/);
     expect(result.release.status).toBe('published');
@@ -123,46 +111,46 @@ describe('product releases', () => {
       [{ name: '', releasedOn, offerings: ['A'] }, 'body.name'],
     ];
     for (const [body, path] of cases) {
-      const res = await api.call('POST', '/api/v1/releases', { key, body });
+      const res = await suite.api.call('POST', '/api/v1/releases', { key: suite.key, body });
       expect(res.status, path).toBe(400);
       expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
     }
-    expect((await api.call('GET', '/api/v1/releases', { key })).body.items.some((r: { name: string }) => r.name === 'x')).toBe(false);
+    expect((await suite.api.call('GET', '/api/v1/releases', { key: suite.key })).body.items.some((r: { name: string }) => r.name === 'x')).toBe(false);
     const name = unique('Twice');
-    expect((await api.call('POST', '/api/v1/releases', { key, body: { name, releasedOn, offerings: ['A'] } })).status).toBe(201);
-    expect((await api.call('POST', '/api/v1/releases', { key, body: { name, releasedOn, offerings: ['A'] } })).status).toBe(409);
-    expect((await api.call('POST', `/api/v1/releases/${crypto.randomUUID()}/publish`, { key })).status).toBe(404);
+    expect((await suite.api.call('POST', '/api/v1/releases', { key: suite.key, body: { name, releasedOn, offerings: ['A'] } })).status).toBe(201);
+    expect((await suite.api.call('POST', '/api/v1/releases', { key: suite.key, body: { name, releasedOn, offerings: ['A'] } })).status).toBe(409);
+    expect((await suite.api.call('POST', `/api/v1/releases/${crypto.randomUUID()}/publish`, { key: suite.key })).status).toBe(404);
   });
 
   it('lets members who change customer data publish, but not an executive (read-only) member', async () => {
-    const release = await createRelease(database.db, clock, ws.system, { name: unique('Guarded'), releasedOn, offerings: [offering('X')] });
-    const exec = await createTestMember(database.db, clock, ws, ['executive'], 'Erin Exec');
-    const signIn = await api.call('POST', '/api/v1/auth/sign-in', { body: { email: exec.email, password: TEST_PASSWORD } });
+    const release = await createRelease(suite.database.db, clock, suite.ws.system, { name: unique('Guarded'), releasedOn, offerings: [offering('X')] });
+    const exec = await createTestMember(suite.database.db, clock, suite.ws, ['executive'], 'Erin Exec');
+    const signIn = await suite.api.call('POST', '/api/v1/auth/sign-in', { body: { email: exec.email, password: TEST_PASSWORD } });
     const cookie = String(signIn.headers['set-cookie']).split(';')[0] as string;
-    const res = await api.call('POST', `/api/v1/releases/${release.id}/publish`, { cookie });
+    const res = await suite.api.call('POST', `/api/v1/releases/${release.id}/publish`, { cookie });
     expect(res.status).toBe(403);
-    expect((await api.call('GET', '/api/v1/releases', { cookie })).status).toBe(200);
+    expect((await suite.api.call('GET', '/api/v1/releases', { cookie })).status).toBe(200);
   });
 
   it('opens the example model’s new-release moment for exactly the engaged accounts owning the offering', async () => {
-    const own = await createTestWorkspace(database.db, clock);
+    const own = await createTestWorkspace(suite.database.db, clock);
     const source = readFileSync(join(import.meta.dirname, '../../../examples/models/customer-success.yaml'), 'utf8');
     // Four eyes: the system authors, the admin approves and activates.
-    const draft = await createModelDraft(database.db, clock, own.system, { source, file: 'customer-success.yaml' });
-    await approveModelVersion(database.db, clock, own.admin, draft.modelId, draft.version);
-    await activateModelVersion(database.db, clock, own.admin, draft.modelId, draft.version);
+    const draft = await createModelDraft(suite.database.db, clock, own.system, { source, file: 'customer-success.yaml' });
+    await approveModelVersion(suite.database.db, clock, own.admin, draft.modelId, draft.version);
+    await activateModelVersion(suite.database.db, clock, own.admin, draft.modelId, draft.version);
     const o = offering('Insights');
-    const owner = await createAccount(database.db, clock, own.system, { name: 'Owner', offerings: [o], phase: 'ongoing' });
-    const other = await createAccount(database.db, clock, own.system, { name: 'Other', offerings: ['Else'], phase: 'ongoing' });
-    const onboarding = await createAccount(database.db, clock, own.system, { name: 'New', offerings: [o], phase: 'onboarding' });
-    await sweep(database.db, clock, { workspaceId: own.workspaceId });
-    const release = await createRelease(database.db, clock, own.system, { name: 'Insights 2', releasedOn, offerings: [o] });
+    const owner = await createAccount(suite.database.db, clock, own.system, { name: 'Owner', offerings: [o], phase: 'ongoing' });
+    const other = await createAccount(suite.database.db, clock, own.system, { name: 'Other', offerings: ['Else'], phase: 'ongoing' });
+    const onboarding = await createAccount(suite.database.db, clock, own.system, { name: 'New', offerings: [o], phase: 'onboarding' });
+    await sweep(suite.database.db, clock, { workspaceId: own.workspaceId });
+    const release = await createRelease(suite.database.db, clock, own.system, { name: 'Insights 2', releasedOn, offerings: [o] });
     clock.advance(1000);
-    await publishRelease(database.db, clock, own.system, release.id);
+    await publishRelease(suite.database.db, clock, own.system, release.id);
     clock.advance(1000);
-    await evaluateNewEvents(database.db, clock, own.workspaceId);
+    await evaluateNewEvents(suite.database.db, clock, own.workspaceId);
     const moments = async (accountId: string) =>
-      (await listAccountMoments(database.db, clock, own.system, accountId)).filter((m) => m.moment.id === 'new-release');
+      (await listAccountMoments(suite.database.db, clock, own.system, accountId)).filter((m) => m.moment.id === 'new-release');
     expect(await moments(owner.id)).toHaveLength(1);
     expect(await moments(other.id)).toHaveLength(0);
     // Owns the offering, but is in onboarding: the moment belongs to the ongoing phase.

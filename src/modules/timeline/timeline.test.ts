@@ -1,38 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp } from '../../../test/app.ts';
-import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
-import { createTestKey, createTestMember, createTestWorkspace, type TestWorkspace, testClock, unique } from '../../../test/factories.ts';
+import { describe, expect, it } from 'vitest';
+import { createTestKey, createTestMember, createTestWorkspace, testClock, unique } from '../../../test/factories.ts';
+import { apiSuite } from '../../../test/suite.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { createContact, deleteContact } from '../contacts/contacts.ts';
 import { listEvents } from '../events/events.ts';
 import { listTimeline, recordInteraction } from './timeline.ts';
 
-let database: TestDatabase;
-let ws: TestWorkspace;
-let api: Awaited<ReturnType<typeof createTestApp>>;
-let key: string;
 const clock = testClock();
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  ws = await createTestWorkspace(database.db, clock);
-  api = await createTestApp(database.db, clock);
-  key = await createTestKey(database.db, clock, ws);
-});
-afterAll(async () => {
-  await api?.close();
-  await database?.dispose();
-});
+const suite = apiSuite(clock);
 
-const newAccount = async (name = 'Acme Corp') => (await createAccount(database.db, clock, ws.system, { name })).id;
+const newAccount = async (name = 'Acme Corp') => (await createAccount(suite.database.db, clock, suite.ws.system, { name })).id;
 
 describe('timeline API', () => {
   it('records an interaction as the signed-in member, defaulting the time to now and digital by channel', async () => {
     const accountId = await newAccount();
-    const csm = await createTestMember(database.db, clock, ws, ['csm'], 'Chris CSM');
-    const signIn = await api.call('POST', '/api/v1/auth/sign-in', { body: { email: csm.email, password: 'correct horse battery' } });
+    const csm = await createTestMember(suite.database.db, clock, suite.ws, ['csm'], 'Chris CSM');
+    const signIn = await suite.api.call('POST', '/api/v1/auth/sign-in', { body: { email: csm.email, password: 'correct horse battery' } });
     const cookie = String(signIn.headers['set-cookie']).split(';')[0] ?? '';
-    const res = await api.call('POST', `/api/v1/accounts/${accountId}/timeline`, {
+    const res = await suite.api.call('POST', `/api/v1/accounts/${accountId}/timeline`, {
       cookie,
       body: { kind: 'meeting_held', channel: 'meeting', summary: 'Kickoff with the ops team' },
     });
@@ -46,14 +32,14 @@ describe('timeline API', () => {
       digital: false,
       actor: { type: 'member', name: 'Chris CSM' },
     });
-    const audit = await api.call('GET', `/api/v1/audit?entityType=timeline_entry&entityId=${res.body.id}`, { key });
+    const audit = await suite.api.call('GET', `/api/v1/audit?entityType=timeline_entry&entityId=${res.body.id}`, { key: suite.key });
     expect(audit.body.items[0]).toMatchObject({ action: 'timeline.recorded', actor: { type: 'member' } });
   });
 
   it('defaults digital from the channel unless the caller says otherwise', async () => {
     const accountId = await newAccount();
     const record = (channel: string, digital?: boolean) =>
-      recordInteraction(database.db, clock, ws.system, { accountId, kind: 'touch', channel: channel as 'email', digital, summary: channel });
+      recordInteraction(suite.database.db, clock, suite.ws.system, { accountId, kind: 'touch', channel: channel as 'email', digital, summary: channel });
     expect((await record('email')).digital).toBe(true);
     expect((await record('in_app')).digital).toBe(true);
     expect((await record('webinar')).digital).toBe(true);
@@ -70,7 +56,7 @@ describe('timeline API', () => {
     const accountId = await newAccount();
     const base = Date.parse('2026-05-01T00:00:00Z');
     for (let i = 0; i < 9; i++) {
-      await recordInteraction(database.db, clock, ws.system, {
+      await recordInteraction(suite.database.db, clock, suite.ws.system, {
         accountId,
         // Three entries share each instant, so the id tie-break is exercised.
         occurredAt: new Date(base + Math.floor(i / 3) * 3_600_000),
@@ -82,7 +68,7 @@ describe('timeline API', () => {
     const seen: { id: string; occurredAt: string }[] = [];
     let cursor: string | undefined;
     do {
-      const res = await api.call('GET', `/api/v1/accounts/${accountId}/timeline?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { key });
+      const res = await suite.api.call('GET', `/api/v1/accounts/${accountId}/timeline?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { key: suite.key });
       expect(res.status).toBe(200);
       seen.push(...res.body.items);
       cursor = res.body.nextCursor ?? undefined;
@@ -91,7 +77,7 @@ describe('timeline API', () => {
     expect(new Set(seen.map((e) => e.id)).size).toBe(9);
     const times = seen.map((e) => e.occurredAt);
     expect([...times].sort().reverse()).toEqual(times);
-    const emails = await listTimeline(database.db, ws.system, accountId, { limit: 50, channel: 'email' });
+    const emails = await listTimeline(suite.database.db, suite.ws.system, accountId, { limit: 50, channel: 'email' });
     const kinds = emails.items.map((e) => e.kind);
     // Hours 2, 1, 0: entries of the same instant come in id order, so compare those as sets.
     expect(kinds.slice(0, 2).sort()).toEqual(['step_6', 'step_8']);
@@ -100,25 +86,28 @@ describe('timeline API', () => {
   });
 
   it('answers 404 for the timeline of an account in another workspace', async () => {
-    const other = await createTestWorkspace(database.db, clock);
-    const foreign = await createAccount(database.db, clock, other.system, { name: 'Foreign' });
-    expect((await api.call('GET', `/api/v1/accounts/${foreign.id}/timeline`, { key })).status).toBe(404);
-    const post = await api.call('POST', `/api/v1/accounts/${foreign.id}/timeline`, { key, body: { kind: 'x', channel: 'call', summary: 'x' } });
+    const other = await createTestWorkspace(suite.database.db, clock);
+    const foreign = await createAccount(suite.database.db, clock, other.system, { name: 'Foreign' });
+    expect((await suite.api.call('GET', `/api/v1/accounts/${foreign.id}/timeline`, { key: suite.key })).status).toBe(404);
+    const post = await suite.api.call('POST', `/api/v1/accounts/${foreign.id}/timeline`, {
+      key: suite.key,
+      body: { kind: 'x', channel: 'call', summary: 'x' },
+    });
     expect(post.status).toBe(404);
   });
 
   it('rejects an unknown channel, a bad time and a contact of another account with 400 naming the field', async () => {
     const accountId = await newAccount();
-    const bad = await api.call('POST', `/api/v1/accounts/${accountId}/timeline`, {
-      key,
+    const bad = await suite.api.call('POST', `/api/v1/accounts/${accountId}/timeline`, {
+      key: suite.key,
       body: { kind: 'x', channel: 'fax', occurredAt: 'yesterday', summary: 'x' },
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d: { path: string }) => d.path)).toEqual(expect.arrayContaining(['body.channel', 'body.occurredAt']));
     const elsewhere = await newAccount('Elsewhere');
-    const contact = await createContact(database.db, clock, ws.system, { name: 'Other', email: `${unique('other')}@x.test`, accountId: elsewhere });
-    const wrong = await api.call('POST', `/api/v1/accounts/${accountId}/timeline`, {
-      key,
+    const contact = await createContact(suite.database.db, clock, suite.ws.system, { name: 'Other', email: `${unique('other')}@x.test`, accountId: elsewhere });
+    const wrong = await suite.api.call('POST', `/api/v1/accounts/${accountId}/timeline`, {
+      key: suite.key,
       body: { kind: 'x', channel: 'call', contactId: contact.id, summary: 'x' },
     });
     expect(wrong.status).toBe(400);
@@ -127,8 +116,8 @@ describe('timeline API', () => {
 
   it('keeps an entry when its contact is deleted, without the contact', async () => {
     const accountId = await newAccount();
-    const contact = await createContact(database.db, clock, ws.system, { name: 'Leaver', email: `${unique('leaver')}@x.test`, accountId });
-    const entry = await recordInteraction(database.db, clock, ws.system, {
+    const contact = await createContact(suite.database.db, clock, suite.ws.system, { name: 'Leaver', email: `${unique('leaver')}@x.test`, accountId });
+    const entry = await recordInteraction(suite.database.db, clock, suite.ws.system, {
       accountId,
       contactId: contact.id,
       kind: 'call_held',
@@ -136,48 +125,53 @@ describe('timeline API', () => {
       summary: 'Bye',
     });
     expect(entry.contactId).toBe(contact.id);
-    await deleteContact(database.db, clock, ws.system, contact.id);
-    const page = await listTimeline(database.db, ws.system, accountId, { limit: 10 });
+    await deleteContact(suite.database.db, clock, suite.ws.system, contact.id);
+    const page = await listTimeline(suite.database.db, suite.ws.system, accountId, { limit: 10 });
     expect(page.items).toMatchObject([{ id: entry.id, contactId: null, summary: 'Bye' }]);
   });
 
   it('stores SQL and HTML in the summary verbatim', async () => {
     const accountId = await newAccount();
     const summary = `'); DELETE FROM timeline_entries;-- <script>alert(1)</script>`;
-    const res = await api.call('POST', `/api/v1/accounts/${accountId}/timeline`, { key, body: { kind: 'note', channel: 'other', summary } });
+    const res = await suite.api.call('POST', `/api/v1/accounts/${accountId}/timeline`, { key: suite.key, body: { kind: 'note', channel: 'other', summary } });
     expect(res.status).toBe(201);
-    expect((await api.call('GET', `/api/v1/accounts/${accountId}/timeline`, { key })).body.items[0].summary).toBe(summary);
+    expect((await suite.api.call('GET', `/api/v1/accounts/${accountId}/timeline`, { key: suite.key })).body.items[0].summary).toBe(summary);
   });
 
   it('refuses writes from an ingest-only key with 403', async () => {
     const accountId = await newAccount();
-    const ingestKey = await createTestKey(database.db, clock, ws, ['ingest']);
-    const res = await api.call('POST', `/api/v1/accounts/${accountId}/timeline`, { key: ingestKey, body: { kind: 'x', channel: 'call', summary: 'x' } });
+    const ingestKey = await createTestKey(suite.database.db, clock, suite.ws, ['ingest']);
+    const res = await suite.api.call('POST', `/api/v1/accounts/${accountId}/timeline`, { key: ingestKey, body: { kind: 'x', channel: 'call', summary: 'x' } });
     expect(res.status).toBe(403);
   });
 
   it('records inside the caller transaction and rolls back with it', async () => {
     const accountId = await newAccount();
     await expect(
-      database.db.transaction().execute(async (tx) => {
-        await recordInteraction(tx, clock, ws.system, { accountId, kind: 'x', channel: 'call', summary: 'rolled back' });
+      suite.database.db.transaction().execute(async (tx) => {
+        await recordInteraction(tx, clock, suite.ws.system, { accountId, kind: 'x', channel: 'call', summary: 'rolled back' });
         throw new Error('abort');
       }),
     ).rejects.toThrow('abort');
-    expect((await listTimeline(database.db, ws.system, accountId, { limit: 10 })).items).toHaveLength(0);
+    expect((await listTimeline(suite.database.db, suite.ws.system, accountId, { limit: 10 })).items).toHaveLength(0);
   });
 
   it('records each interaction as an event in the activity stream, once', async () => {
     const accountId = await newAccount();
-    const entry = await recordInteraction(database.db, clock, ws.system, { accountId, kind: 'QBR Held', channel: 'meeting', summary: 'Quarterly review' });
-    const events = await listEvents(database.db, ws.system, { accountId, limit: 10 });
+    const entry = await recordInteraction(suite.database.db, clock, suite.ws.system, {
+      accountId,
+      kind: 'QBR Held',
+      channel: 'meeting',
+      summary: 'Quarterly review',
+    });
+    const events = await listEvents(suite.database.db, suite.ws.system, { accountId, limit: 10 });
     expect(events.items).toHaveLength(1);
     expect(events.items[0]).toMatchObject({ type: 'interaction', name: 'QBR Held', accountId, messageId: `timeline:${entry.id}` });
   });
 
   it('rejects a forged cursor with 400', async () => {
     const accountId = await newAccount();
-    const res = await api.call('GET', `/api/v1/accounts/${accountId}/timeline?cursor=bogus`, { key });
+    const res = await suite.api.call('GET', `/api/v1/accounts/${accountId}/timeline?cursor=bogus`, { key: suite.key });
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].path).toBe('querystring.cursor');
   });

@@ -1,5 +1,6 @@
 import { Anchor, Badge, Center, Loader, Paper, Stack, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
+import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
@@ -22,14 +23,9 @@ export function ModelsPage() {
       )}
       {models.isError && <ErrorAlert error={models.error} title="Could not load models" />}
       {models.data && models.data.length === 0 && (
-        <Paper withBorder p="xl">
-          <Stack align="center" gap="sm">
-            <Text fw={600}>No engagement models yet</Text>
-            <Text size="sm" c="dimmed" ta="center">
-              Start from an example: <code>npx momentum model apply examples/models/customer-success.yaml</code>
-            </Text>
-          </Stack>
-        </Paper>
+        <EmptyState title="No engagement models yet">
+          Start from an example: <code>npx momentum model apply examples/models/customer-success.yaml</code>
+        </EmptyState>
       )}
       {models.data && models.data.length > 0 && (
         <Paper withBorder>

@@ -5,6 +5,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { PublishResult, Release } from '../../../src/modules/releases/releases.schema.ts';
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
+import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, formatDateTime, humanize } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
@@ -70,15 +71,9 @@ export function ReleasesPage() {
       )}
       {releases.isError && <ErrorAlert error={releases.error} title="Could not load releases" />}
       {releases.data && releases.data.length === 0 && (
-        <Paper withBorder p="xl">
-          <Stack align="center" gap="sm">
-            <Text fw={600}>No releases yet</Text>
-            <Text size="sm" c="dimmed" ta="center">
-              Record a product release with the offerings it affects, then publish it: the accounts that own them get a Product Released event.
-            </Text>
-            {writable && <Button onClick={() => setEditing({})}>Record the first release</Button>}
-          </Stack>
-        </Paper>
+        <EmptyState title="No releases yet" action={writable && <Button onClick={() => setEditing({})}>Record the first release</Button>}>
+          Record a product release with the offerings it affects, then publish it: the accounts that own them get a Product Released event.
+        </EmptyState>
       )}
       {releases.data && releases.data.length > 0 && phone && (
         <Stack gap="sm">

@@ -5,6 +5,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
+import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
@@ -62,15 +63,9 @@ export function SegmentsPage() {
       )}
       {segments.isError && <ErrorAlert error={segments.error} title="Could not load segments" />}
       {segments.data && segments.data.length === 0 && (
-        <Paper withBorder p="xl">
-          <Stack align="center" gap="sm">
-            <Text fw={600}>No segments yet</Text>
-            <Text size="sm" c="dimmed" ta="center">
-              A segment groups accounts by their profile, e.g. every high-touch account in EMEA with more than $100k ARR.
-            </Text>
-            {writable && <Button onClick={() => setEditing({})}>Create the first segment</Button>}
-          </Stack>
-        </Paper>
+        <EmptyState title="No segments yet" action={writable && <Button onClick={() => setEditing({})}>Create the first segment</Button>}>
+          A segment groups accounts by their profile, e.g. every high-touch account in EMEA with more than $100k ARR.
+        </EmptyState>
       )}
       {segments.data && segments.data.length > 0 && (
         <Paper withBorder>
