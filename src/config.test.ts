@@ -22,6 +22,11 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x' })).toThrow(/PORT[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*PORT/);
   });
 
+  it('refuses PostgreSQL without MOMENTUM_SECRET: copies must share one, not generate one each', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db:5432/momentum' })).toThrow(/MOMENTUM_SECRET: is required with DATABASE_URL/);
+    expect(loadConfig({ DATABASE_URL: 'postgres://db:5432/momentum', MOMENTUM_SECRET: 's'.repeat(40) }).secret).toBe('s'.repeat(40));
+  });
+
   it('keeps docs/configuration.md in step with the schema', () => {
     expect(readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8')).toBe(configurationMarkdown());
   });

@@ -18,7 +18,22 @@ export const configSchema = z.object({
     .optional()
     .describe('smtp://user:pass@host:port to send mail. Unset: each message is written as an .eml file under the data dir outbox/.'),
   PUBLIC_URL: z.string().url().optional().describe('Base of links in emails (confirm, unsubscribe, portal). Default http://HOST:PORT.'),
-  MOMENTUM_SECRET: z.string().min(32).optional().describe('Signs tokens and sessions (32+ characters). Default: generated once into the data dir.'),
+  MOMENTUM_SECRET: z
+    .string()
+    .min(32)
+    .optional()
+    .describe(
+      'Signs tokens and sessions (32+ characters). Default on the embedded database: generated once into the data dir. Required with DATABASE_URL: every copy of the server and worker must share it.',
+    ),
+  DATABASE_WAIT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(60)
+    .describe(
+      'How long `serve`, `worker` and `migrate` wait for PostgreSQL to answer at start (it may still be starting), retrying with a message, before they fail.',
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Server log level.'),
 });
 
@@ -32,6 +47,7 @@ export interface Config {
   smtpUrl: string | undefined;
   publicUrl: string;
   secret: string;
+  databaseWaitSeconds: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -46,6 +62,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  // A secret generated per copy would make each server reject the others' sessions and links.
+  if (e.DATABASE_URL && !e.MOMENTUM_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration:\n  MOMENTUM_SECRET: is required with DATABASE_URL. Every server and worker on one PostgreSQL database must sign sessions and links with the same secret: generate one (e.g. `openssl rand -base64 48`) and set it on every copy.',
+    );
+  }
   const dataDir = resolve(e.MOMENTUM_DATA_DIR);
   return {
     port: e.PORT,
@@ -55,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     smtpUrl: e.SMTP_URL,
     publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
     secret: e.MOMENTUM_SECRET ?? dataDirSecret(dataDir),
+    databaseWaitSeconds: e.DATABASE_WAIT_SECONDS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -11,6 +11,7 @@ import { serve } from './cli/serve.ts';
 import { registerSweepCommand } from './cli/sweep.ts';
 import { runWorker } from './cli/worker.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { DatabaseUnavailableError } from './db/client.ts';
 
 const program = new Command('momentum').description('Momentum: open-source customer engagement platform').exitOverride().showHelpAfterError();
 
@@ -58,7 +59,7 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : 2;
-  } else if (error instanceof UserError || error instanceof ConfigError) {
+  } else if (error instanceof UserError || error instanceof ConfigError || error instanceof DatabaseUnavailableError) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 1;
   } else {

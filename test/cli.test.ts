@@ -66,6 +66,19 @@ afterAll(() => {
 });
 
 describe('momentum CLI on the embedded database', () => {
+  it('on PostgreSQL, refuses to start without MOMENTUM_SECRET, and waits a bounded time for a server that does not answer', async () => {
+    const closed = 'postgres://postgres@127.0.0.1:1/momentum';
+    const noSecret = await run(['migrate'], { DATABASE_URL: closed });
+    expect(noSecret.code).toBe(1);
+    expect(noSecret.stderr).toContain('MOMENTUM_SECRET: is required with DATABASE_URL');
+    const waited = await run(['migrate'], { DATABASE_URL: closed, MOMENTUM_SECRET: 'x'.repeat(40), DATABASE_WAIT_SECONDS: '2' });
+    expect(waited.code).toBe(1);
+    expect(waited.stderr).toContain('Waiting for PostgreSQL at 127.0.0.1:1/momentum (ECONNREFUSED)');
+    expect(waited.stderr).toContain('did not answer within 2 s');
+    // It retried (with a message each time) before giving up.
+    expect(waited.stderr.match(/Waiting for PostgreSQL/g)?.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('exits 2 on an unknown command and on a bad option value', async () => {
     expect((await run(['frobnicate'])).code).toBe(2);
     expect((await run(['apikey', 'create', '--name', 'x', '--scope', 'root'])).code).toBe(2);

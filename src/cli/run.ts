@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { openDatabase } from '../db/client.ts';
+import { DatabaseUnavailableError, openDatabase } from '../db/client.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { systemClock } from '../lib/clock.ts';
 import type { CommandSpec, ExitCode } from './command.ts';
@@ -21,7 +21,14 @@ export async function runCommand(config: Config, spec: CommandSpec, args: unknow
         throw new UserError(`Another momentum command (pid ${holder.pid}) is using ${config.dataDir}; wait for it to finish.`);
       }
     }
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 4 });
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: 4,
+      // Only `migrate` waits for a server that may still be starting (a container's first step); others fail fast.
+      waitSeconds: spec.name === 'migrate' ? config.databaseWaitSeconds : 0,
+      onWait: (message) => io.err(message),
+    });
     try {
       if (options.migrate !== false && spec.name !== 'migrate') await migrateToLatest(database.db);
       return await spec.run({ db: database.db, clock: systemClock, config }, io, spec.args.parse(args));
@@ -30,7 +37,7 @@ export async function runCommand(config: Config, spec: CommandSpec, args: unknow
     }
   } catch (error) {
     io.done();
-    if (error instanceof UserError) {
+    if (error instanceof UserError || error instanceof DatabaseUnavailableError) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }

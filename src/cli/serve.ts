@@ -31,7 +31,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   let database: Database | undefined;
   let worker: Worker | undefined;
   try {
-    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, waitSeconds: config.databaseWaitSeconds, onWait: console.log });
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) console.log(`Applied ${applied.length} migration(s).`);
     const demo = options.demo ? await ensureDemo({ db: database.db, clock: systemClock, config }) : undefined;

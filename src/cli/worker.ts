@@ -13,7 +13,7 @@ export async function runWorker(): Promise<void> {
       '`momentum worker` alone needs DATABASE_URL (PostgreSQL). On the embedded database, `momentum serve` runs the worker in the same process.',
     );
   }
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, poolSize: 4 });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, poolSize: 4, waitSeconds: config.databaseWaitSeconds, onWait: console.log });
   await migrateToLatest(database.db);
   const log = { info: (m: string) => console.log(m), error: (m: string) => console.error(m) };
   const worker = await startWorker({ db: database.db, clock: systemClock, queue: database.queue }, log);

@@ -10,6 +10,7 @@ import {
   PGliteDialect,
   PostgresDialect,
   type QueryCompiler,
+  sql,
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
@@ -40,6 +41,48 @@ export interface OpenOptions {
   /** Embedded database directory; undefined with no databaseUrl means in memory (tests). */
   dataDir?: string | undefined;
   poolSize?: number;
+  /**
+   * PostgreSQL only: how long to wait for the server to answer (it may still be starting, e.g. beside Momentum in a
+   * compose file), retrying with a message through onWait; then opening fails with the last error. 0: do not wait.
+   */
+  waitSeconds?: number;
+  onWait?: (message: string) => void;
+}
+
+export class DatabaseUnavailableError extends Error {}
+
+/** Where a connection string points, without its password (for messages). */
+export function describeServer(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    return `${url.hostname}:${url.port || 5432}${url.pathname}`;
+  } catch {
+    return 'the DATABASE_URL server';
+  }
+}
+
+async function waitForServer(db: Db, databaseUrl: string, seconds: number, onWait: (message: string) => void): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  let delay = 500;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sql`select 1`.execute(db);
+      if (attempt > 1) onWait(`PostgreSQL at ${describeServer(databaseUrl)} answered.`);
+      return;
+    } catch (error) {
+      const reason = (error as { code?: string; message?: string }).code ?? (error as Error).message;
+      // A wrong password or a missing database will not fix itself: fail at once.
+      const permanent = ['28P01', '28000', '3D000'].includes((error as { code?: string }).code ?? '');
+      if (permanent || Date.now() + delay > deadline) {
+        throw new DatabaseUnavailableError(
+          `PostgreSQL at ${describeServer(databaseUrl)} ${permanent ? 'refused the connection' : seconds > 0 ? `did not answer within ${seconds} s` : 'does not answer'}: ${(error as Error).message}. Check DATABASE_URL and that the server is running${permanent || seconds === 0 ? '' : ' (DATABASE_WAIT_SECONDS waits longer)'}.`,
+        );
+      }
+      onWait(`Waiting for PostgreSQL at ${describeServer(databaseUrl)} (${reason}); attempt ${attempt}, retrying in ${(delay / 1000).toFixed(1)} s`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
 }
 
 /** The only code that knows PGlite from PostgreSQL. */
@@ -49,6 +92,12 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     // An idle connection dropped by the server (restart, failover) is discarded by the pool; the next query reconnects.
     pool.on('error', () => undefined);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    if (options.waitSeconds !== undefined) {
+      await waitForServer(db, options.databaseUrl, options.waitSeconds, options.onWait ?? (() => undefined)).catch(async (error) => {
+        await db.destroy();
+        throw error;
+      });
+    }
     return { db, kind: 'postgres', queue: { connectionString: options.databaseUrl }, close: () => db.destroy() };
   }
   let dataDir: string | undefined;

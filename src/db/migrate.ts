@@ -19,6 +19,13 @@ const provider: MigrationProvider = {
 
 export class MigrationError extends Error {}
 
+/** Migrations this Momentum has that the database has not applied yet. */
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema, before the typed one exists.
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const migrations = await new Migrator({ db, provider }).getMigrations();
+  return migrations.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
 /** Applies pending migrations; returns the names applied. */
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema, before the typed one exists.
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

@@ -1,8 +1,11 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { pendingMigrations } from '../db/migrate.ts';
 import { defineRoutes } from './types.ts';
 
 export const healthRoutes = defineRoutes((app, { db }) => {
+  // Once the schema is current it stays current for this process (a new migration comes with a new binary).
+  let migrated = false;
   app.get(
     '/healthz',
     {
@@ -16,6 +19,31 @@ export const healthRoutes = defineRoutes((app, { db }) => {
       } catch {
         return reply.status(503).send({ status: 'unavailable' as const });
       }
+    },
+  );
+
+  /** Ready for traffic: the database answers and every migration of this version is applied (load balancers, compose). */
+  app.get(
+    '/readyz',
+    {
+      config: { access: 'public' },
+      schema: {
+        hide: true,
+        response: { 200: z.object({ status: z.literal('ready') }), 503: z.object({ status: z.literal('unavailable'), reason: z.string() }) },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        await sql`select 1`.execute(db);
+      } catch {
+        return reply.status(503).send({ status: 'unavailable' as const, reason: 'the database does not answer' });
+      }
+      if (!migrated) {
+        const pending = await pendingMigrations(db).catch(() => ['(unknown)']);
+        if (pending.length > 0) return reply.status(503).send({ status: 'unavailable' as const, reason: `migrations pending: ${pending.join(', ')}` });
+        migrated = true;
+      }
+      return { status: 'ready' as const };
     },
   );
 });

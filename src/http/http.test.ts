@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp } from '../../test/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/db.ts';
 import { testClock } from '../../test/factories.ts';
+import { openDatabase } from '../db/client.ts';
 
 let database: TestDatabase;
 let api: Awaited<ReturnType<typeof createTestApp>>;
@@ -20,6 +21,22 @@ describe('HTTP surface', () => {
     const res = await api.call('GET', '/healthz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('answers /readyz ready once the database answers and every migration is applied, and 503 naming what is pending otherwise', async () => {
+    expect((await api.call('GET', '/readyz')).body).toEqual({ status: 'ready' });
+    // A database this version has not migrated yet: not ready, and says why.
+    const bare = await openDatabase({});
+    const unmigrated = await createTestApp(bare.db, testClock());
+    try {
+      const res = await unmigrated.call('GET', '/readyz');
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ status: 'unavailable', reason: expect.stringContaining('0001_foundation') });
+      expect((await unmigrated.call('GET', '/healthz')).status).toBe(200);
+    } finally {
+      await unmigrated.close();
+      await bare.close();
+    }
   });
 
   it('publishes an OpenAPI 3.1 document with every /api/v1 route and an operationId each', async () => {
