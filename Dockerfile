@@ -7,23 +7,28 @@ FROM ${DEBIAN_IMAGE} AS toolchain
 ARG NODE_VERSION=24.21.0
 ARG NPM_VERSION=11.21.2
 ARG TARGETARCH
+# Behind a TLS-intercepting proxy, mount its CA bundle and name it here (podman build -v FILE:/run/extra-ca.crt:ro
+# --build-arg EXTRA_CA_FILE=/run/extra-ca.crt); the downloads and npm ci then trust it. Nothing of it stays in the image.
+ARG EXTRA_CA_FILE=
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 RUN set -eu; \
     case "${TARGETARCH:-$(dpkg --print-architecture)}" in amd64) arch=x64 ;; arm64) arch=arm64 ;; *) echo "unsupported architecture" >&2; exit 1 ;; esac; \
     mkdir -p /opt/node /opt/npm; \
-    curl -fsSL "https://registry.npmjs.org/node-linux-${arch}/-/node-linux-${arch}-${NODE_VERSION}.tgz" | tar -xz -C /opt/node --strip-components=1; \
-    curl -fsSL "https://registry.npmjs.org/npm/-/npm-${NPM_VERSION}.tgz" | tar -xz -C /opt/npm --strip-components=1; \
+    curl ${EXTRA_CA_FILE:+--cacert "$EXTRA_CA_FILE"} -fsSL "https://registry.npmjs.org/node-linux-${arch}/-/node-linux-${arch}-${NODE_VERSION}.tgz" | tar -xz -C /opt/node --strip-components=1; \
+    curl ${EXTRA_CA_FILE:+--cacert "$EXTRA_CA_FILE"} -fsSL "https://registry.npmjs.org/npm/-/npm-${NPM_VERSION}.tgz" | tar -xz -C /opt/npm --strip-components=1; \
     ln -s /opt/node/bin/node /usr/local/bin/node; \
     printf '#!/bin/sh\nexec node /opt/npm/bin/npm-cli.js "$@"\n' > /usr/local/bin/npm; chmod +x /usr/local/bin/npm; \
     node --version; npm --version
 
 # Build: every dependency, the console, then only what runs.
 FROM toolchain AS build
+ARG EXTRA_CA_FILE=
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN if [ -n "$EXTRA_CA_FILE" ]; then export npm_config_cafile="$EXTRA_CA_FILE" NODE_EXTRA_CA_CERTS="$EXTRA_CA_FILE"; fi; \
+    npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \

@@ -8,7 +8,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const output = join(root, 'dist', 'web', 'index.html');
-const sources = [join(root, 'web'), join(root, 'vite.config.ts'), join(root, 'src', 'modules', 'accounts', 'accounts.schema.ts')];
+// The console imports the server's shared shapes (src/modules/*/*.schema.ts) besides its own sources.
+const modules = join(root, 'src', 'modules');
+const schemas = existsSync(modules)
+  ? readdirSync(modules).flatMap((m) =>
+      (existsSync(join(modules, m)) ? readdirSync(join(modules, m)) : []).filter((f) => f.endsWith('.schema.ts')).map((f) => join(modules, m, f)),
+    )
+  : [];
+const sources = [join(root, 'web'), join(root, 'vite.config.ts'), ...schemas];
 
 /** The newest modification time (ms) of a file, or of any file under a directory. */
 function newest(path) {

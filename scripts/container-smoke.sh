@@ -69,6 +69,13 @@ else
   echo "made with debootstrap in $(elapsed "$t") s"
 fi
 
+# Behind this workplace's TLS-intercepting egress proxy, the build trusts the host's CA bundle (Dockerfile: EXTRA_CA_FILE).
+CA_ARGS=()
+CA_FILE="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
+if [ -f "$CA_FILE" ]; then
+  CA_ARGS=(-v "$CA_FILE:/run/extra-ca.crt:ro" --build-arg EXTRA_CA_FILE=/run/extra-ca.crt)
+fi
+
 step "PostgreSQL 15 stand-in image"
 t=$(date +%s)
 podman build --network host -q -t "$PG_IMAGE" -f scripts/container/postgres-standin.Containerfile scripts/container >/dev/null
@@ -76,7 +83,7 @@ echo "built in $(elapsed "$t") s"
 
 step "Momentum image"
 t=$(date +%s)
-podman build --network host -t "$IMAGE" . > "$CACHE/build.log" 2>&1 || { tail -40 "$CACHE/build.log"; fail "the image did not build"; }
+podman build --format docker --network host "${CA_ARGS[@]}" -t "$IMAGE" . > "$CACHE/build.log" 2>&1 || { tail -40 "$CACHE/build.log"; fail "the image did not build"; }
 BUILD_S=$(elapsed "$t")
 SIZE_MB=$(( $(podman image inspect --format '{{.Size}}' "$IMAGE") / 1000000 ))
 echo "built in ${BUILD_S} s, ${SIZE_MB} MB"

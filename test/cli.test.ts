@@ -1,12 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createWorkspace } from '../src/modules/workspaces/workspaces.ts';
+import { createEmptyPostgresDatabase } from './db.ts';
 
 const bin = new URL('../bin/momentum.js', import.meta.url).pathname;
 let dataDir: string;
@@ -123,5 +126,32 @@ describe('momentum CLI on the embedded database', () => {
     const again = await fetch(`${second.url}/api/v1/accounts`, { headers: { authorization: `Bearer ${key}` } });
     expect(again.status).toBe(200);
     await stop(second.child);
+  });
+});
+
+const server = testDatabase();
+
+describe.skipIf(server.kind !== 'postgres')('momentum CLI on PostgreSQL', () => {
+  it('migrates once when three processes start at the same time (containers starting together)', async () => {
+    if (server.kind !== 'postgres') return;
+    const empty = await createEmptyPostgresDatabase(server.url);
+    try {
+      const extra = { DATABASE_URL: empty.url, MOMENTUM_SECRET: 'm'.repeat(40) };
+      const results = await Promise.all([run(['migrate'], extra), run(['migrate'], extra), run(['migrate'], extra)]);
+      expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+      // One of them applied the migrations; the others waited on the migration lock and found nothing to do.
+      expect(results.filter((r) => r.stdout.includes('Applied')).length).toBe(1);
+      expect(results.filter((r) => r.stdout.includes('up to date')).length).toBe(2);
+      const database = await openDatabase({ databaseUrl: empty.url });
+      try {
+        const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(database.db);
+        const files = readdirSync(new URL('../src/db/migrations/', import.meta.url)).filter((f) => f.endsWith('.ts'));
+        expect(applied.rows.map((r) => r.name)).toEqual(files.map((f) => f.replace(/\.ts$/, '')).sort());
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await empty.drop();
+    }
   });
 });
