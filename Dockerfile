@@ -56,7 +56,7 @@ ENV NODE_ENV=production \
     PORT=3000 \
     MOMENTUM_DATA_DIR=/data
 USER momentum
-VOLUME ["/data"]
+# No VOLUME: on PostgreSQL nothing in /data needs keeping; the embedded variant mounts one (-v momentum-data:/data).
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/readyz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
