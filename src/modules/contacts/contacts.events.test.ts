@@ -45,7 +45,8 @@ describe('sponsor and champion changes become events', () => {
       oldContact: null,
       newContact: { id: res.body.id, name: 'Ann Sponsor' },
       remaining: 1,
-      summary: 'Executive sponsor added: Ann Sponsor',
+      initial: true,
+      summary: 'Executive sponsor on record: Ann Sponsor',
     });
     expect(event?.actor).toMatch(/key/i);
   });

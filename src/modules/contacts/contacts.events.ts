@@ -133,6 +133,7 @@ export async function recordKeyPeopleChanges(
       // The first sponsor an account ever gets (a new customer's contacts arriving) is its data being filled in,
       // not a change in sponsorship: models tell them apart with `initial`.
       const initial = was.length === 0 && change === 'added' && !(await hasAccountEvent(db, actor.workspaceId, accountId, event));
+      if (initial) summary = `${label} on record: ${newPerson?.name}`;
       const properties = { role, change, initial, oldContact: ref(oldPerson), newContact: ref(newPerson), reason, remaining: is.length, summary };
       const contactId = (newPerson ?? (reason === 'deleted' ? undefined : oldPerson))?.id ?? null;
       // Unique per write: a change is recorded because the state changed, so a repeated write records nothing anyway.
