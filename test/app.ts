@@ -14,7 +14,11 @@ export async function createTestApp(db: Db, clock: Clock) {
   const call = async (method: Method, url: string, options: { key?: string; cookie?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.key) headers.authorization = `Bearer ${options.key}`;
-    if (options.cookie) headers.cookie = options.cookie;
+    // Requests signed in by cookie come from the console, which always sends its header (auth.ts CONSOLE_HEADER).
+    if (options.cookie) {
+      headers.cookie = options.cookie;
+      headers['x-momentum-client'] ??= 'console';
+    }
     const response: LightMyRequestResponse = await app.inject({
       method,
       url,

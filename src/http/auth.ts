@@ -75,11 +75,37 @@ async function authenticate(deps: AppDeps, request: FastifyRequest): Promise<Act
   }
   const token = request.cookies[SESSION_COOKIE];
   if (!token) return undefined;
+  checkSameOrigin(deps, request);
   const session = await findSession(deps.db, deps.clock, token);
   if (!session) return undefined;
   if ('expired' in session) throw new AppError('unauthenticated', 'Your session has expired: sign in again');
   request.sessionToken = token;
   return session.actor;
+}
+
+/** The header the console sends with every request; a page on another site cannot send it without a CORS preflight. */
+export const CONSOLE_HEADER = 'x-momentum-client';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A state-changing request authenticated by the session cookie must come from the console: the browser says the
+ * request is same-origin (Sec-Fetch-Site, Origin) and it carries the console's header, which another site's form or
+ * fetch cannot add. API keys are not cookies: they are unaffected.
+ */
+function checkSameOrigin(deps: AppDeps, request: FastifyRequest): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  const site = request.headers['sec-fetch-site'];
+  const origin = request.headers.origin;
+  const own = [`${request.protocol}://${request.host}`, new URL(deps.config.publicUrl).origin];
+  const crossSite = (site !== undefined && site !== 'same-origin' && site !== 'none') || (origin !== undefined && !own.includes(origin));
+  if (crossSite || request.headers[CONSOLE_HEADER] === undefined) {
+    throw new AppError(
+      'forbidden',
+      crossSite
+        ? 'A change signed in by cookie must come from the Momentum console itself, not from another site'
+        : `A change signed in by cookie must come from the Momentum console (the ${CONSOLE_HEADER} header); scripts use an API key`,
+    );
+  }
 }
 
 function allowed(actor: Actor, access: Access): boolean {

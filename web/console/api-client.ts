@@ -46,7 +46,8 @@ export function withQuery(path: string, query?: Query): string {
 }
 
 async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  // The server accepts changes signed in by cookie only with this header (another site cannot send it).
+  const headers: Record<string, string> = { accept: 'application/json', 'x-momentum-client': 'console' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {

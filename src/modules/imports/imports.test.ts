@@ -635,7 +635,7 @@ describe('the import API', () => {
     const imported = await api.app.inject({
       method: 'POST',
       url: '/api/v1/imports/accounts',
-      headers: { cookie, 'content-type': 'text/csv' },
+      headers: { cookie, 'content-type': 'text/csv', 'x-momentum-client': 'console' },
       payload: 'name\nX\n',
     });
     expect(imported.statusCode).toBe(403);

@@ -67,6 +67,41 @@ describe('sign-in and sessions', () => {
     expect((await api.call('GET', '/api/v1/me', { cookie })).status).toBe(401);
   });
 
+  it('refuses a change signed in by cookie from another site, or without the console header, and writes nothing', async () => {
+    const { cookie } = await signIn(ws.adminEmail);
+    const before = (await api.call('GET', '/api/v1/accounts?limit=500', { cookie })).body.total;
+    // A cross-site form post of a CSV import, with the session cookie riding along.
+    const crossSite = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/imports/accounts',
+      headers: { cookie, 'content-type': 'text/csv', origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'x-momentum-client': 'console' },
+      payload: 'name\nPwned\n',
+    });
+    expect(crossSite.statusCode).toBe(403);
+    expect(crossSite.json().error.message).toMatch(/another site/);
+    // A text/plain sign-out from another origin.
+    const signOut = await api.app.inject({ method: 'POST', url: '/api/v1/auth/sign-out', headers: { cookie, origin: 'http://evil.example', 'content-type': 'text/plain' }, payload: 'x' });
+    expect(signOut.statusCode).toBe(403);
+    // Same origin but without the console's header (a form cannot add it).
+    const bare = await api.app.inject({ method: 'POST', url: '/api/v1/segments', headers: { cookie, 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x', filter: { conditions: [] } }) });
+    expect(bare.statusCode).toBe(403);
+    expect(bare.json().error.message).toMatch(/x-momentum-client/);
+    // Segment ingestion signed in by cookie is a change too.
+    const track = await api.app.inject({ method: 'POST', url: '/v1/track', headers: { cookie, 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' }, payload: JSON.stringify({ type: 'track', event: 'Pwned', userId: 'u' }) });
+    expect(track.statusCode).toBe(403);
+    // Nothing changed: the session still works, no account was imported; reads need no header.
+    expect((await api.call('GET', '/api/v1/me', { cookie })).status).toBe(200);
+    expect((await api.call('GET', '/api/v1/accounts?limit=500', { cookie })).body.total).toBe(before);
+    // The console's own requests pass: same origin, with the header.
+    const own = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/segments',
+      headers: { cookie, 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', origin: 'http://localhost:80', 'x-momentum-client': 'console' },
+      payload: JSON.stringify({ name: 'From the console', filter: { conditions: [] } }),
+    });
+    expect(own.statusCode).toBe(201);
+  });
+
   it('refuses sign-in for a disabled member and drops their sessions', async () => {
     const casey = await createTestMember(database.db, clock, ws, ['csm']);
     const { cookie } = await signIn(casey.email);
