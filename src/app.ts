@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
@@ -72,6 +73,18 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   app.decorateRequest('sessionToken', undefined);
 
   await app.register(cookie, { secret: deps.config.secret });
+  // Security headers on every answer (helmet's defaults), and the console may not be framed by another site
+  // (clickjacking). The policy says only that for now: the API reference page loads its own scripts and styles.
+  await app.register(helmet, {
+    contentSecurityPolicy: false,
+    frameguard: { action: 'deny' },
+    // Browser SDKs on customers' sites post events here (CORS); nothing needs cross-origin isolation.
+    crossOriginResourcePolicy: false,
+    crossOriginEmbedderPolicy: false,
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('content-security-policy', "frame-ancestors 'none'");
+  });
   await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, files: 1 } });
   await app.register(swagger, {
     openapi: {

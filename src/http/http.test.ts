@@ -39,6 +39,13 @@ describe('HTTP surface', () => {
     }
   });
 
+  it('forbids framing the console and sniffing content types', async () => {
+    const res = await api.call('GET', '/healthz');
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+
   it('publishes an OpenAPI 3.1 document with every /api/v1 route and an operationId each', async () => {
     const res = await api.call('GET', '/openapi.json');
     expect(res.status).toBe(200);
