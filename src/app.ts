@@ -9,6 +9,7 @@ import { controlRoutes } from './cli/control.routes.ts';
 import { authorise, authoriseWriteKey } from './http/auth.ts';
 import { handleError, handleNotFound } from './http/errors.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { refuseUnstorableText } from './http/input.ts';
 import { serveWeb } from './http/static.ts';
 import type { App, AppDeps } from './http/types.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json', pageTitle: 'Momentum API' } });
   app.addHook('onRequest', authorise(deps));
   app.addHook('preValidation', authoriseWriteKey(deps));
+  app.addHook('preValidation', refuseUnstorableText);
 
   await app.register(healthRoutes(deps));
   await app.register(controlRoutes(deps));

@@ -92,7 +92,10 @@ export const listQuery = z.strictObject({
   minArr: z.coerce.number().min(0).optional(),
   maxArr: z.coerce.number().min(0).optional(),
   renewalWithinDays: z.coerce.number().int().min(0).max(3650).optional(),
-  team: z.string().max(40).optional().describe('A member id, or "me": accounts on that member\'s team'),
+  team: z
+    .union([z.literal('me'), z.uuid()], { error: 'must be a member id or "me"' })
+    .optional()
+    .describe('A member id, or "me": accounts on that member\'s team'),
   filter: z
     .string()
     .max(20000)

@@ -116,8 +116,8 @@ function depthExceeds(value: unknown, limit: number): boolean {
 // JSON.stringify escapes NUL and lone surrogates; PostgreSQL refuses both in text and jsonb.
 const UNSTORABLE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
 
-// Lone UTF-16 surrogates become U+FFFD (String.prototype.toWellFormed, typed here because the project's lib predates it).
-const wellFormed = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
+// Lone UTF-16 surrogates become U+FFFD.
+const wellFormed = (s: string): string => s.toWellFormed();
 
 /** Removes what PostgreSQL cannot store (NUL characters, lone UTF-16 surrogates) from every string and key. */
 export function sanitise(value: unknown): unknown {
