@@ -13,7 +13,7 @@ import type {
   EventSummedPropertiesTable,
   EventsTable,
 } from '../modules/events/events.table.ts';
-import type { MembersTable, SessionsTable } from '../modules/members/members.table.ts';
+import type { MembersTable, SessionsTable, SignInFailuresTable } from '../modules/members/members.table.ts';
 import type { MetricDefinitionsTable } from '../modules/metrics/metrics.table.ts';
 import type { ModelsTable, ModelVersionsTable } from '../modules/models/models.table.ts';
 import type { MomentInstancesTable } from '../modules/moments/moments.table.ts';
@@ -26,6 +26,7 @@ export interface DB {
   workspaces: WorkspacesTable;
   members: MembersTable;
   sessions: SessionsTable;
+  sign_in_failures: SignInFailuresTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
   custom_fields: CustomFieldsTable;

@@ -34,7 +34,10 @@ function send(reply: FastifyReply, status: number, code: string, message: string
 
 /** The one error handler: AppError and Fastify's own client errors are 4xx; anything else is a bug (500). */
 export function handleError(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof AppError) return send(reply, statusByCode[error.code], error.code, error.message, error.details);
+  if (error instanceof AppError) {
+    if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+    return send(reply, statusByCode[error.code], error.code, error.message, error.details);
+  }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = (error as FastifyError).validationContext ?? 'body';
     const details = error.validation.map((v) => {

@@ -37,7 +37,7 @@ export const authRoutes = defineRoutes((app, { db, clock, config }) => {
       },
     },
     async (request, reply) => {
-      const session = await signIn(db, clock, request.body.email, request.body.password);
+      const session = await signIn(db, clock, request.body.email, request.body.password, request.ip);
       reply.setCookie(SESSION_COOKIE, session.token, {
         path: '/',
         httpOnly: true,
@@ -103,7 +103,7 @@ export const authRoutes = defineRoutes((app, { db, clock, config }) => {
       const actor = actorOf(request);
       if (actor.type !== 'member' || !actor.id) throw new AppError('bad_request', 'Only a signed-in member has a password');
       const me = await getMember(db, actor, actor.id);
-      await signIn(db, clock, me.email, request.body.currentPassword).catch(() => {
+      await signIn(db, clock, me.email, request.body.currentPassword, request.ip).catch(() => {
         throw new AppError('validation_failed', 'currentPassword: is incorrect', [{ path: 'body.currentPassword', message: 'is incorrect' }]);
       });
       await updateMember(db, clock, actor, actor.id, { password: request.body.newPassword });

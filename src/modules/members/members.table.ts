@@ -21,3 +21,11 @@ export interface SessionsTable {
   expires_at: Date;
   last_seen_at: ColumnType<Date, Date, Date>;
 }
+
+export interface SignInFailuresTable {
+  key: string;
+  failures: number;
+  first_at: Date;
+  last_at: Date;
+  locked_until: Date | null;
+}

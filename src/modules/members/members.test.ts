@@ -80,14 +80,29 @@ describe('sign-in and sessions', () => {
     expect(crossSite.statusCode).toBe(403);
     expect(crossSite.json().error.message).toMatch(/another site/);
     // A text/plain sign-out from another origin.
-    const signOut = await api.app.inject({ method: 'POST', url: '/api/v1/auth/sign-out', headers: { cookie, origin: 'http://evil.example', 'content-type': 'text/plain' }, payload: 'x' });
+    const signOut = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/sign-out',
+      headers: { cookie, origin: 'http://evil.example', 'content-type': 'text/plain' },
+      payload: 'x',
+    });
     expect(signOut.statusCode).toBe(403);
     // Same origin but without the console's header (a form cannot add it).
-    const bare = await api.app.inject({ method: 'POST', url: '/api/v1/segments', headers: { cookie, 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x', filter: { conditions: [] } }) });
+    const bare = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/segments',
+      headers: { cookie, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'x', filter: { conditions: [] } }),
+    });
     expect(bare.statusCode).toBe(403);
     expect(bare.json().error.message).toMatch(/x-momentum-client/);
     // Segment ingestion signed in by cookie is a change too.
-    const track = await api.app.inject({ method: 'POST', url: '/v1/track', headers: { cookie, 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' }, payload: JSON.stringify({ type: 'track', event: 'Pwned', userId: 'u' }) });
+    const track = await api.app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      headers: { cookie, 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' },
+      payload: JSON.stringify({ type: 'track', event: 'Pwned', userId: 'u' }),
+    });
     expect(track.statusCode).toBe(403);
     // Nothing changed: the session still works, no account was imported; reads need no header.
     expect((await api.call('GET', '/api/v1/me', { cookie })).status).toBe(200);
@@ -100,6 +115,49 @@ describe('sign-in and sessions', () => {
       payload: JSON.stringify({ name: 'From the console', filter: { conditions: [] } }),
     });
     expect(own.statusCode).toBe(201);
+  });
+
+  it('slows wrong passwords down, then locks the email for 15 minutes (audited); the right password waits too', async () => {
+    const casey = await createTestMember(database.db, clock, ws, ['csm']);
+    const attempt = (password: string) => api.call('POST', '/api/v1/auth/sign-in', { body: { email: casey.email, password } });
+    for (let i = 0; i < 5; i++) expect((await attempt('wrong')).status).toBe(401);
+    // Past five: each next try waits (1 s, 2 s, 4 s ...), said with Retry-After.
+    const early = await attempt('wrong');
+    expect(early.status).toBe(429);
+    expect(early.headers['retry-after']).toBe('1');
+    for (let i = 5; i < 10; i++) {
+      clock.advance(2 ** (i - 5) * 1000);
+      expect((await attempt('wrong')).status, `failure ${i + 1}`).toBe(401);
+    }
+    // The tenth wrong password locked it: even the right one is refused until the lock ends.
+    const locked = await attempt(TEST_PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(locked.body.error.message).toMatch(/locked after 10 wrong passwords: try again in 15 minutes/);
+    expect(Number(locked.headers['retry-after'])).toBe(15 * 60);
+    const key = await createTestKey(database.db, clock, ws);
+    const audit = await api.call('GET', `/api/v1/audit?entityType=member&entityId=${casey.member.id}`, { key });
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('member.sign_in_locked');
+    clock.advance(15 * 60 * 1000);
+    expect((await attempt(TEST_PASSWORD)).status).toBe(200);
+    // A success starts the count again.
+    expect((await attempt('wrong')).status).toBe(401);
+    expect((await attempt(TEST_PASSWORD)).status).toBe(200);
+  });
+
+  it('makes an address that keeps failing with many emails wait out a 15-minute window', async () => {
+    // Earlier tests' wrong passwords came from this address too: count until it is refused.
+    let refused = 0;
+    for (let i = 0; i <= 50 && !refused; i++) {
+      const res = await api.call('POST', '/api/v1/auth/sign-in', { body: { email: `guess-${i}@nowhere.test`, password: 'x' } });
+      if (res.status === 429) refused = i + 1;
+      else expect(res.status).toBe(401);
+    }
+    expect(refused).toBeGreaterThan(0);
+    const blocked = await api.call('POST', '/api/v1/auth/sign-in', { body: { email: ws.adminEmail, password: TEST_PASSWORD } });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error.message).toMatch(/from this address/);
+    clock.advance(15 * 60 * 1000 + 1000);
+    expect((await api.call('POST', '/api/v1/auth/sign-in', { body: { email: ws.adminEmail, password: TEST_PASSWORD } })).status).toBe(200);
   });
 
   it('refuses sign-in for a disabled member and drops their sessions', async () => {

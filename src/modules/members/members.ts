@@ -1,12 +1,13 @@
 import type { Db } from '../../db/client.ts';
 import { inTransaction } from '../../db/tx.ts';
-import type { Actor, MemberRole } from '../../lib/actor.ts';
+import { type Actor, type MemberRole, systemActor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { hashPassword, randomToken, sha256, verifyPassword } from '../../lib/crypto.ts';
 import { AppError, isUniqueViolation, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { MembersTable } from './members.table.ts';
+import { checkSignInAllowed, clearSignInFailures, LOCK_FAILURES, LOCK_MS, recordSignInFailure } from './members.throttle.ts';
 
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
 /** A session unused this long expires even before its TTL. */
@@ -130,13 +131,28 @@ export interface SessionResult {
 }
 
 /** Checks the password and opens a session; the cookie carries the token, the database only its hash. */
-export async function signIn(db: Db, clock: Clock, email: string, password: string): Promise<SessionResult> {
+/**
+ * Signs in with email and password from a client address. Wrong passwords are throttled per email (backoff, then a
+ * lock recorded in the audit log) and per address (members.throttle.ts), checked before the password is.
+ */
+export async function signIn(db: Db, clock: Clock, email: string, password: string, ip = 'unknown'): Promise<SessionResult> {
+  await checkSignInAllowed(db, clock, email, ip);
   const row = await db.selectFrom('members').selectAll().where('email', '=', email).executeTakeFirst();
   // Verify against a dummy hash when the member is unknown so timing does not reveal which emails exist.
   const ok = await verifyPassword(row?.password_hash ?? DUMMY_HASH, password);
   if (!row?.password_hash || !ok || row.disabled_at) {
+    const locked = await recordSignInFailure(db, clock, email, ip);
+    if (locked && row) {
+      await recordAudit(db, clock, systemActor(row.workspace_id, 'sign-in throttle'), {
+        action: 'member.sign_in_locked',
+        entityType: 'member',
+        entityId: row.id,
+        after: { wrongPasswords: LOCK_FAILURES, lockedMinutes: LOCK_MS / 60_000, ip },
+      });
+    }
     throw new AppError('unauthenticated', 'Email or password is incorrect');
   }
+  await clearSignInFailures(db, email);
   const token = randomToken();
   const now = clock.now();
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
