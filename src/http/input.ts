@@ -17,11 +17,11 @@ function collect(value: unknown, path: string, out: ErrorDetail[], depth = 0): v
     const message = badText(value);
     if (message) out.push({ path, message });
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => collect(item, `${path}.${i}`, out, depth + 1));
+    for (const [i, item] of value.entries()) collect(item, `${path}.${i}`, out, depth + 1);
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       const keyMessage = badText(key);
-      if (keyMessage) out.push({ path: `${path}.${key.replace(/\u0000/g, '\\u0000')}`, message: `field name ${keyMessage}` });
+      if (keyMessage) out.push({ path: `${path}.${key.replaceAll('\u0000', '\\u0000')}`, message: `field name ${keyMessage}` });
       collect(item, `${path}.${key}`, out, depth + 1);
     }
   }
