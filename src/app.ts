@@ -11,7 +11,7 @@ import { handleError, handleNotFound } from './http/errors.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { refuseUnstorableText } from './http/input.ts';
 import { serveWeb } from './http/static.ts';
-import type { App, AppDeps } from './http/types.ts';
+import type { Access, App, AppDeps } from './http/types.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { apiKeysRoutes } from './modules/apikeys/apikeys.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
@@ -108,6 +108,19 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json', pageTitle: 'Momentum API' } });
+  // Every route declares who may call it: there is no default. Checked at start-up, once every plugin's onRoute
+  // hooks (which may set the access of the routes they own) have run on the same route options.
+  const routes: { method: string | string[]; url: string; config?: unknown }[] = [];
+  app.addHook('onRoute', (route) => {
+    routes.push(route);
+  });
+  app.decorate('declaredRoutes', () =>
+    routes.map((r) => ({ method: r.method, url: r.url, access: (r.config as { access?: Access } | undefined)?.access ?? null })),
+  );
+  app.addHook('onReady', async () => {
+    const undeclared = routes.filter((r) => !(r.config as { access?: string } | undefined)?.access).map((r) => `${r.method} ${r.url}`);
+    if (undeclared.length > 0) throw new Error(`Routes without a declared access (config.access): ${undeclared.join(', ')}`);
+  });
   app.addHook('onRequest', authorise(deps));
   app.addHook('preValidation', authoriseWriteKey(deps));
   app.addHook('preValidation', refuseUnstorableText);

@@ -23,13 +23,15 @@ function presentedKey(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
-/** onRequest hook: authenticates and authorises every route by its declared access (default: read). */
+/** onRequest hook: authenticates and authorises every route by its declared access. */
 export function authorise(deps: AppDeps) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     request.actor = undefined;
     // No route matched: the not-found handler answers 404 without revealing anything.
     if (!request.routeOptions.url) return;
-    const access = request.routeOptions.config?.access ?? 'read';
+    // app.ts refuses to start with a route that declares no access; should one slip through, nobody may call it.
+    const access = request.routeOptions.config?.access;
+    if (!access) throw new AppError('forbidden', 'This route declares no access');
     if (access === 'public') return;
     if (access === 'control') {
       const key = presentedKey(request);

@@ -17,6 +17,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
   }
+  interface FastifyInstance {
+    /** Every registered route with the access it declares (buildApp; tests walk it). */
+    declaredRoutes(): { method: string | string[]; url: string; access: Access | null }[];
+  }
   interface FastifyRequest {
     actor: Actor | undefined;
     sessionToken: string | undefined;

@@ -166,6 +166,7 @@ export const accountsRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/accounts',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'listAccounts',
         tags: ['accounts'],
@@ -184,7 +185,7 @@ export const accountsRoutes = defineRoutes((app, { db, clock }) => {
 
   app.get(
     '/accounts/:id',
-    { schema: { operationId: 'getAccount', tags: ['accounts'], params: idParams, response: { 200: accountSchema, ...errors } } },
+    { config: { access: 'read' }, schema: { operationId: 'getAccount', tags: ['accounts'], params: idParams, response: { 200: accountSchema, ...errors } } },
     async (request) => getAccount(db, actorOf(request), request.params.id),
   );
 

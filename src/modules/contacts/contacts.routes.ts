@@ -43,6 +43,7 @@ export const contactsRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/contacts',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'listContacts',
         tags: ['contacts'],
@@ -56,7 +57,7 @@ export const contactsRoutes = defineRoutes((app, { db, clock }) => {
 
   app.get(
     '/contacts/:id',
-    { schema: { operationId: 'getContact', tags: ['contacts'], params: idParams, response: { 200: contactSchema, ...errors } } },
+    { config: { access: 'read' }, schema: { operationId: 'getContact', tags: ['contacts'], params: idParams, response: { 200: contactSchema, ...errors } } },
     async (request) => getContact(db, actorOf(request), request.params.id),
   );
 

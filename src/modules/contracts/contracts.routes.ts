@@ -46,6 +46,7 @@ export const contractsRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/contracts',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'listContracts',
         tags: ['contracts'],
@@ -59,7 +60,7 @@ export const contractsRoutes = defineRoutes((app, { db, clock }) => {
 
   app.get(
     '/contracts/:id',
-    { schema: { operationId: 'getContract', tags: ['contracts'], params: idParams, response: { 200: contractSchema, ...errors } } },
+    { config: { access: 'read' }, schema: { operationId: 'getContract', tags: ['contracts'], params: idParams, response: { 200: contractSchema, ...errors } } },
     async (request) => getContract(db, actorOf(request), request.params.id),
   );
 

@@ -21,6 +21,7 @@ export const customFieldsRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/custom-fields',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'listCustomFields',
         tags: ['custom fields'],

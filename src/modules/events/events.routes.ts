@@ -181,6 +181,7 @@ export const eventsRoutes = defineRoutes((app, { db }) => {
   app.get(
     '/events',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'listEvents',
         tags: ['events'],

@@ -120,6 +120,7 @@ export const importRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/exports/accounts.csv',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'exportAccounts',
         tags: ['imports'],
@@ -140,6 +141,7 @@ export const importRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/exports/contacts.csv',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'exportContacts',
         tags: ['imports'],
@@ -154,6 +156,7 @@ export const importRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/exports/contracts.csv',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'exportContracts',
         tags: ['imports'],

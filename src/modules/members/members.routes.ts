@@ -52,7 +52,10 @@ export const authRoutes = defineRoutes((app, { db, clock, config }) => {
 
   app.post(
     '/auth/sign-out',
-    { schema: { operationId: 'signOut', tags: ['auth'], summary: 'End the current session', response: { 204: z.null(), ...errors } } },
+    {
+      config: { access: 'read' },
+      schema: { operationId: 'signOut', tags: ['auth'], summary: 'End the current session', response: { 204: z.null(), ...errors } },
+    },
     async (request, reply) => {
       if (request.sessionToken) await signOut(db, clock, actorOf(request), request.sessionToken);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -63,6 +66,7 @@ export const authRoutes = defineRoutes((app, { db, clock, config }) => {
   app.get(
     '/me',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'getMe',
         tags: ['auth'],
@@ -92,6 +96,7 @@ export const authRoutes = defineRoutes((app, { db, clock, config }) => {
   app.post(
     '/me/password',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'changeMyPassword',
         tags: ['auth'],
@@ -115,7 +120,10 @@ export const authRoutes = defineRoutes((app, { db, clock, config }) => {
 export const membersRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/members',
-    { schema: { operationId: 'listMembers', tags: ['members'], response: { 200: z.object({ items: z.array(memberSchema) }), ...errors } } },
+    {
+      config: { access: 'read' },
+      schema: { operationId: 'listMembers', tags: ['members'], response: { 200: z.object({ items: z.array(memberSchema) }), ...errors } },
+    },
     async (request) => ({ items: await listMembers(db, actorOf(request)) }),
   );
 

@@ -46,12 +46,15 @@ const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: erro
 export const metricsRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/metrics',
-    { schema: { operationId: 'listMetrics', tags: ['metrics'], response: { 200: z.object({ items: z.array(metricSchema) }), ...errors } } },
+    {
+      config: { access: 'read' },
+      schema: { operationId: 'listMetrics', tags: ['metrics'], response: { 200: z.object({ items: z.array(metricSchema) }), ...errors } },
+    },
     async (request) => ({ items: await listMetrics(db, actorOf(request)) }),
   );
   app.get(
     '/metrics/:id',
-    { schema: { operationId: 'getMetric', tags: ['metrics'], params: idParams, response: { 200: metricSchema, ...errors } } },
+    { config: { access: 'read' }, schema: { operationId: 'getMetric', tags: ['metrics'], params: idParams, response: { 200: metricSchema, ...errors } } },
     async (request) => getMetric(db, actorOf(request), request.params.id),
   );
   app.post(
@@ -78,6 +81,7 @@ export const metricsRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/accounts/:id/metrics',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'getAccountMetrics',
         tags: ['metrics'],

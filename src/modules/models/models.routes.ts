@@ -171,6 +171,7 @@ export const modelsRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/models',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'listModels',
         tags,
@@ -184,6 +185,7 @@ export const modelsRoutes = defineRoutes((app, { db, clock }) => {
   app.post(
     '/models/validate',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'validateModel',
         tags,
@@ -210,13 +212,15 @@ export const modelsRoutes = defineRoutes((app, { db, clock }) => {
     async (request, reply) => reply.status(201).send(await createModelDraft(db, clock, actorOf(request), request.body as ModelInput)),
   );
 
-  app.get('/models/:id', { schema: { operationId: 'getModel', tags, params: idParams, response: { 200: modelSchema, ...errors } } }, async (request) =>
-    getModel(db, actorOf(request), request.params.id),
+  app.get(
+    '/models/:id',
+    { config: { access: 'read' }, schema: { operationId: 'getModel', tags, params: idParams, response: { 200: modelSchema, ...errors } } },
+    async (request) => getModel(db, actorOf(request), request.params.id),
   );
 
   app.get(
     '/models/:id/versions/:version',
-    { schema: { operationId: 'getModelVersion', tags, params: versionParams, response: { 200: modelVersionSchema, ...errors } } },
+    { config: { access: 'read' }, schema: { operationId: 'getModelVersion', tags, params: versionParams, response: { 200: modelVersionSchema, ...errors } } },
     async (request) => getModelVersion(db, actorOf(request), request.params.id, request.params.version),
   );
 
@@ -288,6 +292,7 @@ export const modelsRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/responsibilities',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'listResponsibilities',
         tags,

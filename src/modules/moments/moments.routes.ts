@@ -56,6 +56,7 @@ export const momentsRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/moments',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'listMyMoments',
         tags,
@@ -72,7 +73,7 @@ export const momentsRoutes = defineRoutes((app, { db, clock }) => {
 
   app.get(
     '/moments/:id',
-    { schema: { operationId: 'getMoment', tags, params: idParams, response: { 200: momentInstanceSchema, ...errors } } },
+    { config: { access: 'read' }, schema: { operationId: 'getMoment', tags, params: idParams, response: { 200: momentInstanceSchema, ...errors } } },
     async (request) => getMomentInstance(db, clock, actorOf(request), request.params.id),
   );
 
@@ -99,6 +100,7 @@ export const momentsRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/accounts/:id/moments',
     {
+      config: { access: 'read' },
       schema: { operationId: 'listAccountMoments', tags, summary: "An account's moments, newest first", params: idParams, response: { 200: list, ...errors } },
     },
     async (request) => {
@@ -111,6 +113,7 @@ export const momentsRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/accounts/:id/engagement',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'getAccountEngagement',
         tags,

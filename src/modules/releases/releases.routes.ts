@@ -12,6 +12,7 @@ export const releasesRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/releases',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'listReleases',
         tags,
@@ -25,6 +26,7 @@ export const releasesRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/releases/offerings',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'listOwnedOfferings',
         tags,
@@ -35,8 +37,10 @@ export const releasesRoutes = defineRoutes((app, { db, clock }) => {
     async (request) => ({ items: await listOfferings(db, actorOf(request)) }),
   );
 
-  app.get('/releases/:id', { schema: { operationId: 'getRelease', tags, params: idParams, response: { 200: releaseSchema, ...errors } } }, async (request) =>
-    getRelease(db, actorOf(request), request.params.id),
+  app.get(
+    '/releases/:id',
+    { config: { access: 'read' }, schema: { operationId: 'getRelease', tags, params: idParams, response: { 200: releaseSchema, ...errors } } },
+    async (request) => getRelease(db, actorOf(request), request.params.id),
   );
 
   app.post(

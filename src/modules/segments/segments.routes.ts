@@ -24,13 +24,16 @@ const description = z.string().trim().max(1000);
 export const segmentsRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/segments',
-    { schema: { operationId: 'listSegments', tags: ['segments'], response: { 200: z.object({ items: z.array(segmentSchema) }), ...errors } } },
+    {
+      config: { access: 'read' },
+      schema: { operationId: 'listSegments', tags: ['segments'], response: { 200: z.object({ items: z.array(segmentSchema) }), ...errors } },
+    },
     async (request) => ({ items: await listSegments(db, clock, actorOf(request)) }),
   );
 
   app.get(
     '/segments/:id',
-    { schema: { operationId: 'getSegment', tags: ['segments'], params: idParams, response: { 200: segmentSchema, ...errors } } },
+    { config: { access: 'read' }, schema: { operationId: 'getSegment', tags: ['segments'], params: idParams, response: { 200: segmentSchema, ...errors } } },
     async (request) => getSegment(db, clock, actorOf(request), request.params.id),
   );
 

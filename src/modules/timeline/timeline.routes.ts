@@ -17,6 +17,7 @@ export const timelineRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
     '/accounts/:id/timeline',
     {
+      config: { access: 'read' },
       schema: {
         operationId: 'listAccountTimeline',
         tags: ['timeline'],
