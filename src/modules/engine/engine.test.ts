@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { createTestMember, createTestWorkspace, type TestWorkspace } from '../../../test/factories.ts';
+import { testDatabase } from '../../config.ts';
 import { fixedClock } from '../../lib/clock.ts';
 import { createAccount, updateAccount } from '../accounts/accounts.ts';
 import { recordInteractionEvent } from '../events/events.ts';
@@ -282,6 +283,47 @@ describe('exactly one instance per occurrence', () => {
       .where('opened_at', '=', at(60))
       .executeTakeFirstOrThrow();
     expect(total.n).toBe(first + second);
+  });
+
+  it('two evaluations of the same new event at once open its instance once, and both succeed', async () => {
+    const a = await fresh('Racing Co');
+    await sweep(database.db, fixedClock(at(40, 1)), { workspaceId: ws.workspaceId });
+    await event(a, 'Case Opened', at(80), { severity: 'high', race: true });
+    // Both read the engine cursor before either moves it, so both see the event: the instance key decides.
+    const reports = await Promise.all([
+      evaluateNewEvents(database.db, fixedClock(at(80, 5)), ws.workspaceId),
+      evaluateNewEvents(database.db, fixedClock(at(80, 5)), ws.workspaceId),
+    ]);
+    expect(reports.reduce((sum, r) => sum + r.opened.event, 0)).toBe(1);
+    expect(await instances(a, 'sev1')).toHaveLength(1);
+  });
+
+  // On PostgreSQL two evaluations really overlap: the second one's insert waits on the first one's uncommitted instance,
+  // and must then skip it (on conflict do nothing), not fail. (PGlite runs one statement at a time: no such overlap.)
+  it.skipIf(testDatabase().kind !== 'postgres')('an evaluation that overlaps an uncommitted one skips its instance instead of failing', async () => {
+    const a = await fresh('Overlapping Co');
+    await sweep(database.db, fixedClock(at(40, 1)), { workspaceId: ws.workspaceId });
+    await event(a, 'Case Opened', at(81), { severity: 'high', overlap: true });
+    const asOf = fixedClock(at(81, 5));
+    let second: Promise<unknown> | undefined;
+    await database.db.transaction().execute(async (trx) => {
+      await evaluateNewEvents(trx, asOf, ws.workspaceId);
+      second = evaluateNewEvents(database.db, asOf, ws.workspaceId).then(
+        (report) => report,
+        (error: Error) => error,
+      );
+      // Hold the first transaction open until the second evaluation is waiting on its row lock.
+      for (let i = 0; i < 100; i++) {
+        const waiting = await sql<{ n: number }>`
+          select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(database.db);
+        if ((waiting.rows[0]?.n ?? 0) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    });
+    const result = await second;
+    expect(result).not.toBeInstanceOf(Error);
+    expect((result as { opened: { event: number } }).opened.event).toBe(0);
+    expect(await instances(a, 'sev1')).toHaveLength(1);
   });
 
   it('a rerun sweep after an interruption neither duplicates nor misses', async () => {

@@ -4,6 +4,7 @@ import { createTestApp } from '../../../test/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { createTestKey, createTestWorkspace, type TestWorkspace, testClock } from '../../../test/factories.ts';
 import { systemActor } from '../../lib/actor.ts';
+import { fixedClock } from '../../lib/clock.ts';
 import { createAccount, findAccountIdByExternalId } from '../accounts/accounts.ts';
 import { ingestEvents, purgeExpiredEvents, recordInteractionEvent } from '../events/events.ts';
 import { accountMetrics, createMetric, rebuildMetrics } from './metrics.ts';
@@ -76,6 +77,17 @@ describe('account metrics', () => {
     expect(byKey.reports?.history).toHaveLength(90);
     expect(byKey.reports?.history.at(-1)).toEqual({ day: '2026-06-01', value: 1 });
     expect(byKey.reports?.history.at(-7)).toEqual({ day: '2026-05-26', value: 1 });
+  });
+
+  it('never counts an event dated more than a day ahead of its arrival, not even once its day has come', async () => {
+    const { ws, accountId } = await workspaceWithAccount();
+    await createMetric(database.db, clock, ws.system, { key: 'exports', label: 'Exports', kind: 'count', eventName: 'Exported' });
+    const ahead = new Date(clock.now().getTime() + 3 * DAY).toISOString();
+    await ingestEvents(database.db, clock, ws.system, { messages: [track('u1', 'Exported', ahead), track('u1', 'Exported', daysAgo(1))] });
+    // Four days later the event's day is inside every window: it still does not count (it came from a wrong clock).
+    const later = fixedClock(new Date(clock.now().getTime() + 4 * DAY));
+    const exports = (await accountMetrics(database.db, later, ws.system, accountId)).metrics.find((m) => m.key === 'exports');
+    expect(exports?.windows).toEqual({ '7d': 1, '28d': 1, '90d': 1 });
   });
 
   it("counts a user's earlier activity for the account once the user is grouped into it", async () => {
