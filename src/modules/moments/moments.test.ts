@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
@@ -15,6 +17,22 @@ let api: Awaited<ReturnType<typeof createTestApp>>;
 let key: string;
 let csmEmail: string;
 let accountId: string;
+
+// A real HTTP server stands in for the CRM: it answers as the test sets it (fail, slow, ok) and keeps what it got.
+let hookMode: 'fail' | 'slow' | 'ok' = 'fail';
+const received: { path: string; body: Record<string, unknown> }[] = [];
+const hooks = createServer((request, response) => {
+  let body = '';
+  request.on('data', (chunk) => {
+    body += chunk;
+  });
+  request.on('end', () => {
+    received.push({ path: request.url ?? '', body: JSON.parse(body || '{}') });
+    const answer = () => response.writeHead(hookMode === 'fail' ? 500 : 202, { 'content-type': 'application/json' }).end('{}');
+    if (hookMode === 'slow') setTimeout(answer, 2_000);
+    else answer();
+  });
+});
 
 const model = `key: moments-api
 name: Moments API
@@ -40,10 +58,12 @@ moments:
     digital: true
     objective: Tell the CRM the account is onboarding.
     start: { type: scheduled, rrule: FREQ=DAILY;COUNT=1, anchor: engaged }
-    action: { type: webhook, url: https://crm.example.test/hooks/momentum }
+    action: { type: webhook, url: HOOK_URL }
 `;
 
 beforeAll(async () => {
+  await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+  const hookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hooks/momentum`;
   database = await createTestDatabase();
   ws = await createTestWorkspace(database.db, clock);
   api = await createTestApp(database.db, clock);
@@ -51,12 +71,14 @@ beforeAll(async () => {
   const csm = await createTestMember(database.db, clock, ws, ['csm'], 'Casey CSM');
   csmEmail = csm.email;
   accountId = (await createAccount(database.db, clock, ws.system, { name: 'Acme', team: { csm: csm.member.id } })).id;
-  await applyModel(database.db, clock, ws.system, { source: model, file: 'moments-api.yaml' }, { approve: true });
+  await applyModel(database.db, clock, ws.system, { source: model.replace('HOOK_URL', hookUrl), file: 'moments-api.yaml' }, { approve: true });
   await sweep(database.db, clock, { workspaceId: ws.workspaceId });
 });
 afterAll(async () => {
   await api?.close();
   await database?.dispose();
+  hooks.closeAllConnections();
+  await new Promise((resolve) => hooks.close(resolve));
 });
 
 describe('moments API', () => {
@@ -93,21 +115,26 @@ describe('moments API', () => {
     expect(engagement.body).toMatchObject({ phase: 'onboarding', model: { key: 'moments-api', version: 1 } });
   });
 
-  it('runs an automated webhook through the job, retries a failure and records the result', async () => {
-    const calls: { url: string; body: Record<string, unknown> }[] = [];
-    let status = 500;
-    const fetcher = (async (url: string, init: RequestInit) => {
-      calls.push({ url, body: JSON.parse(String(init.body)) });
-      return new Response('{}', { status });
-    }) as typeof fetch;
-    expect(await runAutomatedMoments(database.db, clock, { fetcher })).toEqual({ ran: 1, failed: 1 });
+  it('runs an automated webhook against a real server: a 500 and a timeout are retried, a 202 completes it', async () => {
     const row = () => database.db.selectFrom('moment_instances').selectAll().where('moment_id', '=', 'notify').executeTakeFirstOrThrow();
+    hookMode = 'fail';
+    expect(await runAutomatedMoments(database.db, clock)).toEqual({ ran: 1, failed: 1 });
     expect(await row()).toMatchObject({ status: 'open', outcome: expect.stringMatching(/answered 500/), evidence: { attempts: 1 } });
-    status = 202;
-    expect(await runAutomatedMoments(database.db, clock, { fetcher })).toEqual({ ran: 1, failed: 0 });
-    expect(await row()).toMatchObject({ status: 'done', outcome: expect.stringMatching(/answered 202/), completed_by: 'automation' });
-    expect(calls[0]).toMatchObject({ url: 'https://crm.example.test/hooks/momentum', body: { moment: 'notify', account: accountId } });
-    expect(await runAutomatedMoments(database.db, clock, { fetcher })).toEqual({ ran: 0, failed: 0 });
+    expect(received[0]).toMatchObject({ path: '/hooks/momentum', body: { moment: 'notify', account: accountId, model: 'moments-api' } });
+    hookMode = 'slow';
+    expect(await runAutomatedMoments(database.db, clock, { webhookTimeoutMs: 200 })).toEqual({ ran: 1, failed: 1 });
+    expect(await row()).toMatchObject({ status: 'open', outcome: expect.stringMatching(/failed: .*(timeout|aborted)/i), evidence: { attempts: 2 } });
+    hookMode = 'ok';
+    expect(await runAutomatedMoments(database.db, clock)).toEqual({ ran: 1, failed: 0 });
+    expect(await row()).toMatchObject({
+      status: 'done',
+      outcome: expect.stringMatching(/answered 202/),
+      completed_by: 'automation',
+      evidence: { attempts: 3 },
+    });
+    expect(received).toHaveLength(3);
+    // Done: nothing runs again.
+    expect(await runAutomatedMoments(database.db, clock)).toEqual({ ran: 0, failed: 0 });
   });
 
   it('documents the models and moments routes in the OpenAPI document', async () => {

@@ -168,8 +168,7 @@ export interface AutomationResult {
  * (status done, so a concurrent worker skips it), then its action runs and the result is recorded; a failed
  * webhook is reopened for the next run, and marked missed after three attempts.
  */
-export async function runAutomatedMoments(db: Db, clock: Clock, options: { limit?: number; fetcher?: typeof fetch } = {}): Promise<AutomationResult> {
-  const fetcher = options.fetcher ?? fetch;
+export async function runAutomatedMoments(db: Db, clock: Clock, options: { limit?: number; webhookTimeoutMs?: number } = {}): Promise<AutomationResult> {
   const now = clock.now();
   const claimed = await sql<{
     workspace_id: string;
@@ -194,11 +193,11 @@ export async function runAutomatedMoments(db: Db, clock: Clock, options: { limit
     let ok = true;
     if (action.type === 'webhook') {
       try {
-        const response = await fetcher(action.url, {
+        const response = await fetch(action.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ instance: row.id, account: row.account_id, moment: row.moment_id, model: row.definition.key, evidence: row.evidence }),
-          signal: AbortSignal.timeout(10_000),
+          signal: AbortSignal.timeout(options.webhookTimeoutMs ?? 10_000),
         });
         ok = response.ok;
         outcome = `webhook ${action.url} answered ${response.status}`;
