@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import compress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
@@ -18,13 +19,24 @@ export function serveWeb() {
       );
       return;
     }
-    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: ['index.html'] });
+    // Only the console's files are compressed (this plugin's scope): API answers stay as they are, and the CLI's
+    // streamed output through /control/run is not held back by a compressor.
+    await app.register(compress, { global: true, encodings: ['br', 'gzip'] });
+    await app.register(fastifyStatic, {
+      root: WEB_DIST,
+      wildcard: false,
+      index: ['index.html'],
+      // Vite names built assets after their content: cache them for good; the app shell is revalidated every time.
+      setHeaders: (reply, path) => {
+        reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
     app.get('/*', { config: { access: 'public' } }, async (request, reply) => {
       const path = request.url.split('?')[0] ?? '/';
       if (path.startsWith('/api/') || path.startsWith('/v1/') || path.startsWith('/portal/v1/')) {
         return reply.status(404).send({ error: { code: 'not_found', message: `No route ${request.method} ${path}` } });
       }
-      return reply.sendFile('index.html');
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
     });
   };
 }

@@ -626,6 +626,20 @@ describe('members console', () => {
     await page.getByRole('heading', { level: 1, name: 'Segments' }).waitFor();
   });
 
+  test('serves the console compressed, its hashed assets cached for good and its shell revalidated', async () => {
+    const shell = await fetch(`${baseUrl}/accounts`, { headers: { 'accept-encoding': 'br, gzip' } });
+    expect(shell.headers.get('cache-control')).toBe('no-cache');
+    const html = await shell.text();
+    const script = html.match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+    expect(script).toBeTruthy();
+    const asset = await fetch(`${baseUrl}${script}`, { headers: { 'accept-encoding': 'br, gzip' } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-encoding')).toBe('br');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // The API's answers are not compressed (nor is the CLI's streamed output).
+    expect((await fetch(`${baseUrl}/healthz`, { headers: { 'accept-encoding': 'br, gzip' } })).headers.get('content-encoding')).toBeNull();
+  });
+
   test('no page threw an uncaught error', () => {
     expect(pageErrors.map((e) => e.message)).toEqual([]);
   });
