@@ -3,7 +3,7 @@ import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { controlRoutes } from './cli/control.routes.ts';
 import { authorise, authoriseWriteKey } from './http/auth.ts';
@@ -59,10 +59,23 @@ export interface BuildOptions {
   web?: boolean;
 }
 
+/** JSON lines for collectors; readable lines (pino-pretty, in a worker thread) for a terminal. */
+function loggerOptions(config: AppDeps['config']) {
+  if (config.logFormat === 'json') return { level: config.logLevel };
+  return {
+    level: config.logLevel,
+    transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname,reqId' } },
+  };
+}
+
 /** Builds the Fastify app; never listens (serve.ts does). */
 export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promise<App> {
   const app = Fastify({
-    logger: options.logger ? { level: deps.config.logLevel } : false,
+    logger: options.logger ? loggerOptions(deps.config) : false,
+    // For people reading a terminal, one line per request is noise: requests are logged at debug level only.
+    logController: new LogController({
+      disableRequestLogging: deps.config.logFormat === 'pretty' && !['debug', 'trace'].includes(deps.config.logLevel),
+    }),
     bodyLimit: BODY_LIMIT,
     trustProxy: true,
   }).withTypeProvider<ZodTypeProvider>();

@@ -27,6 +27,12 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://db:5432/momentum', MOMENTUM_SECRET: 's'.repeat(40) }).secret).toBe('s'.repeat(40));
   });
 
+  it('logs readable lines for a terminal and JSON for collectors, as LOG_FORMAT says', () => {
+    expect(loadConfig({ LOG_FORMAT: 'pretty', MOMENTUM_SECRET: 's'.repeat(40) }).logFormat).toBe('pretty');
+    expect(loadConfig({ LOG_FORMAT: 'json', MOMENTUM_SECRET: 's'.repeat(40) }).logFormat).toBe('json');
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+  });
+
   it('keeps docs/configuration.md in step with the schema', () => {
     expect(readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8')).toBe(configurationMarkdown());
   });

@@ -35,6 +35,12 @@ export const configSchema = z.object({
       'How long `serve`, `worker` and `migrate` wait for PostgreSQL to answer at start (it may still be starting), retrying with a message, before they fail.',
     ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Server log level.'),
+  LOG_FORMAT: z
+    .enum(['pretty', 'json'])
+    .optional()
+    .describe(
+      'Log lines for people (`pretty`: one readable line per event, requests only at debug level) or for collectors (`json`). Default: pretty when the output is a terminal, json otherwise.',
+    ),
 });
 
 export type Env = z.infer<typeof configSchema>;
@@ -49,6 +55,7 @@ export interface Config {
   secret: string;
   databaseWaitSeconds: number;
   logLevel: Env['LOG_LEVEL'];
+  logFormat: 'pretty' | 'json';
 }
 
 export class ConfigError extends Error {}
@@ -79,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     secret: e.MOMENTUM_SECRET ?? dataDirSecret(dataDir),
     databaseWaitSeconds: e.DATABASE_WAIT_SECONDS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
   };
 }
 
