@@ -598,6 +598,24 @@ describe('members console', () => {
     expect(await timeline.getByText('Recorded by Momentum').count()).toBeGreaterThanOrEqual(3);
     await shot(page, '24-timeline-recorded-by-momentum');
 
+    // A new sponsor added in the console, then deleted after a confirmation.
+    await page.getByRole('tab', { name: 'Contacts' }).click();
+    await page.getByRole('button', { name: 'Add contact' }).click();
+    const create = page.getByRole('dialog');
+    await create.getByLabel('Name').fill('Quinn Sponsor');
+    await create.getByLabel('Email').fill('quinn@account-01.example');
+    await create.getByRole('combobox', { name: 'Persona' }).click();
+    await page.getByRole('option', { name: 'Executive sponsor' }).click();
+    await create.getByRole('button', { name: 'Add contact' }).click();
+    await create.waitFor({ state: 'detached' });
+    await eventually(() => page.getByRole('tabpanel').textContent()).toContain('Quinn Sponsor');
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    await eventually(() => page.getByRole('tabpanel').textContent()).toContain('Executive sponsor added: Quinn Sponsor');
+    await page.getByRole('tab', { name: 'Contacts' }).click();
+    await page.getByRole('button', { name: 'Delete Quinn Sponsor' }).click();
+    await page.getByRole('dialog', { name: 'Delete Quinn Sponsor?' }).getByRole('button', { name: 'Delete contact' }).click();
+    await eventually(() => page.getByRole('tabpanel').textContent()).not.toContain('Quinn Sponsor');
+
     const { context: phone, p } = await phonePage(390, 844);
     try {
       await p.goto(`${baseUrl}/releases`);

@@ -1,18 +1,33 @@
-import { ActionIcon, Anchor, Badge, Center, Group, Loader, Paper, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
-import { IconPencil } from '@tabler/icons-react';
-import { useQuery } from '@tanstack/react-query';
+import { ActionIcon, Anchor, Badge, Button, Center, Group, Loader, Paper, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { humanize } from '../../ui/format.ts';
 import { api } from '../api-client.ts';
 import type { Contact, Page } from '../api-types.ts';
 import { canWrite, useMe } from '../use-me.ts';
+import { timelineKey } from './AccountTimeline.tsx';
 import { ContactEditModal } from './ContactEditModal.tsx';
 
 /** The people at the account (GET /api/v1/contacts?accountId=). */
 export function AccountContacts({ accountId }: { accountId: string }) {
   const me = useMe();
-  const [editing, setEditing] = useState<Contact | null>(null);
+  // undefined: no dialog; null: a new contact.
+  const [editing, setEditing] = useState<Contact | null | undefined>(undefined);
+  const [deleting, setDeleting] = useState<Contact | null>(null);
+  const queryClient = useQueryClient();
+  const remove = useMutation({
+    mutationFn: (contact: Contact) => api.delete(`/contacts/${contact.id}`),
+    onSuccess: (_, contact) => {
+      queryClient.invalidateQueries({ queryKey: ['contacts'] });
+      queryClient.invalidateQueries({ queryKey: timelineKey(accountId) });
+      notifications.show({ color: 'teal', message: `Deleted ${contact.name}` });
+      setDeleting(null);
+    },
+  });
   const writable = canWrite(me.data);
   const contacts = useQuery({
     queryKey: ['contacts', 'account', accountId],
@@ -21,9 +36,16 @@ export function AccountContacts({ accountId }: { accountId: string }) {
   return (
     <Paper withBorder p="lg">
       <Stack gap="md">
-        <Title order={2} size="h3">
-          Contacts
-        </Title>
+        <Group justify="space-between">
+          <Title order={2} size="h3">
+            Contacts
+          </Title>
+          {writable && (
+            <Button variant="default" size="xs" leftSection={<IconPlus size={14} aria-hidden />} onClick={() => setEditing(null)}>
+              Add contact
+            </Button>
+          )}
+        </Group>
         {contacts.isPending && (
           <Center py="md">
             <Loader size="sm" aria-label="Loading contacts" />
@@ -79,9 +101,14 @@ export function AccountContacts({ accountId }: { accountId: string }) {
                     <Table.Td>{contact.phone ?? '—'}</Table.Td>
                     {writable && (
                       <Table.Td>
-                        <ActionIcon variant="subtle" aria-label={`Edit ${contact.name}`} onClick={() => setEditing(contact)}>
-                          <IconPencil size={16} aria-hidden />
-                        </ActionIcon>
+                        <Group gap={4} wrap="nowrap">
+                          <ActionIcon variant="subtle" aria-label={`Edit ${contact.name}`} onClick={() => setEditing(contact)}>
+                            <IconPencil size={16} aria-hidden />
+                          </ActionIcon>
+                          <ActionIcon variant="subtle" color="red" aria-label={`Delete ${contact.name}`} onClick={() => setDeleting(contact)}>
+                            <IconTrash size={16} aria-hidden />
+                          </ActionIcon>
+                        </Group>
                       </Table.Td>
                     )}
                   </Table.Tr>
@@ -96,7 +123,19 @@ export function AccountContacts({ accountId }: { accountId: string }) {
           </Text>
         )}
       </Stack>
-      {editing && <ContactEditModal contact={editing} onClose={() => setEditing(null)} />}
+      {editing !== undefined && <ContactEditModal contact={editing ?? undefined} accountId={accountId} onClose={() => setEditing(undefined)} />}
+      {deleting && (
+        <ConfirmModal
+          title={`Delete ${deleting.name}?`}
+          confirmLabel="Delete contact"
+          loading={remove.isPending}
+          onConfirm={() => remove.mutate(deleting)}
+          onClose={() => setDeleting(null)}
+        >
+          {deleting.name} ({deleting.email}) is removed from the account; their past interactions stay on the timeline. To keep them on record, mark them as
+          having left the company instead.
+        </ConfirmModal>
+      )}
     </Paper>
   );
 }
