@@ -550,6 +550,20 @@ describe('members console', () => {
     await eventually(() => timeline.textContent()).toContain('Contract Subscription 02 renewed to 2027-12-31');
     expect(await timeline.textContent()).toContain('Contract Expanded');
     expect(await timeline.textContent()).toContain('Renewal Date Changed');
+
+    // A new contract for the same account: an add-on that expands it.
+    await page.getByRole('tab', { name: 'Contracts' }).click();
+    await page.getByRole('button', { name: 'New contract' }).click();
+    const create = page.getByRole('dialog');
+    await create.getByLabel('Name').fill('Add-on 02');
+    await create.getByLabel('Offering of line 1').fill('Analytics');
+    await create.getByLabel('Quantity of line 1').fill('5');
+    await create.getByLabel('Unit price of line 1').fill('100');
+    await create.getByRole('button', { name: 'Add contract' }).click();
+    await create.waitFor({ state: 'detached' });
+    await eventually(() => page.getByRole('tabpanel').textContent()).toContain('Add-on 02');
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    await eventually(() => page.getByRole('tabpanel').textContent()).toContain('Contract Add-on 02 expanded');
   });
 
   test('records and publishes a release, marks a sponsor as left, and the account timeline shows both', async () => {

@@ -1,5 +1,5 @@
 import { Badge, Button, Card, Center, Group, Loader, Paper, Stack, Table, Text, Title } from '@mantine/core';
-import { IconPencil } from '@tabler/icons-react';
+import { IconPencil, IconPlus } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { DefinitionList } from '../../ui/DefinitionList.tsx';
@@ -108,7 +108,8 @@ function ContractCard({ contract, onEdit }: { contract: Contract; onEdit?: (cont
 /** What the account bought: each contract's term, renewal and bill of materials. */
 export function AccountContracts({ accountId }: { accountId: string }) {
   const me = useMe();
-  const [editing, setEditing] = useState<Contract | null>(null);
+  // undefined: no dialog; null: a new contract.
+  const [editing, setEditing] = useState<Contract | null | undefined>(undefined);
   const contracts = useQuery({
     queryKey: ['contracts', 'account', accountId],
     queryFn: () => api.get<Page<Contract>>('/contracts', { accountId }),
@@ -126,6 +127,11 @@ export function AccountContracts({ accountId }: { accountId: string }) {
           <Title order={2} size="h3">
             Contracts
           </Title>
+          {canWrite(me.data) && (
+            <Button variant="default" size="xs" leftSection={<IconPlus size={14} aria-hidden />} onClick={() => setEditing(null)}>
+              New contract
+            </Button>
+          )}
           {upcoming && (
             <Badge variant="light" color="orange" size="lg" tt="none">
               Next renewal {formatDate(upcoming)} ({daysUntil(upcoming)})
@@ -147,7 +153,7 @@ export function AccountContracts({ accountId }: { accountId: string }) {
           <ContractCard key={contract.id} contract={contract} onEdit={canWrite(me.data) ? setEditing : undefined} />
         ))}
       </Stack>
-      {editing && <ContractEditModal contract={editing} onClose={() => setEditing(null)} />}
+      {editing !== undefined && <ContractEditModal contract={editing ?? undefined} accountId={accountId} onClose={() => setEditing(undefined)} />}
     </Paper>
   );
 }

@@ -23,36 +23,41 @@ const recurringTotal = (lines: Line[]) =>
   lines.filter((l) => l.billing === 'recurring').reduce((sum, l) => sum + Number(l.quantity || 0) * Number(l.unitPrice || 0), 0);
 
 /**
- * Edits a contract's term, status and bill of materials. Renewals, expansions, contractions, endings and renewal-date
+ * Records a new contract for the account, or edits one: term, status and bill of materials. Renewals, expansions, contractions, endings and renewal-date
  * changes are recorded on the account by the server (docs/events.md).
  */
-export function ContractEditModal({ contract, onClose }: { contract: Contract; onClose: () => void }) {
+export function ContractEditModal({ contract, accountId, onClose }: { contract?: Contract; accountId: string; onClose: () => void }) {
   const queryClient = useQueryClient();
   const phone = usePhone();
-  const currency = contract.currency ?? 'USD';
+  const currency = contract?.currency ?? 'USD';
+  const today = new Date().toISOString().slice(0, 10);
   const [form, setForm] = useState({
-    name: contract.name,
-    status: contract.status,
-    startDate: contract.startDate,
-    endDate: contract.endDate,
-    renewalDate: contract.renewalDate ?? '',
-    autoRenew: contract.autoRenew ?? false,
+    name: contract?.name ?? '',
+    status: contract?.status ?? ('active' as Contract['status']),
+    startDate: contract?.startDate ?? today,
+    endDate: contract?.endDate ?? nextYear(today),
+    renewalDate: contract?.renewalDate ?? '',
+    autoRenew: contract?.autoRenew ?? false,
   });
   const [lines, setLines] = useState<Line[]>(
-    contract.lineItems.map(({ offering, quantity, unitPrice, billing }) => ({ offering, quantity, unitPrice, billing })),
+    contract?.lineItems.map(({ offering, quantity, unitPrice, billing }) => ({ offering, quantity, unitPrice, billing })) ?? [
+      { offering: '', quantity: 1, unitPrice: 0, billing: 'recurring' },
+    ],
   );
   const save = useMutation({
-    mutationFn: () =>
-      api.patch<Contract>(`/contracts/${contract.id}`, {
+    mutationFn: () => {
+      const body = {
         ...form,
         renewalDate: form.renewalDate || null,
         // Renewable defaults by billing on the server; an unchanged line keeps what it had.
         lineItems: lines.map((l, i) => {
-          const before = contract.lineItems[i];
+          const before = contract?.lineItems[i];
           const same = before && before.offering === l.offering && before.billing === l.billing;
           return { ...l, quantity: Number(l.quantity), unitPrice: Number(l.unitPrice), ...(same && { renewable: before.renewable }) };
         }),
-      }),
+      };
+      return contract ? api.patch<Contract>(`/contracts/${contract.id}`, body) : api.post<Contract>('/contracts', { ...body, accountId });
+    },
     onSuccess: (updated) => {
       queryClient.invalidateQueries({ queryKey: ['contracts', 'account', updated.accountId] });
       queryClient.invalidateQueries({ queryKey: accountKey(updated.accountId) });
@@ -73,7 +78,7 @@ export function ContractEditModal({ contract, onClose }: { contract: Contract; o
   const arr = recurringTotal(lines);
 
   return (
-    <Modal opened onClose={onClose} title={`Edit ${contract.name}`} size="xl" fullScreen={phone}>
+    <Modal opened onClose={onClose} title={contract ? `Edit ${contract.name}` : 'New contract'} size="xl" fullScreen={phone}>
       <form onSubmit={submit} noValidate>
         <Stack gap="md">
           <Group grow align="flex-start" wrap={phone ? 'wrap' : 'nowrap'}>
@@ -197,7 +202,7 @@ export function ContractEditModal({ contract, onClose }: { contract: Contract; o
                 Add a line
               </Button>
               <Text size="sm" fw={600} data-testid="contract-arr-preview">
-                {formatMoney(arr, currency)} ARR{arr !== contract.arr && ` (was ${formatMoney(contract.arr, currency)})`}
+                {formatMoney(arr, currency)} ARR{contract && arr !== contract.arr && ` (was ${formatMoney(contract.arr, currency)})`}
               </Text>
             </Group>
           </Stack>
@@ -206,7 +211,7 @@ export function ContractEditModal({ contract, onClose }: { contract: Contract; o
               Cancel
             </Button>
             <Button type="submit" loading={save.isPending}>
-              Save contract
+              {contract ? 'Save contract' : 'Add contract'}
             </Button>
           </Group>
         </Stack>
