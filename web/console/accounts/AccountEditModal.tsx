@@ -1,8 +1,9 @@
-import { Autocomplete, Button, Divider, Group, Modal, Select, SimpleGrid, Stack, TagsInput, Text, TextInput } from '@mantine/core';
+import { Autocomplete, Divider, Modal, Select, SimpleGrid, Stack, TagsInput, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { buyingCultures, digitalTypes, employeeBands, lifecyclePhases, touchModels } from '../../../src/modules/accounts/accounts.schema.ts';
+import { FormActions } from '../../ui/FormActions.tsx';
 import { options } from '../../ui/format.ts';
 import { api, fieldErrors } from '../api-client.ts';
 import type { Account, AccountUpdate, CustomField } from '../api-types.ts';
@@ -147,14 +148,7 @@ export function AccountEditModal({ account, fields, onClose }: AccountEditModalP
               Fix the highlighted fields and save again.
             </Text>
           )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              Save
-            </Button>
-          </Group>
+          <FormActions submitLabel="Save" saving={save.isPending} onCancel={onClose} />
         </Stack>
       </form>
     </Modal>

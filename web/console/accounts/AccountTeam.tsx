@@ -4,6 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { IconPencil } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { FormActions } from '../../ui/FormActions.tsx';
 import { humanize } from '../../ui/format.ts';
 import { api, fieldErrors } from '../api-client.ts';
 import { type Account, type TeamRole, teamRoles } from '../api-types.ts';
@@ -54,14 +55,7 @@ function TeamEditModal({ account, onClose }: { account: Account; onClose: () => 
               disabled={members.isPending}
             />
           ))}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              Save team
-            </Button>
-          </Group>
+          <FormActions submitLabel="Save team" saving={save.isPending} onCancel={onClose} />
         </Stack>
       </form>
     </Modal>

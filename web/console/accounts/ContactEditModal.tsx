@@ -1,8 +1,9 @@
-import { Button, Checkbox, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Checkbox, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { personas } from '../../../src/modules/contacts/contacts.schema.ts';
+import { FormActions } from '../../ui/FormActions.tsx';
 import { options } from '../../ui/format.ts';
 import { api, fieldErrors } from '../api-client.ts';
 import type { Contact } from '../api-types.ts';
@@ -73,14 +74,7 @@ export function ContactEditModal({ contact, accountId, onClose }: { contact?: Co
               Changing who is the executive sponsor or champion is recorded on the account's timeline, and engagement models can open a moment for it.
             </Text>
           )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {contact ? 'Save contact' : 'Add contact'}
-            </Button>
-          </Group>
+          <FormActions submitLabel={contact ? 'Save contact' : 'Add contact'} saving={save.isPending} onCancel={onClose} />
         </Stack>
       </form>
     </Modal>

@@ -4,6 +4,7 @@ import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { type Billing, billingKinds, contractStatuses } from '../../../src/modules/contracts/contracts.schema.ts';
+import { FormActions } from '../../ui/FormActions.tsx';
 import { formatMoney, options } from '../../ui/format.ts';
 import { usePhone } from '../../ui/use-phone.ts';
 import { api, fieldErrors } from '../api-client.ts';
@@ -206,14 +207,7 @@ export function ContractEditModal({ contract, accountId, onClose }: { contract?:
               </Text>
             </Group>
           </Stack>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {contract ? 'Save contract' : 'Add contract'}
-            </Button>
-          </Group>
+          <FormActions submitLabel={contract ? 'Save contract' : 'Add contract'} saving={save.isPending} onCancel={onClose} />
         </Stack>
       </form>
     </Modal>

@@ -1,9 +1,10 @@
-import { Button, Group, Modal, Select, Stack, TagsInput, Text, Textarea, TextInput } from '@mantine/core';
+import { Group, Modal, Select, Stack, TagsInput, Text, Textarea, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { personas } from '../../../src/modules/contacts/contacts.schema.ts';
 import type { Release } from '../../../src/modules/releases/releases.schema.ts';
+import { FormActions } from '../../ui/FormActions.tsx';
 import { options } from '../../ui/format.ts';
 import { api, fieldErrors } from '../api-client.ts';
 import { releasesKey, useOwnedOfferings } from './use-releases.ts';
@@ -118,14 +119,7 @@ export function ReleaseFormModal({ release, onClose }: ReleaseFormModalProps) {
             onChange={(e) => setForm({ ...form, description: e.currentTarget.value })}
             error={errors.description}
           />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {release ? 'Save release' : 'Save as draft'}
-            </Button>
-          </Group>
+          <FormActions submitLabel={release ? 'Save release' : 'Save as draft'} saving={save.isPending} onCancel={onClose} />
         </Stack>
       </form>
     </Modal>

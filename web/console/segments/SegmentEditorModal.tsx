@@ -4,6 +4,7 @@ import { IconPlus } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import type { Condition } from '../../../src/modules/accounts/accounts.schema.ts';
+import { FormActions } from '../../ui/FormActions.tsx';
 import { api, fieldErrors } from '../api-client.ts';
 import type { Segment } from '../api-types.ts';
 import { useCustomFields } from '../settings/use-custom-fields.ts';
@@ -114,14 +115,7 @@ export function SegmentEditorModal({ segment, onClose }: SegmentEditorModalProps
               </Button>
             </Group>
           </Stack>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {segment ? 'Save segment' : 'Create segment'}
-            </Button>
-          </Group>
+          <FormActions submitLabel={segment ? 'Save segment' : 'Create segment'} saving={save.isPending} onCancel={onClose} />
         </Stack>
       </form>
     </Modal>

@@ -23,6 +23,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
+import { FormActions } from '../../ui/FormActions.tsx';
 import { formatDateTime, humanize } from '../../ui/format.ts';
 import { api, fieldErrors } from '../api-client.ts';
 import { type ApiKey, type ApiKeyScope, apiKeyScopes } from '../api-types.ts';
@@ -108,14 +109,7 @@ function CreateKeyModal({ onClose }: { onClose: () => void }) {
               ))}
             </Stack>
           </Checkbox.Group>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create key
-            </Button>
-          </Group>
+          <FormActions submitLabel="Create key" saving={create.isPending} onCancel={onClose} />
         </Stack>
       </form>
     </Modal>

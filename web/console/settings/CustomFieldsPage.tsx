@@ -23,6 +23,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
+import { FormActions } from '../../ui/FormActions.tsx';
 import { humanize, options } from '../../ui/format.ts';
 import { api, fieldErrors } from '../api-client.ts';
 import { type CustomField, type CustomFieldType, customFieldTypes } from '../api-types.ts';
@@ -113,14 +114,7 @@ function CreateFieldModal({ onClose }: { onClose: () => void }) {
             <TagsInput label="Options" description="Press Enter after each" required value={fieldOptions} onChange={setFieldOptions} error={errors.options} />
           )}
           <Checkbox label="Required on every write" checked={required} onChange={(e) => setRequired(e.currentTarget.checked)} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create field
-            </Button>
-          </Group>
+          <FormActions submitLabel="Create field" saving={create.isPending} onCancel={onClose} />
         </Stack>
       </form>
     </Modal>

@@ -1,7 +1,8 @@
-import { Button, Checkbox, Group, Modal, PasswordInput, Stack, Switch, TextInput } from '@mantine/core';
+import { Checkbox, Group, Modal, PasswordInput, Stack, Switch, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { FormActions } from '../../ui/FormActions.tsx';
 import { humanize } from '../../ui/format.ts';
 import { api, fieldErrors } from '../api-client.ts';
 import { type Member, type MemberRole, memberRoles } from '../api-types.ts';
@@ -83,14 +84,7 @@ export function MemberFormModal({ member, self, onClose }: MemberFormModalProps)
               error={errors.disabled}
             />
           )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {member ? 'Save member' : 'Add member'}
-            </Button>
-          </Group>
+          <FormActions submitLabel={member ? 'Save member' : 'Add member'} saving={save.isPending} onCancel={onClose} />
         </Stack>
       </form>
     </Modal>
