@@ -362,6 +362,20 @@ describe('members console', () => {
     await page.waitForURL(/\/moments$/);
     await page.getByRole('heading', { level: 1, name: 'My moments' }).waitFor();
     expect(await nav.getByRole('link', { name: 'My moments' }).getAttribute('aria-current')).toBe('page');
+    // Each tab says how many it holds; the page opens on the first one with something to do.
+    await page.getByRole('tab', { name: /^Overdue \(\d+\)$/ }).waitFor();
+    const counts = await Promise.all(
+      ['Overdue', 'Due', 'Escalated'].map(async (t) =>
+        Number((await page.getByRole('tab', { name: new RegExp(`^${t} `) }).textContent())?.match(/\((\d+)/)?.[1]),
+      ),
+    );
+    const first = ['Overdue', 'Due', 'Escalated'][
+      Math.max(
+        0,
+        counts.findIndex((n) => n > 0),
+      )
+    ] as string;
+    expect(await page.getByRole('tab', { name: new RegExp(`^${first} `) }).getAttribute('aria-selected')).toBe('true');
     await shot(page, '20-my-moments');
     await nav.getByRole('link', { name: 'Models' }).click();
     await page.waitForURL(/\/models$/);

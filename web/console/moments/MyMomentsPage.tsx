@@ -1,6 +1,6 @@
 import { Anchor, Badge, Button, Card, Center, Group, List, Loader, Modal, Stack, Tabs, Text, Textarea, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
@@ -10,25 +10,41 @@ import { api, errorMessage } from '../api-client.ts';
 import type { MomentInstance } from '../models/model-types.ts';
 
 type View = 'due' | 'overdue' | 'escalated';
+const views: View[] = ['overdue', 'due', 'escalated'];
 const momentsKey = ['moments', 'mine'] as const;
+/** The API's page size for My moments: a full page reads "100+". */
+const PAGE = 100;
 
-function useMyMoments(view: View) {
-  return useQuery({ queryKey: [...momentsKey, view], queryFn: () => api.get<{ items: MomentInstance[] }>('/moments', { view }).then((r) => r.items) });
+/** Every tab's list at once: the tabs show their counts and the page opens on the first one with something to do. */
+function useMyMoments() {
+  return useQueries({
+    queries: views.map((view) => ({
+      queryKey: [...momentsKey, view],
+      queryFn: () => api.get<{ items: MomentInstance[] }>('/moments', { view, limit: PAGE }).then((r) => r.items),
+    })),
+  });
 }
 
 /** "My moments": what the engine opened for me, due, overdue or escalated; complete one with notes in two clicks. */
 export function MyMomentsPage() {
-  const [view, setView] = useState<View>('overdue');
-  const moments = useMyMoments(view);
+  const lists = useMyMoments();
+  const [chosen, setChosen] = useState<View | null>(null);
+  const loaded = lists.every((l) => l.data !== undefined);
+  const view = chosen ?? (loaded ? (views.find((_, i) => (lists[i]?.data?.length ?? 0) > 0) ?? 'overdue') : 'overdue');
+  const moments = lists[views.indexOf(view)] as (typeof lists)[number];
+  const count = (v: View) => {
+    const n = lists[views.indexOf(v)]?.data?.length;
+    return n === undefined ? '' : ` (${n >= PAGE ? `${PAGE}+` : n})`;
+  };
   const [completing, setCompleting] = useState<MomentInstance | null>(null);
   return (
     <Stack gap={0}>
       <PageHeader title="My moments" description="Engagement moments assigned to you by the active models." />
-      <Tabs value={view} onChange={(v) => setView((v as View) ?? 'overdue')} mb="md">
+      <Tabs value={view} onChange={(v) => setChosen((v as View) ?? 'overdue')} mb="md">
         <Tabs.List>
-          <Tabs.Tab value="overdue">Overdue</Tabs.Tab>
-          <Tabs.Tab value="due">Due</Tabs.Tab>
-          <Tabs.Tab value="escalated">Escalated</Tabs.Tab>
+          <Tabs.Tab value="overdue">Overdue{count('overdue')}</Tabs.Tab>
+          <Tabs.Tab value="due">Due{count('due')}</Tabs.Tab>
+          <Tabs.Tab value="escalated">Escalated{count('escalated')}</Tabs.Tab>
         </Tabs.List>
       </Tabs>
       {moments.isPending && (
