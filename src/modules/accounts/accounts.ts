@@ -268,39 +268,42 @@ export async function refreshAccountRevenue(db: Db, workspaceId: string, account
 }
 
 /**
+ * What each account owns: (account_id, offering) once per pair, from its profile offerings and the line items of its
+ * active contracts; only the given offerings when there are some (the profile side then uses the GIN index).
+ */
+function ownedOfferingsSql(workspaceId: string, offerings?: string[]): RawBuilder<unknown> {
+  const onProfile = offerings ? sql`and a.offerings && ${offerings}::text[] and o.offering = any(${offerings}::text[])` : sql``;
+  const inContracts = offerings ? sql`and li.offering = any(${offerings}::text[])` : sql``;
+  return sql`
+    select a.id as account_id, o.offering from accounts a, unnest(a.offerings) as o(offering)
+    where a.workspace_id = ${workspaceId}::uuid ${onProfile}
+    union
+    select c.account_id, li.offering from contract_line_items li
+    join contracts c on c.workspace_id = li.workspace_id and c.id = li.contract_id and c.status = 'active'
+    where li.workspace_id = ${workspaceId}::uuid ${inContracts}`;
+}
+
+/**
  * The accounts owning any of these offerings (on their profile or in an active contract's bill of materials), as a
  * select of `account_id` and `properties` ({ownedOfferings}) for set-based writers (a release published to them).
  */
 export function accountsOwningOfferingsSql(workspaceId: string, offerings: string[]): RawBuilder<unknown> {
   return sql`
-    with owned as (
-      select a.id as account_id, o.offering from accounts a, unnest(a.offerings) as o(offering)
-      where a.workspace_id = ${workspaceId}::uuid and a.offerings && ${offerings}::text[] and o.offering = any(${offerings}::text[])
-      union
-      select c.account_id, li.offering from contract_line_items li
-      join contracts c on c.workspace_id = li.workspace_id and c.id = li.contract_id and c.status = 'active'
-      where li.workspace_id = ${workspaceId}::uuid and li.offering = any(${offerings}::text[])
-    )
     select account_id, jsonb_build_object('ownedOfferings', jsonb_agg(offering order by offering)) as properties
-    from owned group by account_id`;
+    from (${ownedOfferingsSql(workspaceId, offerings)}) owned group by account_id`;
 }
 
 /** How many accounts own any of these offerings (a release's audience before it is published). */
 export async function countAccountsOwningOfferings(db: Db, workspaceId: string, offerings: string[]): Promise<number> {
-  const result = await sql<{ n: number }>`select count(*)::int as n from (${accountsOwningOfferingsSql(workspaceId, offerings)}) owners`.execute(db);
+  const result = await sql<{ n: number }>`
+    select count(distinct account_id)::int as n from (${ownedOfferingsSql(workspaceId, offerings)}) owned`.execute(db);
   return result.rows[0]?.n ?? 0;
 }
 
 /** Every offering the workspace's accounts own (profile or active contracts), with how many accounts own it. */
 export async function listOwnedOfferings(db: Db, workspaceId: string): Promise<{ offering: string; accounts: number }[]> {
   const result = await sql<{ offering: string; accounts: number }>`
-    select offering, count(distinct account_id)::int as accounts from (
-      select a.id as account_id, unnest(a.offerings) as offering from accounts a where a.workspace_id = ${workspaceId}::uuid
-      union all
-      select c.account_id, li.offering from contract_line_items li
-      join contracts c on c.workspace_id = li.workspace_id and c.id = li.contract_id and c.status = 'active'
-      where li.workspace_id = ${workspaceId}::uuid
-    ) owned group by offering order by offering`.execute(db);
+    select offering, count(*)::int as accounts from (${ownedOfferingsSql(workspaceId)}) owned group by offering order by offering`.execute(db);
   return result.rows;
 }
 
