@@ -27,6 +27,7 @@ import { modelsRoutes } from './modules/models/models.routes.ts';
 import { momentsRoutes } from './modules/moments/moments.routes.ts';
 import { releasesRoutes } from './modules/releases/releases.routes.ts';
 import { segmentsRoutes } from './modules/segments/segments.routes.ts';
+import { telemetryRoutes } from './modules/telemetry/telemetry.routes.ts';
 import { timelineRoutes } from './modules/timeline/timeline.routes.ts';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -134,17 +135,24 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     const undeclared = routes.filter((r) => !(r.config as { access?: string } | undefined)?.access).map((r) => `${r.method} ${r.url}`);
     if (undeclared.length > 0) throw new Error(`Routes without a declared access (config.access): ${undeclared.join(', ')}`);
   });
+  const telemetry = deps.telemetry;
+  if (telemetry) {
+    app.addHook('onResponse', async (request, reply) => {
+      telemetry.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    });
+  }
   app.addHook('onRequest', authorise(deps));
   app.addHook('preValidation', authoriseWriteKey(deps));
   app.addHook('preValidation', refuseUnstorableText);
 
   await app.register(healthRoutes(deps));
   await app.register(controlRoutes(deps));
+  await app.register(telemetryRoutes(deps));
   for (const routes of apiV1) await app.register(routes(deps), { prefix: '/api/v1' });
   // Event rules run as events arrive (an event to an open moment within a second), unless the caller wires its own.
   const evaluator = deps.onIngested
     ? undefined
-    : createEventEvaluator(deps.db, deps.clock, (error) => app.log.error({ err: error }, 'event evaluation failed'));
+    : createEventEvaluator(deps.db, deps.clock, (error) => app.log.error({ err: error }, 'event evaluation failed'), telemetry?.observeEvaluation);
   const ingestDeps: AppDeps = { ...deps, onIngested: deps.onIngested ?? evaluator?.notify };
   if (evaluator) app.addHook('onClose', () => evaluator.idle());
   for (const routes of ingestion) await app.register(routes(ingestDeps));

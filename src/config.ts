@@ -34,6 +34,20 @@ export const configSchema = z.object({
     .describe(
       'How long `serve`, `worker` and `migrate` wait for PostgreSQL to answer at start (it may still be starting), retrying with a message, before they fail.',
     ),
+  METRICS_TOKEN: z
+    .string()
+    .min(16)
+    .optional()
+    .describe('Bearer token (16+ characters) that `GET /metrics` (Prometheus) requires on the main port. Unset: `/metrics` answers 404 there.'),
+  METRICS_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe(
+      'A second port, on HOST, serving only `GET /metrics` without a token, from `serve` and from `worker` (which has no other HTTP server). Reachable only by Prometheus: never publish it.',
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Server log level.'),
   LOG_FORMAT: z
     .enum(['pretty', 'json'])
@@ -56,6 +70,8 @@ export interface Config {
   databaseWaitSeconds: number;
   logLevel: Env['LOG_LEVEL'];
   logFormat: 'pretty' | 'json';
+  metricsToken: string | undefined;
+  metricsPort: number | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +91,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       'Invalid configuration:\n  MOMENTUM_SECRET: is required with DATABASE_URL. Every server and worker on one PostgreSQL database must sign sessions and links with the same secret: generate one (e.g. `openssl rand -base64 48`) and set it on every copy.',
     );
   }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError('Invalid configuration:\n  METRICS_PORT: must differ from PORT (metrics are served on a port of their own).');
+  }
   const dataDir = resolve(e.MOMENTUM_DATA_DIR);
   return {
     port: e.PORT,
@@ -87,6 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseWaitSeconds: e.DATABASE_WAIT_SECONDS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
   };
 }
 

@@ -2,6 +2,7 @@ import { PgBoss } from 'pg-boss';
 import type { Db, QueueBackend } from './db/client.ts';
 import { type JobContext, jobCatalog } from './jobs/catalog.ts';
 import type { Clock } from './lib/clock.ts';
+import type { Telemetry } from './modules/telemetry/telemetry.ts';
 
 export interface Worker {
   boss: PgBoss;
@@ -16,7 +17,7 @@ export interface WorkerLog {
 /**
  * Starts pg-boss, creates the catalog's queues and schedules, and consumes them.
  */
-export async function startWorker(deps: { db: Db; clock: Clock; queue: QueueBackend }, log: WorkerLog): Promise<Worker> {
+export async function startWorker(deps: { db: Db; clock: Clock; queue: QueueBackend; telemetry?: Telemetry | undefined }, log: WorkerLog): Promise<Worker> {
   const boss = new PgBoss('connectionString' in deps.queue ? { connectionString: deps.queue.connectionString, max: 4 } : deps.queue);
   boss.on('error', (error: Error) => log.error(`worker: ${error.message}`));
   await boss.start();
@@ -24,10 +25,14 @@ export async function startWorker(deps: { db: Db; clock: Clock; queue: QueueBack
   for (const spec of jobCatalog) {
     await boss.createQueue(spec.name, { retryLimit: spec.retryLimit, retryDelay: spec.retryDelaySeconds, retryBackoff: true });
     await boss.work(spec.name, async (jobs) => {
-      for (const job of jobs) await spec.handle(ctx, spec.payload.parse(job.data ?? {}));
+      for (const job of jobs) {
+        const run = () => spec.handle(ctx, spec.payload.parse(job.data ?? {}));
+        await (deps.telemetry ? deps.telemetry.timeJob(spec.name, run) : run());
+      }
     });
     if (spec.cron) await boss.schedule(spec.name, spec.cron, {}, { tz: 'UTC' });
   }
+  deps.telemetry?.watchQueues(() => boss.getQueues(jobCatalog.map((spec) => spec.name)));
   log.info(`worker: consuming ${jobCatalog.length} queue(s)`);
   return {
     boss,

@@ -2,6 +2,7 @@ import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { systemClock } from '../lib/clock.ts';
+import { createTelemetry, listenMetrics } from '../modules/telemetry/telemetry.ts';
 import { startWorker } from '../worker.ts';
 import { UserError } from './command.ts';
 
@@ -16,8 +17,14 @@ export async function runWorker(): Promise<void> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, poolSize: 4, waitSeconds: config.databaseWaitSeconds, onWait: console.log });
   await migrateToLatest(database.db);
   const log = { info: (m: string) => console.log(m), error: (m: string) => console.error(m) };
-  const worker = await startWorker({ db: database.db, clock: systemClock, queue: database.queue }, log);
+  const telemetry = createTelemetry();
+  telemetry.watchPool(database.poolStats);
+  const worker = await startWorker({ db: database.db, clock: systemClock, queue: database.queue, telemetry }, log);
+  // The worker has no other HTTP server: METRICS_PORT is how Prometheus sees its jobs and queues.
+  const metrics = config.metricsPort === undefined ? undefined : await listenMetrics(telemetry, { port: config.metricsPort, host: config.host });
+  if (metrics) log.info(`worker: metrics on http://${config.host}:${metrics.port}/metrics`);
   const stop = async () => {
+    await metrics?.close();
     await worker.stop();
     await database.close();
     process.exit(0);

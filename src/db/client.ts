@@ -26,6 +26,8 @@ export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
   queue: QueueBackend;
+  /** Connections in use for metrics: PostgreSQL's pool, or PGlite's one connection and the callers queued for it. */
+  poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -98,7 +100,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
         throw error;
       });
     }
-    return { db, kind: 'postgres', queue: { connectionString: options.databaseUrl }, close: () => db.destroy() };
+    const poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+    return { db, kind: 'postgres', queue: { connectionString: options.databaseUrl }, poolStats, close: () => db.destroy() };
   }
   let dataDir: string | undefined;
   if (options.dataDir) {
@@ -111,7 +114,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   // pg-boss's own PGlite adapter (multi-statement DDL goes through exec), each call holding the same lock.
   const boss = fromPglite(pglite);
   const queueDb: IDatabase = { ...boss, executeSql: (text, values) => lock.run(() => boss.executeSql(text, values)) };
-  return { db, kind: 'pglite', queue: { db: queueDb, backend: 'pglite' }, close: () => db.destroy() };
+  const poolStats = () => ({ total: 1, idle: lock.holders === 0 ? 1 : 0, waiting: Math.max(0, lock.holders - 1) });
+  return { db, kind: 'pglite', queue: { db: queueDb, backend: 'pglite' }, poolStats, close: () => db.destroy() };
 }
 
 const pgliteParsers = {
@@ -137,6 +141,8 @@ function exclusive(dialect: Dialect, lock: Lock): Dialect {
 /** A FIFO mutex. */
 class Lock {
   #tail: Promise<void> = Promise.resolve();
+  /** Callers holding or waiting for the lock (metrics). */
+  holders = 0;
 
   async acquire(): Promise<() => void> {
     const previous = this.#tail;
@@ -144,8 +150,12 @@ class Lock {
     this.#tail = new Promise<void>((resolve) => {
       release = resolve;
     });
+    this.holders++;
     await previous;
-    return release;
+    return () => {
+      this.holders--;
+      release();
+    };
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {

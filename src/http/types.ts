@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { Actor } from '../lib/actor.ts';
 import type { Clock } from '../lib/clock.ts';
+import type { Telemetry } from '../modules/telemetry/telemetry.ts';
 
 /**
  * Who may call a route:
@@ -35,6 +36,8 @@ export interface AppDeps {
   controlToken?: string | undefined;
   /** Called after ingested events commit (buildApp wires the engine's streaming evaluation here). */
   onIngested?: ((workspaceId: string) => void) | undefined;
+  /** This process's Prometheus metrics (created by serve); without it /metrics answers 404 and nothing is measured. */
+  telemetry?: Telemetry | undefined;
 }
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { evaluateNewEvents } from './engine.ts';
+import { evaluateNewEvents, type SweepReport } from './engine.ts';
 
 export interface EventEvaluator {
   /** Called after ingested events commit: evaluates event and metric rules for the workspace now. */
@@ -14,13 +14,13 @@ export interface EventEvaluator {
  * it trigger one follow-up, so a burst of batches costs two evaluations, not one per batch. The minute sweep is the
  * safety net for anything missed (a crash between commit and evaluation), and instance keys make reruns harmless.
  */
-export function createEventEvaluator(db: Db, clock: Clock, onError: (error: Error) => void): EventEvaluator {
+export function createEventEvaluator(db: Db, clock: Clock, onError: (error: Error) => void, onEvaluated?: (report: SweepReport) => void): EventEvaluator {
   const running = new Map<string, Promise<void>>();
   const pending = new Set<string>();
 
   const run = (workspaceId: string): Promise<void> => {
     const job = evaluateNewEvents(db, clock, workspaceId)
-      .then(() => undefined)
+      .then((report) => onEvaluated?.(report))
       .catch((error: Error) => onError(error))
       .finally(() => {
         running.delete(workspaceId);

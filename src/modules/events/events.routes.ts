@@ -52,7 +52,7 @@ export function inFlightLimit(max: number) {
  * Segment-compatible HTTP Tracking API (/v1/track, /v1/batch ...): HTTP Basic with an ingest key as user name, or
  * the body's writeKey. Registered without a prefix, in the ingestion group of app.ts.
  */
-export const ingestRoutes = defineRoutes((app, { db, clock, config, onIngested }) => {
+export const ingestRoutes = defineRoutes((app, { db, clock, config, onIngested, telemetry }) => {
   // One writer per app: concurrent track batches share statements and commits (several lanes on PostgreSQL).
   const writer = createEventWriter(db, { lanes: config.databaseUrl ? 8 : 1 });
   // analytics-node sometimes labels its JSON text/plain; in this scope only, text/plain bodies are parsed as JSON.
@@ -108,6 +108,7 @@ export const ingestRoutes = defineRoutes((app, { db, clock, config, onIngested }
       const body = request.body;
       const actor = actorOf(request);
       const result = await admit(reply, () => ingestEvents(db, clock, actor, { messages: body.batch, sentAt: body.sentAt, context: body.context }, writer));
+      telemetry?.observeIngest(result);
       if (result.stored > 0) onIngested?.(actor.workspaceId);
       return { success: true as const, ...result };
     },
@@ -130,6 +131,7 @@ export const ingestRoutes = defineRoutes((app, { db, clock, config, onIngested }
       async (request, reply) => {
         const actor = actorOf(request);
         const result = await admit(reply, () => ingestEvent(db, clock, actor, { ...request.body, type }, writer));
+        telemetry?.observeIngest(result);
         if (result.stored > 0) onIngested?.(actor.workspaceId);
         return { success: true as const, ...result };
       },
