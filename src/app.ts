@@ -10,6 +10,7 @@ import { authorise, authoriseWriteKey } from './http/auth.ts';
 import { handleError, handleNotFound } from './http/errors.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { refuseUnstorableText } from './http/input.ts';
+import { registerRateLimits } from './http/rate-limit.ts';
 import { serveWeb } from './http/static.ts';
 import type { Access, App, AppDeps } from './http/types.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
@@ -144,6 +145,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   app.addHook('onRequest', authorise(deps));
   app.addHook('preValidation', authoriseWriteKey(deps));
   app.addHook('preValidation', refuseUnstorableText);
+  // Per-caller limits on /api/v1 and ingestion, counted once the caller is known (after the hooks above).
+  await registerRateLimits(app, deps);
 
   await app.register(healthRoutes(deps));
   await app.register(controlRoutes(deps));

@@ -48,6 +48,22 @@ export const configSchema = z.object({
     .describe(
       'A second port, on HOST, serving only `GET /metrics` without a token, from `serve` and from `worker` (which has no other HTTP server). Reachable only by Prometheus: never publish it.',
     ),
+  RATE_LIMIT_API_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(6000)
+    .describe(
+      'Requests per minute that one caller may make to `/api/v1`: per API key, per console session, per client address when signed out. Past it: 429 with Retry-After. Counted by each server copy on its own. 0: no limit.',
+    ),
+  RATE_LIMIT_INGEST_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(60000)
+    .describe(
+      'Requests per minute that one write key may make to the ingestion endpoints (`/v1/track`, `/v1/batch` ...). A Segment SDK sends a batch of up to 100 events per request. Past it: 429 with Retry-After. Counted by each server copy on its own. 0: no limit.',
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Server log level.'),
   LOG_FORMAT: z
     .enum(['pretty', 'json'])
@@ -72,6 +88,8 @@ export interface Config {
   logFormat: 'pretty' | 'json';
   metricsToken: string | undefined;
   metricsPort: number | undefined;
+  /** Requests per minute per caller; 0 means no limit. */
+  rateLimits: { apiPerMinute: number; ingestPerMinute: number };
 }
 
 export class ConfigError extends Error {}
@@ -108,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,
+    rateLimits: { apiPerMinute: e.RATE_LIMIT_API_PER_MINUTE, ingestPerMinute: e.RATE_LIMIT_INGEST_PER_MINUTE },
   };
 }
 
