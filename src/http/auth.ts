@@ -54,7 +54,10 @@ export function authoriseWriteKey(deps: AppDeps) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     if (request.actor || request.routeOptions.config?.access !== 'ingest') return;
     const writeKey = (request.body as { writeKey?: unknown } | undefined)?.writeKey;
-    const actor = typeof writeKey === 'string' && writeKey ? await findApiKeyActor(deps.db, deps.clock, writeKey) : await authenticate(deps, request);
+    const actor =
+      typeof writeKey === 'string' && writeKey
+        ? unexpired(await findApiKeyActor(deps.db, deps.clock, writeKey), 'write key')
+        : await authenticate(deps, request);
     if (!actor) {
       throw new AppError(
         'unauthenticated',
@@ -68,10 +71,21 @@ export function authoriseWriteKey(deps: AppDeps) {
   };
 }
 
+/** A key past its expiry is refused with a message saying so (an unknown or revoked key says less). */
+function unexpired(found: Actor | { expiredAt: string } | undefined, what: 'API key' | 'write key'): Actor | undefined {
+  if (found && 'expiredAt' in found) {
+    throw new AppError(
+      'unauthenticated',
+      `This ${what} expired on ${found.expiredAt.slice(0, 16).replace('T', ' ')} UTC: an admin can create a new one in Settings > API keys`,
+    );
+  }
+  return found;
+}
+
 async function authenticate(deps: AppDeps, request: FastifyRequest): Promise<Actor | undefined> {
   const key = presentedKey(request);
   if (key) {
-    const actor = await findApiKeyActor(deps.db, deps.clock, key);
+    const actor = unexpired(await findApiKeyActor(deps.db, deps.clock, key), 'API key');
     if (!actor) throw new AppError('unauthenticated', 'Unknown or revoked API key');
     return actor;
   }

@@ -13,6 +13,7 @@ const apiKeySchema = z
     createdAt: z.string(),
     lastUsedAt: z.string().nullable(),
     revokedAt: z.string().nullable(),
+    expiresAt: z.string().nullable().describe('When the key stops working; null: never'),
   })
   .meta({ id: 'ApiKey' });
 
@@ -36,7 +37,15 @@ export const apiKeysRoutes = defineRoutes((app, { db, clock }) => {
         operationId: 'createApiKey',
         tags: ['api keys'],
         summary: 'Create an API key; the secret is in this response only',
-        body: z.strictObject({ name: z.string().trim().min(1).max(100), scopes: z.array(z.enum(apiKeyScopes)).min(1).default(['admin']) }),
+        body: z.strictObject({
+          name: z.string().trim().min(1).max(100),
+          scopes: z.array(z.enum(apiKeyScopes)).min(1).default(['admin']),
+          expiresAt: z.iso
+            .datetime({ offset: true, error: 'must be a date and time with a time zone, e.g. 2027-01-31T00:00:00Z' })
+            .nullable()
+            .optional()
+            .describe('When the key stops working (in the future); omitted or null: never'),
+        }),
         response: { 201: z.object({ apiKey: apiKeySchema, secret: z.string() }), ...errors },
       },
     },

@@ -11,4 +11,6 @@ export interface ApiKeysTable {
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  /** After this instant the key is refused (0009); null: never expires. */
+  expires_at: Date | null;
 }

@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/tx.ts';
 import type { Actor, ApiKeyScope } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { randomToken, sha256 } from '../../lib/crypto.ts';
-import { notFound } from '../../lib/errors.ts';
+import { invalid, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { ApiKeysTable } from './apikeys.table.ts';
@@ -16,6 +16,8 @@ export interface ApiKey {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** When the key stops working; null: never. */
+  expiresAt: string | null;
 }
 
 function toApiKey(row: ApiKeysTable): ApiKey {
@@ -27,6 +29,7 @@ function toApiKey(row: ApiKeysTable): ApiKey {
     createdAt: row.created_at.toISOString(),
     lastUsedAt: row.last_used_at?.toISOString() ?? null,
     revokedAt: row.revoked_at?.toISOString() ?? null,
+    expiresAt: row.expires_at?.toISOString() ?? null,
   };
 }
 
@@ -35,8 +38,10 @@ export async function createApiKey(
   db: Db,
   clock: Clock,
   actor: Actor,
-  input: { name: string; scopes: ApiKeyScope[] },
+  input: { name: string; scopes: ApiKeyScope[]; expiresAt?: string | null | undefined },
 ): Promise<{ apiKey: ApiKey; secret: string }> {
+  const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
+  if (expiresAt && expiresAt.getTime() <= clock.now().getTime()) throw invalid('body.expiresAt', 'must be in the future');
   const prefix = randomToken(6).replace(/[-_]/g, 'x').slice(0, 8);
   const secret = `mk_${prefix}_${randomToken(24)}`;
   return inTransaction(db, async (tx) => {
@@ -53,6 +58,7 @@ export async function createApiKey(
         created_at: clock.now(),
         last_used_at: null,
         revoked_at: null,
+        expires_at: expiresAt,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -84,11 +90,13 @@ export async function revokeApiKey(db: Db, clock: Clock, actor: Actor, id: strin
   });
 }
 
-/** Resolves a presented key to its actor; undefined when unknown or revoked. */
-export async function findApiKeyActor(db: Db, clock: Clock, secret: string): Promise<Actor | undefined> {
+/** Resolves a presented key to its actor; undefined when unknown or revoked, `{ expiredAt }` once past its expiry. */
+export async function findApiKeyActor(db: Db, clock: Clock, secret: string): Promise<Actor | { expiredAt: string } | undefined> {
   const row = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', sha256(secret)).where('revoked_at', 'is', null).executeTakeFirst();
   if (!row) return undefined;
   const now = clock.now();
+  if (row.expires_at && row.expires_at.getTime() <= now.getTime()) return { expiredAt: row.expires_at.toISOString() };
+  // At most one write a minute per key, not one per request: the console shows the time to the minute.
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
     await db.updateTable('api_keys').set({ last_used_at: now }).where('workspace_id', '=', row.workspace_id).where('id', '=', row.id).execute();
   }
