@@ -9,6 +9,7 @@ import {
   Group,
   Loader,
   Modal,
+  NativeSelect,
   Paper,
   Stack,
   Table,
@@ -36,19 +37,48 @@ const scopeHelp: Record<ApiKeyScope, string> = {
   ingest: 'Send events and identify calls only (for SDKs and pipelines)',
 };
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+const expiryChoices = [
+  { value: 'never', label: 'Never' },
+  { value: '30', label: 'In 30 days' },
+  { value: '90', label: 'In 90 days' },
+  { value: '365', label: 'In a year' },
+  { value: 'date', label: 'On a date…' },
+];
+
+/** The expiry to send: null (never), now + N days, or the end of the chosen day in the member's time zone. */
+function expiryOf(choice: string, date: string): string | null | undefined {
+  if (choice === 'never') return null;
+  if (choice === 'date') {
+    if (!date) return undefined;
+    const start = new Date(`${date}T00:00:00`);
+    return Number.isNaN(start.getTime()) ? undefined : new Date(start.getTime() + DAY_MS).toISOString();
+  }
+  return new Date(Date.now() + Number(choice) * DAY_MS).toISOString();
+}
+
+function isExpired(key: ApiKey): boolean {
+  return key.expiresAt !== null && new Date(key.expiresAt).getTime() <= Date.now();
+}
+
 function CreateKeyModal({ onClose }: { onClose: () => void }) {
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<ApiKeyScope[]>(['ingest']);
+  const [expiry, setExpiry] = useState('never');
+  const [expiryDate, setExpiryDate] = useState('');
+  const [dateMissing, setDateMissing] = useState(false);
   const create = useMutation({
-    mutationFn: () => api.post<{ apiKey: ApiKey; secret: string }>('/api-keys', { name: name.trim(), scopes }),
+    mutationFn: (expiresAt: string | null) => api.post<{ apiKey: ApiKey; secret: string }>('/api-keys', { name: name.trim(), scopes, expiresAt }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: apiKeysKey }),
   });
   const errors = fieldErrors(create.error);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    create.mutate();
+    const expiresAt = expiryOf(expiry, expiryDate);
+    setDateMissing(expiresAt === undefined);
+    if (expiresAt !== undefined) create.mutate(expiresAt);
   };
 
   if (create.data) {
@@ -109,6 +139,26 @@ function CreateKeyModal({ onClose }: { onClose: () => void }) {
               ))}
             </Stack>
           </Checkbox.Group>
+          <NativeSelect
+            label="Expires"
+            description="After this the key is refused; create a new key before then"
+            data={expiryChoices}
+            value={expiry}
+            onChange={(e) => setExpiry(e.currentTarget.value)}
+            error={expiry === 'date' ? undefined : errors.expiresAt}
+          />
+          {expiry === 'date' && (
+            <TextInput
+              type="date"
+              label="Expiry date"
+              description="The key works until the end of this day"
+              required
+              min={new Date(Date.now() + DAY_MS).toISOString().slice(0, 10)}
+              value={expiryDate}
+              onChange={(e) => setExpiryDate(e.currentTarget.value)}
+              error={dateMissing ? 'Pick the day the key stops working' : errors.expiresAt}
+            />
+          )}
           <FormActions submitLabel="Create key" saving={create.isPending} onCancel={onClose} />
         </Stack>
       </form>
@@ -162,7 +212,7 @@ export function ApiKeysPage() {
           </Text>
         )}
         {keys.data && keys.data.length > 0 && (
-          <Table.ScrollContainer minWidth={680}>
+          <Table.ScrollContainer minWidth={820}>
             <Table verticalSpacing="sm" aria-label="API keys">
               <Table.Thead>
                 <Table.Tr>
@@ -171,6 +221,7 @@ export function ApiKeysPage() {
                   <Table.Th>Scopes</Table.Th>
                   <Table.Th>Created</Table.Th>
                   <Table.Th>Last used</Table.Th>
+                  <Table.Th>Expires</Table.Th>
                   <Table.Th>Status</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -192,10 +243,15 @@ export function ApiKeysPage() {
                     </Table.Td>
                     <Table.Td>{formatDateTime(key.createdAt)}</Table.Td>
                     <Table.Td>{key.lastUsedAt ? formatDateTime(key.lastUsedAt) : 'Never'}</Table.Td>
+                    <Table.Td>{key.expiresAt ? formatDateTime(key.expiresAt) : 'Never'}</Table.Td>
                     <Table.Td>
                       {key.revokedAt ? (
                         <Badge color="gray" variant="dot" size="sm">
                           Revoked {formatDateTime(key.revokedAt)}
+                        </Badge>
+                      ) : isExpired(key) ? (
+                        <Badge color="orange" variant="dot" size="sm">
+                          Expired
                         </Badge>
                       ) : (
                         <Button size="xs" variant="subtle" color="red" onClick={() => setRevoking(key)} aria-label={`Revoke ${key.name}`}>
