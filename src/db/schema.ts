@@ -20,6 +20,7 @@ import type { MomentInstancesTable } from '../modules/moments/moments.table.ts';
 import type { ReleasesTable } from '../modules/releases/releases.table.ts';
 import type { SegmentsTable } from '../modules/segments/segments.table.ts';
 import type { TimelineEntriesTable } from '../modules/timeline/timeline.table.ts';
+import type { WebhookAttemptsTable, WebhookCursorsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../modules/webhooks/webhooks.table.ts';
 import type { WorkspacesTable } from '../modules/workspaces/workspaces.table.ts';
 
 export interface DB {
@@ -50,4 +51,8 @@ export interface DB {
   event_property_sums: EventPropertySumsTable;
   metric_definitions: MetricDefinitionsTable;
   releases: ReleasesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  webhook_cursors: WebhookCursorsTable;
 }
