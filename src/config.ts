@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { randomToken } from './lib/crypto.ts';
 
@@ -64,6 +65,15 @@ export const configSchema = z.object({
     .describe(
       'Requests per minute that one write key may make to the ingestion endpoints (`/v1/track`, `/v1/batch` ...). A Segment SDK sends a batch of up to 100 events per request. Past it: 429 with Retry-After. Counted by each server copy on its own. 0: no limit.',
     ),
+  WEBHOOKS_ALLOW_PRIVATE: z
+    .string()
+    .default('false')
+    .refine((v) => v === 'true' || v === 'false' || v.split(',').every((r) => isAddressRange(r.trim())), {
+      error: 'must be true, false, or a comma-separated list of addresses or CIDR ranges (e.g. 10.0.0.0/8,127.0.0.1)',
+    })
+    .describe(
+      'Outbound webhooks (endpoints and automated-moment calls) refuse private, loopback, link-local and metadata addresses, checked on every DNS resolution and redirect. `true` allows every such address; a comma-separated list of addresses or CIDR ranges (e.g. `10.1.2.0/24,127.0.0.1`) allows those only. Default `false`. Set it only when receivers really run on a private network.',
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Server log level.'),
   LOG_FORMAT: z
     .enum(['pretty', 'json'])
@@ -90,6 +100,8 @@ export interface Config {
   metricsPort: number | undefined;
   /** Requests per minute per caller; 0 means no limit. */
   rateLimits: { apiPerMinute: number; ingestPerMinute: number };
+  /** Private addresses outbound webhooks may reach: true (all), or a list of addresses and CIDR ranges (none when empty). */
+  webhooksAllowPrivate: true | string[];
 }
 
 export class ConfigError extends Error {}
@@ -127,7 +139,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,
     rateLimits: { apiPerMinute: e.RATE_LIMIT_API_PER_MINUTE, ingestPerMinute: e.RATE_LIMIT_INGEST_PER_MINUTE },
+    webhooksAllowPrivate:
+      e.WEBHOOKS_ALLOW_PRIVATE === 'true' ? true : e.WEBHOOKS_ALLOW_PRIVATE === 'false' ? [] : e.WEBHOOKS_ALLOW_PRIVATE.split(',').map((r) => r.trim()),
   };
+}
+
+/** An address (`127.0.0.1`, `::1`) or a CIDR range (`10.0.0.0/8`). */
+function isAddressRange(text: string): boolean {
+  return ipaddr.isValid(text) || ipaddr.isValidCIDR(text);
 }
 
 function dataDirSecret(dataDir: string): string {
