@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { apiKeyCreateCommand } from './cli/apikey.ts';
+import { registerBackupCommands } from './cli/backup.ts';
 import { UserError } from './cli/command.ts';
 import { demoCommand } from './cli/demo.ts';
 import { registerImportCommand } from './cli/import.ts';
@@ -49,6 +50,7 @@ apikey
   .addOption(new Option('--scope <scope>', 'what the key may do').choices(['admin', 'ingest']).default('admin'))
   .action(async (opts: { name: string; scope: string }) => exit(await runCommand(loadConfig(), apiKeyCreateCommand, opts)));
 
+registerBackupCommands(program, exit);
 registerImportCommand(program, exit);
 registerMetricsCommand(program, exit);
 registerModelCommands(program, exit);

@@ -1,4 +1,5 @@
 import { apiKeyCreateCommand } from './apikey.ts';
+import { backupCommand } from './backup.ts';
 import type { CommandSpec } from './command.ts';
 import { demoCommand } from './demo.ts';
 import { importCommand } from './import.ts';
@@ -11,6 +12,7 @@ import { sweepCommand } from './sweep.ts';
 export const remoteCommands: CommandSpec[] = [
   migrateCommand,
   apiKeyCreateCommand,
+  backupCommand,
   demoCommand,
   importCommand,
   modelValidateCommand,

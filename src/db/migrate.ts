@@ -22,15 +22,29 @@ export class MigrationError extends Error {}
 /** Migrations this Momentum has that the database has not applied yet. */
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema, before the typed one exists.
 export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  return (await migrationStatus(db)).filter((m) => !m.applied).map((m) => m.name);
+}
+
+/** Every migration this Momentum has, in order, and whether the database has applied it. */
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema, before the typed one exists.
+export async function migrationStatus(db: Kysely<any>): Promise<{ name: string; applied: boolean }[]> {
   const migrations = await new Migrator({ db, provider }).getMigrations();
-  return migrations.filter((m) => m.executedAt === undefined).map((m) => m.name);
+  return migrations.map((m) => ({ name: m.name, applied: m.executedAt !== undefined }));
+}
+
+/** Applies pending migrations up to and including `name` (a restore loads a backup at its own schema version). */
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema, before the typed one exists.
+export async function migrateTo(db: Kysely<any>, name: string): Promise<string[]> {
+  return applied(await new Migrator({ db, provider }).migrateTo(name));
 }
 
 /** Applies pending migrations; returns the names applied. */
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema, before the typed one exists.
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
-  const result: MigrationResultSet = await migrator.migrateToLatest();
+  return applied(await new Migrator({ db, provider }).migrateToLatest());
+}
+
+function applied(result: MigrationResultSet): string[] {
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     throw new MigrationError(`Migration ${failed?.migrationName ?? '?'} failed: ${String((result.error as Error).message ?? result.error)}`);
