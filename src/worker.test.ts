@@ -44,4 +44,12 @@ describe('worker', () => {
     }
     expect(Number(remaining)).toBe(0);
   });
+
+  it('reports running until it is stopped, then stopped (what /readyz shows)', async () => {
+    const running = worker ?? (await startWorker({ db: database.db, clock, queue: database.queue }, { info: () => {}, error: (m) => console.error(m) }));
+    expect(running.state()).toBe('running');
+    await running.stop();
+    worker = undefined;
+    expect(running.state()).toBe('stopped');
+  });
 });

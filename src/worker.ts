@@ -6,6 +6,8 @@ import type { Telemetry } from './modules/telemetry/telemetry.ts';
 
 export interface Worker {
   boss: PgBoss;
+  /** 'stopped' once pg-boss has stopped, whether asked to or not (/readyz reports it). */
+  state(): 'running' | 'stopped';
   stop(): Promise<void>;
 }
 
@@ -20,6 +22,10 @@ export interface WorkerLog {
 export async function startWorker(deps: { db: Db; clock: Clock; queue: QueueBackend; telemetry?: Telemetry | undefined }, log: WorkerLog): Promise<Worker> {
   const boss = new PgBoss('connectionString' in deps.queue ? { connectionString: deps.queue.connectionString, max: 4 } : deps.queue);
   boss.on('error', (error: Error) => log.error(`worker: ${error.message}`));
+  let stopped = false;
+  boss.once('stopped', () => {
+    stopped = true;
+  });
   await boss.start();
   const ctx: JobContext = { db: deps.db, clock: deps.clock };
   for (const spec of jobCatalog) {
@@ -36,11 +42,12 @@ export async function startWorker(deps: { db: Db; clock: Clock; queue: QueueBack
   log.info(`worker: consuming ${jobCatalog.length} queue(s)`);
   return {
     boss,
+    state: () => (stopped ? 'stopped' : 'running'),
     // stop() returns before the graceful shutdown finishes; 'stopped' marks its end (pool closed).
     stop: async () => {
-      const stopped = new Promise<void>((resolve) => boss.once('stopped', () => resolve()));
+      const finished = new Promise<void>((resolve) => boss.once('stopped', () => resolve()));
       await boss.stop({ graceful: true, timeout: 10_000 });
-      await stopped;
+      await finished;
     },
   };
 }

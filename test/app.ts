@@ -2,14 +2,15 @@ import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import type { Db } from '../src/db/client.ts';
+import type { AppDeps } from '../src/http/types.ts';
 import type { Clock } from '../src/lib/clock.ts';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** The real app, without a listening socket: requests go through app.inject. */
-export async function createTestApp(db: Db, clock: Clock) {
+export async function createTestApp(db: Db, clock: Clock, deps: Partial<AppDeps> = {}) {
   const config = loadConfig({}, { MOMENTUM_SECRET: 'test-secret-that-is-long-enough-0123456789', MOMENTUM_DATA_DIR: '/tmp/momentum-test-unused' });
-  const app = await buildApp({ db, clock, config });
+  const app = await buildApp({ db, clock, config, ...deps });
   await app.ready();
   const call = async (method: Method, url: string, options: { key?: string; cookie?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
     const headers: Record<string, string> = { ...options.headers };

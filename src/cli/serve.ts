@@ -10,6 +10,12 @@ import { UserError } from './command.ts';
 import { ensureDemo } from './demo.ts';
 import { acquireLock, releaseLock, updateLock } from './lock.ts';
 
+/**
+ * How long a shutdown (SIGTERM, SIGINT) may take: requests in flight finish and jobs running end (pg-boss gives them
+ * 10 s), then the process exits; past this bound it exits anyway, with code 1 (inside Kubernetes' default 30 s).
+ */
+export const SHUTDOWN_GRACE_MS = 25_000;
+
 export interface ServeOptions {
   worker: boolean;
   demo: boolean;
@@ -40,7 +46,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     const controlToken = randomToken();
     const telemetry = createTelemetry();
     telemetry.watchPool(database.poolStats);
-    const app = await buildApp({ db: database.db, clock: systemClock, config, controlToken, telemetry }, { logger: true, web: true });
+    const workerState = options.worker ? () => worker?.state() ?? ('starting' as const) : undefined;
+    const app = await buildApp({ db: database.db, clock: systemClock, config, controlToken, telemetry, workerState }, { logger: true, web: true });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -61,7 +68,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     if (demo) console.log(`  sign in  ${demo.email} / ${demo.password}`);
 
     const shutdown = async (signal: string) => {
-      app.log.info(`${signal}: shutting down`);
+      app.log.info(`${signal}: shutting down (finishing requests in flight and running jobs)`);
+      setTimeout(() => {
+        app.log.error(`shutdown took longer than ${SHUTDOWN_GRACE_MS / 1000} s: exiting with work unfinished`);
+        process.exit(1);
+      }, SHUTDOWN_GRACE_MS).unref();
       await app.close();
       await metricsListener?.close();
       await worker?.stop();

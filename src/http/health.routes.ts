@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { pendingMigrations } from '../db/migrate.ts';
 import { defineRoutes } from './types.ts';
 
-export const healthRoutes = defineRoutes((app, { db }) => {
+export const healthRoutes = defineRoutes((app, { db, workerState }) => {
   // Once the schema is current it stays current for this process (a new migration comes with a new binary).
   let migrated = false;
   app.get(
@@ -22,7 +22,10 @@ export const healthRoutes = defineRoutes((app, { db }) => {
     },
   );
 
-  /** Ready for traffic: the database answers and every migration of this version is applied (load balancers, compose). */
+  /**
+   * Ready for traffic: the database answers, every migration of this version is applied and, where this process runs
+   * the worker, the worker runs (load balancers, compose, Kubernetes). While shutting down Fastify answers 503 itself.
+   */
   app.get(
     '/readyz',
     {
@@ -43,6 +46,8 @@ export const healthRoutes = defineRoutes((app, { db }) => {
         if (pending.length > 0) return reply.status(503).send({ status: 'unavailable' as const, reason: `migrations pending: ${pending.join(', ')}` });
         migrated = true;
       }
+      const worker = workerState?.();
+      if (worker && worker !== 'running') return reply.status(503).send({ status: 'unavailable' as const, reason: `the worker is ${worker}` });
       return { status: 'ready' as const };
     },
   );

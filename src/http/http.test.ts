@@ -39,6 +39,22 @@ describe('HTTP surface', () => {
     }
   });
 
+  it('answers /readyz 503 while the worker this process runs is starting or stopped, naming it', async () => {
+    let state: 'starting' | 'running' | 'stopped' = 'starting';
+    const withWorker = await createTestApp(database.db, testClock(), { workerState: () => state });
+    try {
+      expect((await withWorker.call('GET', '/readyz')).body).toEqual({ status: 'unavailable', reason: 'the worker is starting' });
+      state = 'running';
+      expect((await withWorker.call('GET', '/readyz')).status).toBe(200);
+      state = 'stopped';
+      const res = await withWorker.call('GET', '/readyz');
+      expect(res.status).toBe(503);
+      expect(res.body.reason).toBe('the worker is stopped');
+    } finally {
+      await withWorker.close();
+    }
+  });
+
   it('forbids framing the console and sniffing content types', async () => {
     const res = await api.call('GET', '/healthz');
     expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");

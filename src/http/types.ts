@@ -38,6 +38,8 @@ export interface AppDeps {
   onIngested?: ((workspaceId: string) => void) | undefined;
   /** This process's Prometheus metrics (created by serve); without it /metrics answers 404 and nothing is measured. */
   telemetry?: Telemetry | undefined;
+  /** Set by `serve` when it runs the worker in this process: /readyz answers 503 until the worker runs, and once it stops. */
+  workerState?: (() => 'starting' | 'running' | 'stopped') | undefined;
 }
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;

@@ -1,0 +1,158 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Analytics } from '@segment/analytics-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from '../src/config.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { systemClock } from '../src/lib/clock.ts';
+import { readBackupFile } from '../src/modules/backups/backups.file.ts';
+import { tableDigests } from '../src/modules/backups/backups.tables.ts';
+import { createWorkspace } from '../src/modules/workspaces/workspaces.ts';
+
+// The operator's view: real `momentum` processes on embedded data dirs, fed by the official Segment Node SDK.
+const bin = new URL('../bin/momentum.js', import.meta.url).pathname;
+let root: string;
+
+function env(dataDir: string, extra: Record<string, string> = {}) {
+  const { DATABASE_URL: _ignored, ...rest } = process.env;
+  return { ...rest, MOMENTUM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra };
+}
+
+function run(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: env(dataDir) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [bin, 'serve', '--no-demo'], { env: env(dataDir, { PORT: '0' }) });
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const started = Date.now();
+  while (Date.now() - started < 60_000) {
+    const match = output.match(/running at (http:\/\/[^\s]+)/);
+    if (match?.[1]) return { child, url: match[1] };
+    if (child.exitCode !== null) throw new Error(`serve exited: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`serve did not start: ${output}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'momentum-ops-'));
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+// Child processes on embedded data dirs: the same whichever database the suite targets, so it runs once.
+describe.skipIf(testDatabase().kind !== 'pglite')('operating a running server', () => {
+  it('backs up while the Segment SDK sends events, restores into a new data dir table for table, and on SIGTERM stores every acknowledged event', async () => {
+    const live = join(root, 'live');
+    const database = await openDatabase({ dataDir: live });
+    await migrateToLatest(database.db);
+    await createWorkspace(database.db, systemClock, { name: 'Ops Co' });
+    await database.close();
+    const key = await run(live, ['apikey', 'create', '--name', 'sdk', '--scope', 'ingest']);
+    expect(key.code).toBe(0);
+    const writeKey = key.stdout.trim().split('\n').at(-1) ?? '';
+
+    const server = await startServe(live);
+    await until(async () => (await fetch(`${server.url}/readyz`).catch(() => undefined))?.status === 200, 'readyz (worker running)');
+
+    // The SDK with its default settings; each call's callback says whether the server acknowledged it.
+    const analytics = new Analytics({ writeKey, host: server.url });
+    analytics.on('error', () => {});
+    const acknowledged: string[] = [];
+    let sent = 0;
+    let sending = true;
+    const sender = (async () => {
+      while (sending) {
+        for (let i = 0; i < 20; i++) {
+          const messageId = `ops-${sent++}`;
+          analytics.track({ userId: `user-${sent % 25}`, event: 'Report Built', properties: { n: sent }, messageId }, (error) => {
+            if (!error) acknowledged.push(messageId);
+          });
+        }
+        await sleep(25);
+      }
+    })();
+
+    await until(() => acknowledged.length >= 200, 'the first acknowledged events');
+    const file = join(root, 'live.momentum-backup');
+    const backup = await run(live, ['backup', file]);
+    expect(backup.stderr + backup.stdout).toContain('asking it');
+    expect(backup.code).toBe(0);
+    expect(backup.stdout).toMatch(/Backed up \d+ rows of \d+ tables/);
+
+    // More arrive after the backup; then the server is told to stop while the SDK keeps sending.
+    const atBackup = acknowledged.length;
+    await until(() => acknowledged.length >= atBackup + 200, 'events after the backup');
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+    server.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    sending = false;
+    await sender;
+    await analytics.closeAndFlush({ timeout: 5_000 });
+
+    const reopened = await openDatabase({ dataDir: live });
+    try {
+      const stored = new Set(
+        (await reopened.db.selectFrom('events').select('message_id').where('message_id', 'like', 'ops-%').execute()).map((r) => r.message_id),
+      );
+      expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+      expect(acknowledged.length).toBeGreaterThanOrEqual(400);
+    } finally {
+      await reopened.close();
+    }
+
+    // The backup, restored into a new data dir, holds exactly what the file recorded, table by table.
+    const restoredDir = join(root, 'restored');
+    const restored = await run(restoredDir, ['restore', file]);
+    expect(restored.stderr).not.toMatch(/damaged/);
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).toMatch(/Restored \d+ rows/);
+    const recorded: Record<string, { rows: number; sha256: string }> = {};
+    for await (const item of readBackupFile(file)) if (item.kind === 'end') recorded[item.name] = { rows: item.rows, sha256: item.sha256 };
+    const copy = await openDatabase({ dataDir: restoredDir });
+    try {
+      expect(await tableDigests(copy.db)).toEqual(recorded);
+      expect(recorded.events?.rows).toBeGreaterThan(0);
+      expect(recorded.events?.rows).toBeLessThan(acknowledged.length);
+    } finally {
+      await copy.close();
+    }
+    // Restoring again over data is refused, and says so.
+    const again = await run(restoredDir, ['restore', file]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('not empty');
+  }, 240_000);
+});
