@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { apiKeyCreateCommand } from './cli/apikey.ts';
+import { apiKeyCreateCommand, expiryDays } from './cli/apikey.ts';
 import { registerBackupCommands } from './cli/backup.ts';
 import { UserError } from './cli/command.ts';
 import { demoCommand } from './cli/demo.ts';
@@ -48,7 +48,8 @@ apikey
   .description('create an API key and print it as the last line of stdout')
   .requiredOption('--name <name>', 'a name to recognise the key by')
   .addOption(new Option('--scope <scope>', 'what the key may do').choices(['admin', 'ingest']).default('admin'))
-  .action(async (opts: { name: string; scope: string }) => exit(await runCommand(loadConfig(), apiKeyCreateCommand, opts)));
+  .addOption(new Option('--expires-in <days>', 'refuse the key after this many days (default: never expires)').argParser(expiryDays))
+  .action(async (opts: { name: string; scope: string; expiresIn?: number }) => exit(await runCommand(loadConfig(), apiKeyCreateCommand, opts)));
 
 registerBackupCommands(program, exit);
 registerImportCommand(program, exit);
