@@ -101,6 +101,12 @@ describe('API rate limits', () => {
     expect((await get('/api/v1/accounts', bearer(ingestKey))).statusCode).toBe(200);
   });
 
+  it('says in the OpenAPI document that /api/v1 routes may answer 429', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { responses: object }>> };
+    expect(Object.keys(doc.paths['/api/v1/accounts']?.get?.responses ?? {})).toContain('429');
+    expect(Object.keys(doc.paths['/api/v1/api-keys']?.post?.responses ?? {})).toContain('429');
+  });
+
   it('counts signed-out callers by address and leaves health checks alone', async () => {
     for (let i = 0; i < 5; i++) expect((await get('/healthz', {}, '10.1.1.1')).statusCode).toBe(200);
     // A different email each time: the sign-in throttle per email must not be what answers.

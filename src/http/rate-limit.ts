@@ -1,17 +1,20 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { sha256 } from '../lib/crypto.ts';
 import { AppError } from '../lib/errors.ts';
+import { errorSchema } from './errors.ts';
 import type { AppDeps } from './types.ts';
 
 const MINUTE_MS = 60_000;
 
-/** Which limit a request counts against: the ingestion endpoints, the REST API, or none (pages, health, control). */
-function limitOf(request: FastifyRequest): 'ingest' | 'api' | undefined {
-  if (request.routeOptions.config?.access === 'ingest') return 'ingest';
-  if (request.routeOptions.url?.startsWith('/api/v1/')) return 'api';
+/** Which limit a route counts against: the ingestion endpoints, the REST API, or none (pages, health, control). */
+function limitOfRoute(route: { url?: string | undefined; config?: { access?: string } | undefined }): 'ingest' | 'api' | undefined {
+  if (route.config?.access === 'ingest') return 'ingest';
+  if (route.url?.startsWith('/api/v1/')) return 'api';
   return undefined;
 }
+
+const limitOf = (request: FastifyRequest) => limitOfRoute(request.routeOptions);
 
 /**
  * Who is counted: the API key (or write key) by its id, a console session by its token's hash, anyone else by client
@@ -32,6 +35,11 @@ function callerKey(request: FastifyRequest): string {
  */
 export async function registerRateLimits(app: FastifyInstance, { config }: AppDeps): Promise<void> {
   const { apiPerMinute, ingestPerMinute } = config.rateLimits;
+  // The OpenAPI document says which routes may answer 429.
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const schema = route.schema as { response?: Record<string, unknown> } | undefined;
+    if (schema?.response && limitOfRoute(route as Parameters<typeof limitOfRoute>[0])) schema.response = { ...schema.response, 429: errorSchema };
+  });
   const maxOf = (request: FastifyRequest) => (limitOf(request) === 'ingest' ? ingestPerMinute : apiPerMinute);
   await app.register(rateLimit, {
     global: true,
