@@ -30,6 +30,7 @@ import { releasesRoutes } from './modules/releases/releases.routes.ts';
 import { segmentsRoutes } from './modules/segments/segments.routes.ts';
 import { telemetryRoutes } from './modules/telemetry/telemetry.routes.ts';
 import { timelineRoutes } from './modules/timeline/timeline.routes.ts';
+import { webhooksOpenApi, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -51,6 +52,7 @@ const apiV1 = [
   modelsRoutes,
   momentsRoutes,
   releasesRoutes,
+  webhooksRoutes,
 ];
 /** Segment-compatible ingestion (/v1/track, /v1/batch ...), registered without a prefix. */
 const ingestion = [ingestRoutes];
@@ -113,6 +115,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
         },
       },
       security: [{ apiKey: [] }, { session: [] }],
+      // What Momentum posts to webhook endpoints: one payload schema per event type.
+      webhooks: webhooksOpenApi(),
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
