@@ -19,7 +19,10 @@ export interface WorkerLog {
 /**
  * Starts pg-boss, creates the catalog's queues and schedules, and consumes them.
  */
-export async function startWorker(deps: { db: Db; clock: Clock; queue: QueueBackend; telemetry?: Telemetry | undefined }, log: WorkerLog): Promise<Worker> {
+export async function startWorker(
+  deps: { db: Db; clock: Clock; queue: QueueBackend; telemetry?: Telemetry | undefined; webhooks?: JobContext['webhooks'] },
+  log: WorkerLog,
+): Promise<Worker> {
   const boss = new PgBoss('connectionString' in deps.queue ? { connectionString: deps.queue.connectionString, max: 4 } : deps.queue);
   boss.on('error', (error: Error) => log.error(`worker: ${error.message}`));
   let stopped = false;
@@ -27,7 +30,7 @@ export async function startWorker(deps: { db: Db; clock: Clock; queue: QueueBack
     stopped = true;
   });
   await boss.start();
-  const ctx: JobContext = { db: deps.db, clock: deps.clock };
+  const ctx: JobContext = { db: deps.db, clock: deps.clock, webhooks: deps.webhooks };
   for (const spec of jobCatalog) {
     await boss.createQueue(spec.name, { retryLimit: spec.retryLimit, retryDelay: spec.retryDelaySeconds, retryBackoff: true });
     await boss.work(spec.name, async (jobs) => {

@@ -19,7 +19,10 @@ export async function runWorker(): Promise<void> {
   const log = { info: (m: string) => console.log(m), error: (m: string) => console.error(m) };
   const telemetry = createTelemetry();
   telemetry.watchPool(database.poolStats);
-  const worker = await startWorker({ db: database.db, clock: systemClock, queue: database.queue, telemetry }, log);
+  const worker = await startWorker(
+    { db: database.db, clock: systemClock, queue: database.queue, telemetry, webhooks: { allowPrivate: config.webhooksAllowPrivate } },
+    log,
+  );
   // The worker has no other HTTP server: METRICS_PORT is how Prometheus sees its jobs and queues.
   const metrics = config.metricsPort === undefined ? undefined : await listenMetrics(telemetry, { port: config.metricsPort, host: config.host });
   if (metrics) log.info(`worker: metrics on http://${config.host}:${metrics.port}/metrics`);

@@ -5,10 +5,14 @@ import { evaluateNewEvents, sweep } from '../modules/engine/engine.ts';
 import { DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, purgeExpiredEvents } from '../modules/events/events.ts';
 import { purgeExpiredSessions } from '../modules/members/members.ts';
 import { runAutomatedMoments } from '../modules/moments/moments.ts';
+import { runWebhooks } from '../modules/webhooks/webhooks.jobs.ts';
+import type { PrivateTargets } from '../modules/webhooks/webhooks.send.ts';
 
 export interface JobContext {
   db: Db;
   clock: Clock;
+  /** Private addresses outbound webhooks may reach (config WEBHOOKS_ALLOW_PRIVATE); none when unset. */
+  webhooks?: { allowPrivate: PrivateTargets } | undefined;
 }
 
 /** A background job: name `<module>.<action>`, payload schema, retry policy, optional cron schedule. */
@@ -56,7 +60,17 @@ export const jobCatalog: JobSpec[] = [
     retryLimit: 2,
     retryDelaySeconds: 30,
     cron: '* * * * *',
-    handle: async ({ db, clock }) => runAutomatedMoments(db, clock),
+    handle: async ({ db, clock, webhooks }) => runAutomatedMoments(db, clock, { allowPrivate: webhooks?.allowPrivate ?? [] }),
+  }),
+  job({
+    name: 'webhooks.deliver',
+    // New events become deliveries, then due ones go out for up to 45 s: in order per account, each delivery's retries
+    // and backoff (about 3 days) kept in its row, so a failing job retry would only resend nothing twice.
+    payload: z.object({}).passthrough(),
+    retryLimit: 1,
+    retryDelaySeconds: 10,
+    cron: '* * * * *',
+    handle: async ({ db, clock, webhooks }) => runWebhooks(db, clock, { allowPrivate: webhooks?.allowPrivate ?? [], budgetMs: 45_000 }),
   }),
   job({
     name: 'events.purge-expired',

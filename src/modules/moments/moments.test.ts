@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp } from '../../../test/app.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
@@ -8,6 +9,7 @@ import { fixedClock } from '../../lib/clock.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { sweep } from '../engine/engine.ts';
 import { applyModel } from '../models/models.ts';
+import { createWebhookEndpoint } from '../webhooks/webhooks.ts';
 import { runAutomatedMoments } from './moments.ts';
 
 const clock = fixedClock('2026-06-01T09:00:00Z');
@@ -17,17 +19,18 @@ let api: Awaited<ReturnType<typeof createTestApp>>;
 let key: string;
 let csmEmail: string;
 let accountId: string;
+let hookSecret: string;
 
 // A real HTTP server stands in for the CRM: it answers as the test sets it (fail, slow, ok) and keeps what it got.
 let hookMode: 'fail' | 'slow' | 'ok' = 'fail';
-const received: { path: string; body: Record<string, unknown> }[] = [];
+const received: { path: string; body: Record<string, unknown>; raw: string; headers: Record<string, string> }[] = [];
 const hooks = createServer((request, response) => {
   let body = '';
   request.on('data', (chunk) => {
     body += chunk;
   });
   request.on('end', () => {
-    received.push({ path: request.url ?? '', body: JSON.parse(body || '{}') });
+    received.push({ path: request.url ?? '', body: JSON.parse(body || '{}'), raw: body, headers: request.headers as Record<string, string> });
     const answer = () => response.writeHead(hookMode === 'fail' ? 500 : 202, { 'content-type': 'application/json' }).end('{}');
     if (hookMode === 'slow') setTimeout(answer, 2_000);
     else answer();
@@ -71,6 +74,8 @@ beforeAll(async () => {
   const csm = await createTestMember(database.db, clock, ws, ['csm'], 'Casey CSM');
   csmEmail = csm.email;
   accountId = (await createAccount(database.db, clock, ws.system, { name: 'Acme', team: { csm: csm.member.id } })).id;
+  // The action's URL is a registered endpoint (for no events): its secret signs the calls.
+  hookSecret = (await createWebhookEndpoint(database.db, clock, ws.admin, { url: hookUrl, events: [] }, { allowPrivate: true, resolve: false })).secret;
   await applyModel(database.db, clock, ws.system, { source: model.replace('HOOK_URL', hookUrl), file: 'moments-api.yaml' }, { approve: true });
   await sweep(database.db, clock, { workspaceId: ws.workspaceId });
 });
@@ -115,17 +120,17 @@ describe('moments API', () => {
     expect(engagement.body).toMatchObject({ phase: 'onboarding', model: { key: 'moments-api', version: 1 } });
   });
 
-  it('runs an automated webhook against a real server: a 500 and a timeout are retried, a 202 completes it', async () => {
+  it('runs an automated webhook against a real server, signed with its endpoint secret: a 500 and a timeout are retried, a 202 completes it', async () => {
     const row = () => database.db.selectFrom('moment_instances').selectAll().where('moment_id', '=', 'notify').executeTakeFirstOrThrow();
     hookMode = 'fail';
-    expect(await runAutomatedMoments(database.db, clock)).toEqual({ ran: 1, failed: 1 });
+    expect(await runAutomatedMoments(database.db, clock, { allowPrivate: true })).toEqual({ ran: 1, failed: 1 });
     expect(await row()).toMatchObject({ status: 'open', outcome: expect.stringMatching(/answered 500/), evidence: { attempts: 1 } });
     expect(received[0]).toMatchObject({ path: '/hooks/momentum', body: { moment: 'notify', account: accountId, model: 'moments-api' } });
     hookMode = 'slow';
-    expect(await runAutomatedMoments(database.db, clock, { webhookTimeoutMs: 200 })).toEqual({ ran: 1, failed: 1 });
-    expect(await row()).toMatchObject({ status: 'open', outcome: expect.stringMatching(/failed: .*(timeout|aborted)/i), evidence: { attempts: 2 } });
+    expect(await runAutomatedMoments(database.db, clock, { webhookTimeoutMs: 200, allowPrivate: true })).toEqual({ ran: 1, failed: 1 });
+    expect(await row()).toMatchObject({ status: 'open', outcome: expect.stringMatching(/failed: timed out after 0.2 s/), evidence: { attempts: 2 } });
     hookMode = 'ok';
-    expect(await runAutomatedMoments(database.db, clock)).toEqual({ ran: 1, failed: 0 });
+    expect(await runAutomatedMoments(database.db, clock, { allowPrivate: true })).toEqual({ ran: 1, failed: 0 });
     expect(await row()).toMatchObject({
       status: 'done',
       outcome: expect.stringMatching(/answered 202/),
@@ -133,6 +138,13 @@ describe('moments API', () => {
       evidence: { attempts: 3 },
     });
     expect(received).toHaveLength(3);
+    // Signed per Standard Webhooks with the endpoint's secret (as of the test clock's time), the same message on each retry.
+    const last = received[2] as (typeof received)[number];
+    expect(last.body).toMatchObject({ type: 'Moment Action', moment: 'notify' });
+    const signedAt = new Date(Number(last.headers['webhook-timestamp']) * 1000);
+    expect(signedAt.toISOString()).toBe(clock.now().toISOString());
+    expect(last.headers['webhook-signature']).toBe(new Webhook(hookSecret).sign(last.headers['webhook-id'] as string, signedAt, last.raw));
+    expect(new Set(received.map((r) => r.headers['webhook-id'])).size).toBe(1);
     // Done: nothing runs again.
     expect(await runAutomatedMoments(database.db, clock)).toEqual({ ran: 0, failed: 0 });
   });

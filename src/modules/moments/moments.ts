@@ -7,6 +7,8 @@ import { AppError, notFound } from '../../lib/errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { recordInteractionEvent } from '../events/events.ts';
 import type { ModelDefinition, MomentDef } from '../models/models.schema.ts';
+import { callWorkspaceWebhook } from '../webhooks/webhooks.jobs.ts';
+import type { PrivateTargets } from '../webhooks/webhooks.send.ts';
 import type { InstanceStatus } from './moments.table.ts';
 
 export interface MomentInstance {
@@ -166,9 +168,14 @@ export interface AutomationResult {
 /**
  * Runs the actions of open automated moments (the `moments.run-automated` job): each instance is claimed first
  * (status done, so a concurrent worker skips it), then its action runs and the result is recorded; a failed
- * webhook is reopened for the next run, and marked missed after three attempts.
+ * webhook is reopened for the next run, and marked missed after three attempts. A webhook is signed like every
+ * outbound webhook, with the secret of the workspace's webhook endpoint registered for its URL (see docs/webhooks.md).
  */
-export async function runAutomatedMoments(db: Db, clock: Clock, options: { limit?: number; webhookTimeoutMs?: number } = {}): Promise<AutomationResult> {
+export async function runAutomatedMoments(
+  db: Db,
+  clock: Clock,
+  options: { limit?: number; webhookTimeoutMs?: number; allowPrivate?: PrivateTargets } = {},
+): Promise<AutomationResult> {
   const now = clock.now();
   const claimed = await sql<{
     workspace_id: string;
@@ -192,19 +199,21 @@ export async function runAutomatedMoments(db: Db, clock: Clock, options: { limit
     let outcome: string;
     let ok = true;
     if (action.type === 'webhook') {
-      try {
-        const response = await fetch(action.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ instance: row.id, account: row.account_id, moment: row.moment_id, model: row.definition.key, evidence: row.evidence }),
-          signal: AbortSignal.timeout(options.webhookTimeoutMs ?? 10_000),
-        });
-        ok = response.ok;
-        outcome = `webhook ${action.url} answered ${response.status}`;
-      } catch (e) {
-        ok = false;
-        outcome = `webhook ${action.url} failed: ${(e as Error).message}`;
-      }
+      const payload = {
+        type: 'Moment Action',
+        timestamp: now.toISOString(),
+        instance: row.id,
+        account: row.account_id,
+        moment: row.moment_id,
+        model: row.definition.key,
+        evidence: row.evidence,
+      };
+      ({ ok, outcome } = await callWorkspaceWebhook(
+        db,
+        clock,
+        { workspaceId: row.workspace_id, url: action.url, messageId: `msg_${row.id.replaceAll('-', '')}`, payload },
+        { allowPrivate: options.allowPrivate ?? [], timeoutMs: options.webhookTimeoutMs },
+      ));
     } else {
       outcome = action.note ?? 'recorded automatically';
     }

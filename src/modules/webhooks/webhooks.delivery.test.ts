@@ -7,7 +7,7 @@ import { createTestWorkspace, type TestWorkspace, unique } from '../../../test/f
 import type { Clock } from '../../lib/clock.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { recordMomentumEvents } from '../events/events.ts';
-import { MAX_ATTEMPTS, RETRY_DELAYS_S, runWebhooks } from './webhooks.jobs.ts';
+import { callWorkspaceWebhook, MAX_ATTEMPTS, RETRY_DELAYS_S, runWebhooks } from './webhooks.jobs.ts';
 import type { PrivateTargets } from './webhooks.send.ts';
 import {
   createWebhookEndpoint,
@@ -297,5 +297,20 @@ describe('webhook deliveries', () => {
     const expected = new Webhook(rotated.secret).sign(after.headers['webhook-id'] as string, signedAt, after.body);
     expect(after.headers['webhook-signature']).toBe(expected);
     expect(new Webhook(oldSecret).sign(after.headers['webhook-id'] as string, signedAt, after.body)).not.toBe(expected);
+  });
+
+  it("signs an automated moment's call with the secret of the endpoint registered for its URL, and sends none to a URL not registered", async () => {
+    const { ws, endpoint, secret } = await setUp('/action', []);
+    const call = (url: string) =>
+      callWorkspaceWebhook(
+        database.db,
+        clock,
+        { workspaceId: ws.workspaceId, url, messageId: 'msg_action1', payload: { type: 'Moment Action' } },
+        { allowPrivate: true },
+      );
+    expect(await call(endpoint.url)).toEqual({ ok: true, outcome: `webhook ${endpoint.url} answered 204` });
+    new Webhook(secret).verify(received[0]?.body as string, received[0]?.headers as Record<string, string>);
+    expect(await call(`${base}/elsewhere`)).toMatchObject({ ok: false, outcome: expect.stringMatching(/register this URL under Settings → Webhooks/) });
+    expect(received).toHaveLength(1);
   });
 });
