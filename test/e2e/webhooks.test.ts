@@ -1,0 +1,154 @@
+// Webhooks in the console, in a real browser against the real server and a real receiver: an admin adds an endpoint,
+// sees its secret once, reads the delivery log of a signed event, replays it, rotates the secret, disables and deletes it.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig, testBrowserPath } from '../../src/config.ts';
+import { type Database, openDatabase } from '../../src/db/client.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import type { App } from '../../src/http/types.ts';
+import { systemClock } from '../../src/lib/clock.ts';
+import { createAccount } from '../../src/modules/accounts/accounts.ts';
+import { recordMomentumEvents } from '../../src/modules/events/events.ts';
+import { runWebhooks } from '../../src/modules/webhooks/webhooks.jobs.ts';
+import { createTestWorkspace, TEST_PASSWORD, type TestWorkspace } from '../factories.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const shots = join(root, 'test-results');
+
+let dataDir: string;
+let database: Database;
+let app: App;
+let baseUrl: string;
+let browser: Browser;
+let page: Page;
+let ws: TestWorkspace;
+const pageErrors: Error[] = [];
+const received: { body: string; headers: Record<string, string> }[] = [];
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk) => {
+    body += chunk;
+  });
+  req.on('end', () => {
+    received.push({ body, headers: req.headers as Record<string, string> });
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+  });
+});
+let hookUrl: string;
+
+const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
+/** The webhooks.deliver job's work, run now rather than at the next minute. */
+const deliver = () => runWebhooks(database.db, systemClock, { allowPrivate: true, budgetMs: 5000 });
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-web.js'), '--if-stale'], { cwd: root, stdio: 'inherit' });
+  mkdirSync(shots, { recursive: true });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/momentum`;
+  dataDir = mkdtempSync(join(tmpdir(), 'momentum-e2e-webhooks-'));
+  database = await openDatabase({ dataDir });
+  await migrateToLatest(database.db);
+  ws = await createTestWorkspace(database.db, systemClock);
+  // The receiver runs on this machine: private addresses are allowed, as an operator would set it for one.
+  const config = loadConfig({}, { MOMENTUM_DATA_DIR: dataDir, MOMENTUM_SECRET: 'x'.repeat(40), WEBHOOKS_ALLOW_PRIVATE: 'true' });
+  app = await buildApp({ db: database.db, clock: systemClock, config }, { web: true });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the server did not listen on a TCP port');
+  baseUrl = `http://127.0.0.1:${address.port}`;
+  browser = await chromium.launch({
+    executablePath: testBrowserPath(),
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
+  page.on('pageerror', (error) => pageErrors.push(error));
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel('Email').fill(ws.adminEmail);
+  await page.getByRole('textbox', { name: 'Password' }).fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/accounts$/);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await database?.close();
+  receiver.closeAllConnections();
+  await new Promise((resolve) => receiver.close(resolve));
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('webhooks in the console', () => {
+  test('an admin adds an endpoint, verifies a delivered event with its secret, replays it, rotates the secret, disables and deletes it', async () => {
+    await page.goto(`${baseUrl}/settings/webhooks`);
+    await page.getByRole('tab', { name: 'Webhooks' }).waitFor();
+    await page.getByRole('button', { name: 'New endpoint' }).click();
+    const dialog = page.getByRole('dialog');
+    // A URL the server refuses says why, on the field.
+    await dialog.getByRole('textbox', { name: 'URL' }).fill('ftp://files.example.com/drop');
+    await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+    await dialog.getByText('must be an http:// or https:// URL').waitFor();
+    await dialog.getByRole('textbox', { name: 'URL' }).fill(hookUrl);
+    await dialog.getByRole('textbox', { name: 'Description' }).fill('CRM sync');
+    await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+    const secret = (await dialog.getByTestId('webhook-secret').textContent()) ?? '';
+    expect(secret).toMatch(/^whsec_/);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const endpoints = page.getByRole('table', { name: 'Webhook endpoints' });
+    await eventually(() => endpoints.textContent()).toContain('All events');
+
+    // A sponsor changes at an account: the event is delivered, signed with the secret shown.
+    const account = await createAccount(database.db, systemClock, ws.system, { name: 'Globex' });
+    await recordMomentumEvents(database.db, systemClock, ws.system, 'contacts', [
+      { accountId: account.id, name: 'Sponsor Changed', properties: { summary: 'Sponsor replaced at Globex' }, key: 'e2e-1' },
+    ]);
+    await deliver();
+    expect(received).toHaveLength(1);
+    expect(new Webhook(secret).verify(received[0]?.body as string, received[0]?.headers as Record<string, string>)).toMatchObject({ type: 'Sponsor Changed' });
+
+    await page.getByRole('button', { name: `Deliveries to ${hookUrl}` }).click();
+    const log = page.getByRole('table', { name: 'Deliveries' });
+    await eventually(() => log.textContent()).toContain('delivered');
+    expect(await log.textContent()).toContain('200');
+    await log.getByRole('button', { name: 'Sponsor Changed', exact: true }).click();
+    const detail = page.getByRole('dialog');
+    await detail.getByText('Attempt 1').waitFor();
+    expect(await detail.textContent()).toContain('webhook-signature');
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
+
+    await log.getByRole('button', { name: 'Replay Sponsor Changed' }).click();
+    await page.getByText('will be sent again within a minute').waitFor();
+    await deliver();
+    expect(received).toHaveLength(2);
+    await eventually(() => log.getByRole('row').count()).toBe(3);
+    expect(await log.textContent()).toContain('replay');
+    await page.screenshot({ path: join(shots, 'webhooks-deliveries.png'), fullPage: true });
+
+    await page.getByRole('button', { name: `Rotate the secret of ${hookUrl}` }).click();
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    const rotated = (await page.getByTestId('webhook-secret').textContent()) ?? '';
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(secret);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await eventually(() => endpoints.textContent()).toContain('previous secret signs until');
+
+    await page.getByRole('button', { name: `Disable ${hookUrl}` }).click();
+    await eventually(() => endpoints.textContent()).toContain('Disabled by Ada Admin');
+
+    await page.getByRole('button', { name: `Delete ${hookUrl}` }).click();
+    await page.getByRole('button', { name: 'Delete endpoint' }).click();
+    await page.getByText('No endpoints yet').waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+});
