@@ -16,6 +16,7 @@ import { listAccountMoments, listMyMoments } from '../moments/moments.ts';
 import { listReleases } from '../releases/releases.ts';
 import { listSegments } from '../segments/segments.ts';
 import { listTimeline } from '../timeline/timeline.ts';
+import { listWebhookEndpoints } from '../webhooks/webhooks.ts';
 import { planDemo } from './demo.plan.ts';
 import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_RELEASE, DEMO_WORKSPACE_ID, demoSignInWorks, seedDemo } from './demo.ts';
 
@@ -174,6 +175,17 @@ describe('demo workspace', () => {
     expect(released.length).toBeGreaterThan(0);
     const reached = new Set((await listEvents(first.db, actor, { name: 'Product Released', limit: 500 })).items.map((e) => e.accountId));
     expect(released.every((m) => reached.has(m.account.id))).toBe(true);
+  });
+
+  it('shows a webhook endpoint for the CRM, disabled so that the demo sends nothing anywhere', async () => {
+    const endpoints = await listWebhookEndpoints(first.db, clock, actor);
+    expect(endpoints).toEqual([
+      expect.objectContaining({
+        url: 'https://crm.example.com/hooks/momentum',
+        enabled: false,
+        events: ['Sponsor Changed', 'Contract Renewed', 'Phase Entered'],
+      }),
+    ]);
   });
 
   it('changes nothing when run again', async () => {

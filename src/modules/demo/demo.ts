@@ -17,6 +17,7 @@ import type { ReleaseCreate } from '../releases/releases.schema.ts';
 import { createRelease, publishRelease } from '../releases/releases.ts';
 import { createSegment } from '../segments/segments.ts';
 import { recordInteraction } from '../timeline/timeline.ts';
+import { createWebhookEndpoint } from '../webhooks/webhooks.ts';
 import { createWorkspace, getWorkspace } from '../workspaces/workspaces.ts';
 import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_POSTAL_ADDRESS, DEMO_WORKSPACE_ID, DEMO_WORKSPACE_NAME, demoMembers, planOptions } from './demo.data.ts';
 import { type PlannedAccount, planDemo } from './demo.plan.ts';
@@ -137,6 +138,8 @@ export async function seedDemo(db: Db, clock: Clock, io?: DemoProgress): Promise
       if (!admin) throw new Error('The demo team has no admin');
       await runDemoModels(tx, clock, actor, admin);
       await seedDemoNews(tx, clock, admin, seeded, memberIds);
+      // Disabled: the demo sends nothing anywhere; the page shows what an endpoint looks like.
+      await createWebhookEndpoint(tx, clock, admin, DEMO_WEBHOOK, { allowPrivate: [], resolve: false });
     });
   } catch (error) {
     // Another process seeded it first (two starts at once on PostgreSQL): that is the idempotent outcome.
@@ -169,6 +172,14 @@ interface SeededAccount {
   accountId: string;
   contacts: { id: string; persona: string; name: string }[];
 }
+
+/** A webhook endpoint as a team would set one up for its CRM, left disabled (example.com receives nothing). */
+export const DEMO_WEBHOOK = {
+  url: 'https://crm.example.com/hooks/momentum',
+  description: 'Example: sponsor changes, renewals and phase changes for the CRM. Point it at your receiver and enable it.',
+  events: ['Sponsor Changed', 'Contract Renewed', 'Phase Entered'],
+  enabled: false,
+};
 
 /** The release the demo publishes: Analytics Suite owners get Product Released. */
 export const DEMO_RELEASE: Omit<ReleaseCreate, 'releasedOn'> = {
