@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createTestMember, TEST_PASSWORD, testClock } from '../../../test/factories.ts';
 import { apiSuite } from '../../../test/suite.ts';
+import { createAccount } from '../accounts/accounts.ts';
 import { listAudit } from '../audit/audit.ts';
+import { recordMomentumEvents } from '../events/events.ts';
+import { runWebhooks } from './webhooks.jobs.ts';
 
 const clock = testClock();
 const suite = apiSuite(clock);
@@ -108,6 +111,33 @@ describe('webhook endpoints API', () => {
     expect(sponsor.properties.type).toMatchObject({ const: 'Sponsor Changed' });
     expect(Object.keys(sponsor.properties.data.properties.properties.properties)).toEqual(expect.arrayContaining(['role', 'oldContact', 'newContact']));
     expect(Object.keys(doc.body.webhooks)).toHaveLength(events.body.items.length);
+  });
+
+  it('refuses with a 409 the replay of a delivery still being retried, and of one whose endpoint was deleted', async () => {
+    const created = await suite.api.call('POST', '/api/v1/webhooks', { key: suite.key, body: { url, events: ['Sponsor Changed'] } });
+    const id = created.body.endpoint.id as string;
+    const account = await createAccount(suite.database.db, clock, suite.ws.system, { name: 'Initech' });
+    await recordMomentumEvents(suite.database.db, clock, suite.ws.system, 'contacts', [
+      { accountId: account.id, name: 'Sponsor Changed', properties: { summary: 'Sponsor left' }, key: 'replay-409' },
+    ]);
+    // The host does not resolve: the attempt fails and a retry is scheduled.
+    expect(await runWebhooks(suite.database.db, clock, { allowPrivate: [], budgetMs: 5000 })).toMatchObject({ created: 1, attempted: 1, retrying: 1 });
+    const log = await suite.api.call('GET', `/api/v1/webhooks/${id}/deliveries`, { key: suite.key });
+    expect(log.body.items).toEqual([expect.objectContaining({ status: 'pending', attempts: 1, error: expect.stringMatching(/cannot resolve/) })]);
+    const deliveryId = log.body.items[0].id as string;
+    const early = await suite.api.call('POST', `/api/v1/webhook-deliveries/${deliveryId}/replay`, { key: suite.key });
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toMatch(/still being sent/);
+
+    expect((await suite.api.call('DELETE', `/api/v1/webhooks/${id}`, { key: suite.key })).status).toBe(204);
+    const detail = await suite.api.call('GET', `/api/v1/webhook-deliveries/${deliveryId}`, { key: suite.key });
+    expect(detail.body).toMatchObject({ status: 'failed', error: 'endpoint deleted', attemptLog: [expect.objectContaining({ attempt: 1 })] });
+    const replay = await suite.api.call('POST', `/api/v1/webhook-deliveries/${deliveryId}/replay`, { key: suite.key });
+    expect(replay.status).toBe(409);
+    expect(replay.body.error).toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/^The endpoint of this delivery was deleted on .*: there is nowhere to replay it$/),
+    });
   });
 
   it('answers 404 for a delivery that does not exist, and for its replay', async () => {
