@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { createTestWorkspace, type TestWorkspace, unique } from '../../../test/factories.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { createAccount } from '../accounts/accounts.ts';
+import { listAudit } from '../audit/audit.ts';
 import { recordMomentumEvents } from '../events/events.ts';
 import { callWorkspaceWebhook, MAX_ATTEMPTS, RETRY_DELAYS_S, runWebhooks } from './webhooks.jobs.ts';
 import type { PrivateTargets } from './webhooks.send.ts';
@@ -211,6 +212,8 @@ describe('webhook deliveries', () => {
     });
     const [d] = await deliveries(ws, endpoint.id);
     expect(d).toMatchObject({ status: 'failed', attempts: 1, responseStatus: 410 });
+    const audit = await listAudit(database.db, ws.admin, { entityType: 'webhook_endpoint', entityId: endpoint.id, limit: 5 });
+    expect(audit.items[0]).toMatchObject({ action: 'webhook_endpoint.disabled_automatically' });
     await record(ws, accountId, 'Sponsor Changed', 'second');
     await run();
     expect(received).toHaveLength(1);

@@ -1,6 +1,8 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
+import { systemActor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { recordAudit } from '../audit/audit.ts';
 import { webhookEventNames } from './webhooks.schema.ts';
 import { postWebhook, type SendOptions, type SendResult, signWebhook } from './webhooks.send.ts';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './webhooks.table.ts';
@@ -144,7 +146,7 @@ async function attempt(db: Db, clock: Clock, delivery: Selectable<WebhookDeliver
       .where('workspace_id', '=', delivery.workspace_id)
       .where('id', '=', delivery.id)
       .execute();
-    await updateEndpointHealth(tx, delivery, endpoint.failing_since, result, outcome, at, now);
+    await updateEndpointHealth(tx, clock, delivery, endpoint.failing_since, result, outcome, at, now);
   });
   return outcome;
 }
@@ -156,6 +158,7 @@ async function attempt(db: Db, clock: Clock, delivery: Selectable<WebhookDeliver
  */
 async function updateEndpointHealth(
   db: Db,
+  clock: Clock,
   delivery: Selectable<WebhookDeliveriesTable>,
   failingSince: Date | null,
   result: SendResult,
@@ -176,6 +179,14 @@ async function updateEndpointHealth(
     reason = `Disabled automatically on ${now.toISOString()}: every delivery failed since ${since.toISOString()} (last: ${result.error ?? `answered ${result.status}`})`;
   }
   await update(reason ? { failing_since: since, enabled: false, disabled_at: now, disabled_reason: reason, updated_at: now } : { failing_since: since });
+  if (reason) {
+    await recordAudit(db, clock, systemActor(delivery.workspace_id, 'webhooks'), {
+      action: 'webhook_endpoint.disabled_automatically',
+      entityType: 'webhook_endpoint',
+      entityId: delivery.endpoint_id,
+      after: { enabled: false, disabledReason: reason },
+    });
+  }
 }
 
 export interface DeliveryReport {
