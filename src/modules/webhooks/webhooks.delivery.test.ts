@@ -19,6 +19,7 @@ import {
   listWebhookEndpoints,
   replayWebhookDelivery,
   rotateWebhookSecret,
+  updateWebhookEndpoint,
 } from './webhooks.ts';
 
 // Real time moved forward by hand: signatures carry real timestamps (receivers check them), retries fall due by advancing.
@@ -217,6 +218,12 @@ describe('webhook deliveries', () => {
     await record(ws, accountId, 'Sponsor Changed', 'second');
     await run();
     expect(received).toHaveLength(1);
+    // Enabled again by a member: events from now on are sent, not those of the disabled period.
+    handle = (_req, res) => res.writeHead(204).end();
+    await updateWebhookEndpoint(database.db, clock, ws.admin, endpoint.id, { enabled: true }, { allowPrivate: true, resolve: false });
+    await record(ws, accountId, 'Sponsor Changed', 'third');
+    await run();
+    expect(received.map(summaryOf)).toEqual(['first', 'third']);
   });
 
   it('refuses a redirect to a private or metadata address, and a private target when private addresses are not allowed', async () => {

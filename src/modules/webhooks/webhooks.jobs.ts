@@ -24,7 +24,7 @@ const iso = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', '
 
 /**
  * Turns new events of the webhook catalogue into deliveries, one per subscribed endpoint, set-based per workspace:
- * events since the workspace's cursor (less a lookback), for endpoints enabled when they arrive and created before.
+ * events since the workspace's cursor (less a lookback), for endpoints enabled since before they arrived.
  */
 export async function fanOutWebhookEvents(db: Db, clock: Clock): Promise<number> {
   const asOf = clock.now();
@@ -32,7 +32,7 @@ export async function fanOutWebhookEvents(db: Db, clock: Clock): Promise<number>
     .selectFrom('webhook_endpoints')
     .select(['workspace_id', sql<Date>`min(created_at)`.as('first')])
     .where('deleted_at', 'is', null)
-    .where('enabled', '=', true)
+    // Disabled endpoints too: the cursor moves on, so the events of a disabled period are not sent when it is enabled.
     .groupBy('workspace_id')
     .execute();
   let created = 0;
@@ -53,7 +53,7 @@ export async function fanOutWebhookEvents(db: Db, clock: Clock): Promise<number>
         'pending', 0, ${asOf}::timestamptz, ${asOf}::timestamptz
       from events e
       join webhook_endpoints w on w.workspace_id = e.workspace_id and w.deleted_at is null and w.enabled
-        and e.received_at >= w.created_at and (w.events is null or e.name = any(w.events))
+        and e.received_at >= coalesce(w.disabled_at, w.created_at) and (w.events is null or e.name = any(w.events))
       left join accounts a on a.workspace_id = e.workspace_id and a.id = e.account_id
       where e.workspace_id = ${ws}::uuid and e.received_at > ${from}::timestamptz and e.received_at <= ${asOf}::timestamptz
         and e.source like 'module:%' and e.name in (${sql.join(webhookEventNames)})

@@ -13,6 +13,7 @@ export interface WebhookEndpointsTable {
   previous_secret: string | null;
   previous_secret_expires_at: Date | null;
   enabled: boolean;
+  /** When it was disabled; once enabled again, when that happened: events received before it are not sent. */
   disabled_at: Date | null;
   disabled_reason: string | null;
   /** The first failed attempt since the last success: persistent failure disables the endpoint. */

@@ -25,7 +25,7 @@ function toEndpoint(row: WebhookEndpointsTable, pending: number, now: Date): Web
     description: row.description,
     events: row.events,
     enabled: row.enabled,
-    disabledAt: row.disabled_at?.toISOString() ?? null,
+    disabledAt: row.enabled ? null : (row.disabled_at?.toISOString() ?? null),
     disabledReason: row.disabled_reason,
     failingSince: row.failing_since?.toISOString() ?? null,
     secretHint: `${row.secret.slice(0, 10)}…`,
@@ -148,7 +148,7 @@ export async function updateWebhookEndpoint(
     if (input.events !== undefined) set.events = input.events;
     if (input.enabled === false && before.enabled) Object.assign(set, { enabled: false, disabled_at: now, disabled_reason: `Disabled by ${actor.name}` });
     if (input.enabled === true && !before.enabled) {
-      Object.assign(set, { enabled: true, disabled_at: null, disabled_reason: null, failing_since: null });
+      Object.assign(set, { enabled: true, disabled_at: now, disabled_reason: null, failing_since: null });
       // Deliveries that waited while it was disabled go out now, retries starting afresh.
       await tx
         .updateTable('webhook_deliveries')
