@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { migrateTo, migrateToLatest, migrationStatus } from '../../db/migrate.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -114,7 +115,8 @@ export interface LoadResult {
  * applies this Momentum's newer migrations. Refuses a newer source or a target that holds data.
  */
 export async function loadInto(target: AnyDb, items: AsyncIterable<BackupItem>, progress?: Progress): Promise<LoadResult> {
-  const iterator = counting(items, progress)[Symbol.asyncIterator]();
+  // Read-ahead of a few batches: the source (a snapshot or a file) is read while the target writes (bounded memory).
+  const iterator = counting(Readable.from(items, { objectMode: true, highWaterMark: 4 }), progress)[Symbol.asyncIterator]();
   try {
     return await load(target, iterator);
   } finally {
