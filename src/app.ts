@@ -28,6 +28,7 @@ import { modelsRoutes } from './modules/models/models.routes.ts';
 import { momentsRoutes } from './modules/moments/moments.routes.ts';
 import { releasesRoutes } from './modules/releases/releases.routes.ts';
 import { segmentsRoutes } from './modules/segments/segments.routes.ts';
+import { systemRoutes } from './modules/system/system.routes.ts';
 import { telemetryRoutes } from './modules/telemetry/telemetry.routes.ts';
 import { timelineRoutes } from './modules/timeline/timeline.routes.ts';
 import { webhooksOpenApi, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
@@ -53,6 +54,7 @@ const apiV1 = [
   momentsRoutes,
   releasesRoutes,
   webhooksRoutes,
+  systemRoutes,
 ];
 /** Segment-compatible ingestion (/v1/track, /v1/batch ...), registered without a prefix. */
 const ingestion = [ingestRoutes];

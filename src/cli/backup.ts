@@ -9,6 +9,7 @@ import { systemClock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { secretFingerprint, verifyBackupFile } from '../modules/backups/backups.file.ts';
 import { backupDatabase, copyDatabase, type LoadResult, restoreBackup } from '../modules/backups/backups.ts';
+import { recordBackup } from '../modules/system/system.ts';
 import { type CommandIO, defineCommand, type ExitCode, UserError } from './command.ts';
 import { acquireLock, releaseLock } from './lock.ts';
 import { runCommand } from './run.ts';
@@ -34,6 +35,7 @@ export const backupCommand = defineCommand({
       throw error;
     });
     const schema = result.header.migrations.at(-1) ?? 'empty';
+    await recordBackup(rt.db, rt.clock, { file, rows: result.rows, bytes: result.bytes, schema });
     io.out(
       `Backed up ${result.rows} rows of ${result.header.tables.length} tables to ${file} (${megabytes(result.bytes)}, schema ${schema}) in ${seconds(started)}.`,
     );

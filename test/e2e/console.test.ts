@@ -20,6 +20,7 @@ import { createContract } from '../../src/modules/contracts/contracts.ts';
 import { sweep } from '../../src/modules/engine/engine.ts';
 import { createMetric } from '../../src/modules/metrics/metrics.ts';
 import { applyModel } from '../../src/modules/models/models.ts';
+import { recordBackup } from '../../src/modules/system/system.ts';
 import { recordInteraction } from '../../src/modules/timeline/timeline.ts';
 import { createTestMember, createTestWorkspace, TEST_PASSWORD } from '../factories.ts';
 
@@ -470,6 +471,23 @@ describe('members console', () => {
     await dialog.getByRole('button', { name: 'Create field' }).click();
     await eventually(() => page.getByRole('table', { name: 'Custom fields' }).textContent()).toContain('support_plan');
     await shot(page, '18-custom-fields');
+  });
+
+  test('an admin sees the system status and is told to back up until a backup is recorded', async () => {
+    await page.goto(`${baseUrl}/settings/system`);
+    await page.getByText('No backup recorded yet').waitFor();
+    expect(await page.getByText('npx momentum backup').count()).toBe(1);
+    expect(await page.getByText('Embedded (PGlite)').count()).toBe(1);
+    await recordBackup(database.db, systemClock, {
+      file: '/backups/momentum-e2e.momentum-backup',
+      rows: 12345,
+      bytes: 3 * 1024 * 1024,
+      schema: '0010_webhooks',
+    });
+    await page.reload();
+    await page.getByText('Backed up today').waitFor();
+    expect(await page.getByRole('table', { name: 'Backups' }).textContent()).toContain('/backups/momentum-e2e.momentum-backup');
+    await shot(page, '18b-system');
   });
 
   test('a member without the admin role sees no admin actions', async () => {

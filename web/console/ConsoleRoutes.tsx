@@ -13,6 +13,7 @@ import { ApiKeysPage } from './settings/ApiKeysPage.tsx';
 import { CustomFieldsPage } from './settings/CustomFieldsPage.tsx';
 import { MembersPage } from './settings/MembersPage.tsx';
 import { SettingsLayout } from './settings/SettingsLayout.tsx';
+import { SystemPage } from './settings/SystemPage.tsx';
 import { WebhooksPage } from './settings/WebhooksPage.tsx';
 
 /** Every page of the console. */
@@ -31,6 +32,7 @@ export function ConsoleRoutes() {
           <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="custom-fields" element={<CustomFieldsPage />} />
           <Route path="webhooks" element={<WebhooksPage />} />
+          <Route path="system" element={<SystemPage />} />
         </Route>
         <Route path="models" element={<ModelsPage />} />
         <Route path="models/:id" element={<ModelPage />} />

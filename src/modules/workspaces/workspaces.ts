@@ -30,6 +30,11 @@ export async function findFirstWorkspace(db: Db): Promise<Workspace | undefined>
   return row ? toWorkspace(row) : undefined;
 }
 
+/** Every workspace's id (instance-wide work, such as recording a backup in each workspace's audit log). */
+export async function listWorkspaceIds(db: Db): Promise<string[]> {
+  return (await db.selectFrom('workspaces').select('id').orderBy('created_at').execute()).map((r) => r.id);
+}
+
 function toWorkspace(row: { id: string; name: string; postal_address: string; created_at: Date }): Workspace {
   return { id: row.id, name: row.name, postalAddress: row.postal_address, createdAt: row.created_at.toISOString() };
 }

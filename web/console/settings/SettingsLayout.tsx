@@ -1,5 +1,5 @@
 import { Stack, Tabs } from '@mantine/core';
-import { IconForms, IconKey, IconUsers, IconWebhook } from '@tabler/icons-react';
+import { IconForms, IconKey, IconServer, IconUsers, IconWebhook } from '@tabler/icons-react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 
@@ -8,6 +8,7 @@ const sections = [
   { path: '/settings/api-keys', label: 'API keys', icon: IconKey },
   { path: '/settings/custom-fields', label: 'Custom fields', icon: IconForms },
   { path: '/settings/webhooks', label: 'Webhooks', icon: IconWebhook },
+  { path: '/settings/system', label: 'System', icon: IconServer },
 ];
 
 /** Workspace settings: one tab per section, each its own address. */
@@ -17,7 +18,7 @@ export function SettingsLayout() {
   const current = sections.find((s) => location.pathname.startsWith(s.path))?.path ?? sections[0]?.path;
   return (
     <Stack gap={0}>
-      <PageHeader title="Settings" description="Members, API keys, custom fields and webhooks of this workspace." />
+      <PageHeader title="Settings" description="Members, API keys, custom fields and webhooks of this workspace, and the system it runs on." />
       <Tabs value={current} onChange={(path) => path && navigate(path)} mb="md">
         <Tabs.List style={{ flexWrap: 'nowrap', overflowX: 'auto', overflowY: 'hidden' }}>
           {sections.map((s) => (
