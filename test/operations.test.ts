@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Analytics } from '@segment/analytics-node';
@@ -10,7 +10,9 @@ import { migrateToLatest } from '../src/db/migrate.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { readBackupFile } from '../src/modules/backups/backups.file.ts';
 import { tableDigests } from '../src/modules/backups/backups.tables.ts';
+import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD } from '../src/modules/demo/demo.ts';
 import { createWorkspace } from '../src/modules/workspaces/workspaces.ts';
+import { createEmptyPostgresDatabase } from './db.ts';
 
 // The operator's view: real `momentum` processes on embedded data dirs, fed by the official Segment Node SDK.
 const bin = new URL('../bin/momentum.js', import.meta.url).pathname;
@@ -21,9 +23,9 @@ function env(dataDir: string, extra: Record<string, string> = {}) {
   return { ...rest, MOMENTUM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra };
 }
 
-function run(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(dataDir: string, args: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: env(dataDir) });
+    const child = spawn(process.execPath, [bin, ...args], { env: env(dataDir, extra) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -36,8 +38,8 @@ function run(dataDir: string, args: string[]): Promise<{ code: number; stdout: s
   });
 }
 
-async function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--no-demo'], { env: env(dataDir, { PORT: '0' }) });
+async function startServe(dataDir: string, extra: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [bin, 'serve', '--no-demo'], { env: env(dataDir, { PORT: '0', ...extra }) });
   let output = '';
   child.stdout?.on('data', (d) => {
     output += d;
@@ -154,5 +156,57 @@ describe.skipIf(testDatabase().kind !== 'pglite')('operating a running server', 
     const again = await run(restoredDir, ['restore', file]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('not empty');
+  }, 240_000);
+});
+
+const server = testDatabase();
+
+describe.skipIf(server.kind !== 'postgres')('moving the embedded database to PostgreSQL', () => {
+  it('copies the demo workspace table for table into an empty PostgreSQL database, prints what to set, and serves from it', async () => {
+    const embedded = join(root, 'demo');
+    const demo = await run(embedded, ['demo']);
+    expect(demo.code).toBe(0);
+    const target = await createEmptyPostgresDatabase(server.kind === 'postgres' ? server.url : '');
+    try {
+      const copied = await run(root, ['db', 'copy', '--from', embedded, '--to', target.url]);
+      expect(copied.stderr).not.toContain('Error');
+      expect(copied.code).toBe(0);
+      expect(copied.stdout).toMatch(/Copied \d+ rows of \d+ tables/);
+      expect(copied.stdout).toContain(`DATABASE_URL=${target.url}`);
+      expect(copied.stdout).toContain(`MOMENTUM_SECRET=$(cat ${join(embedded, 'secret')})`);
+
+      const [source, copy] = await Promise.all([openDatabase({ dataDir: embedded }), openDatabase({ databaseUrl: target.url, poolSize: 2 })]);
+      try {
+        const expected = await tableDigests(source.db);
+        expect(expected.accounts?.rows).toBeGreaterThan(100);
+        expect(await tableDigests(copy.db)).toEqual(expected);
+      } finally {
+        await Promise.all([source.close(), copy.close()]);
+      }
+
+      // A second copy into the same database is refused and changes nothing.
+      const again = await run(root, ['db', 'copy', '--from', embedded, '--to', target.url]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('not empty');
+
+      // Served from PostgreSQL with the printed settings, the demo admin signs in as before.
+      const secret = readFileSync(join(embedded, 'secret'), 'utf8').trim();
+      const served = await startServe(join(root, 'unused'), { DATABASE_URL: target.url, MOMENTUM_SECRET: secret });
+      try {
+        await until(async () => (await fetch(`${served.url}/readyz`).catch(() => undefined))?.status === 200, 'readyz on PostgreSQL');
+        const signIn = await fetch(`${served.url}/api/v1/auth/sign-in`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-momentum-client': 'console' },
+          body: JSON.stringify({ email: DEMO_ADMIN_EMAIL, password: DEMO_ADMIN_PASSWORD }),
+        });
+        expect(signIn.status).toBe(200);
+      } finally {
+        const exited = new Promise((resolve) => served.child.once('exit', resolve));
+        served.child.kill('SIGTERM');
+        await exited;
+      }
+    } finally {
+      await target.drop();
+    }
   }, 240_000);
 });
