@@ -9,12 +9,7 @@ import { startWorker, type Worker } from '../worker.ts';
 import { UserError } from './command.ts';
 import { ensureDemo } from './demo.ts';
 import { acquireLock, releaseLock, updateLock } from './lock.ts';
-
-/**
- * How long a shutdown (SIGTERM, SIGINT) may take: requests in flight finish and jobs running end (pg-boss gives them
- * 10 s), then the process exits; past this bound it exits anyway, with code 1 (inside Kubernetes' default 30 s).
- */
-export const SHUTDOWN_GRACE_MS = 25_000;
+import { exitAnywayAfterGrace } from './shutdown.ts';
 
 export interface ServeOptions {
   worker: boolean;
@@ -69,10 +64,7 @@ export async function serve(options: ServeOptions): Promise<void> {
 
     const shutdown = async (signal: string) => {
       app.log.info(`${signal}: shutting down (finishing requests in flight and running jobs)`);
-      setTimeout(() => {
-        app.log.error(`shutdown took longer than ${SHUTDOWN_GRACE_MS / 1000} s: exiting with work unfinished`);
-        process.exit(1);
-      }, SHUTDOWN_GRACE_MS).unref();
+      exitAnywayAfterGrace((m) => app.log.error(m));
       await app.close();
       await metricsListener?.close();
       await worker?.stop();

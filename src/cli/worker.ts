@@ -5,6 +5,7 @@ import { systemClock } from '../lib/clock.ts';
 import { createTelemetry, listenMetrics } from '../modules/telemetry/telemetry.ts';
 import { startWorker } from '../worker.ts';
 import { UserError } from './command.ts';
+import { exitAnywayAfterGrace } from './shutdown.ts';
 
 /** `momentum worker`: consumes jobs alone; run several against one PostgreSQL to scale out. */
 export async function runWorker(): Promise<void> {
@@ -27,6 +28,8 @@ export async function runWorker(): Promise<void> {
   const metrics = config.metricsPort === undefined ? undefined : await listenMetrics(telemetry, { port: config.metricsPort, host: config.host });
   if (metrics) log.info(`worker: metrics on http://${config.host}:${metrics.port}/metrics`);
   const stop = async () => {
+    log.info('worker: shutting down (finishing running jobs)');
+    exitAnywayAfterGrace(log.error);
     await metrics?.close();
     await worker.stop();
     await database.close();
