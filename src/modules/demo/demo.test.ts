@@ -7,6 +7,7 @@ import { loadConfig } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
 import { systemActor } from '../../lib/actor.ts';
 import { listAccounts } from '../accounts/accounts.ts';
+import { listApiKeys } from '../apikeys/apikeys.ts';
 import { listContacts } from '../contacts/contacts.ts';
 import { listContracts } from '../contracts/contracts.ts';
 import { listEvents } from '../events/events.ts';
@@ -186,6 +187,16 @@ describe('demo workspace', () => {
         events: ['Sponsor Changed', 'Contract Renewed', 'Phase Entered'],
       }),
     ]);
+  });
+
+  it('has an ingest key for the product and an admin key for the CRM that expires in a year', async () => {
+    const keys = await listApiKeys(first.db, actor);
+    expect(keys.map((k) => ({ name: k.name, scopes: k.scopes, expires: k.expiresAt === null ? null : k.expiresAt.slice(0, 10) }))).toEqual(
+      expect.arrayContaining([
+        { name: 'Segment (product events)', scopes: ['ingest'], expires: null },
+        { name: 'CRM sync', scopes: ['admin'], expires: '2027-06-01' },
+      ]),
+    );
   });
 
   it('changes nothing when run again', async () => {

@@ -7,6 +7,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { AppError, isUniqueViolation } from '../../lib/errors.ts';
 import type { AccountFilter } from '../accounts/accounts.schema.ts';
 import { createAccount, updateAccount } from '../accounts/accounts.ts';
+import { createApiKey } from '../apikeys/apikeys.ts';
 import { createContact, updateContact } from '../contacts/contacts.ts';
 import { createContract } from '../contracts/contracts.ts';
 import { createCustomField, listCustomFields } from '../customfields/customfields.ts';
@@ -140,6 +141,14 @@ export async function seedDemo(db: Db, clock: Clock, io?: DemoProgress): Promise
       await seedDemoNews(tx, clock, admin, seeded, memberIds);
       // Disabled: the demo sends nothing anywhere; the page shows what an endpoint looks like.
       await createWebhookEndpoint(tx, clock, admin, DEMO_WEBHOOK, { allowPrivate: [], resolve: false });
+      // Keys as a team sets them up: their secrets are random and shown to no one (the page shows expiry and last use).
+      for (const key of DEMO_API_KEYS) {
+        await createApiKey(tx, clock, admin, {
+          name: key.name,
+          scopes: key.scopes,
+          expiresAt: key.expiresInDays ? new Date(clock.now().getTime() + key.expiresInDays * 86_400_000).toISOString() : null,
+        });
+      }
     });
   } catch (error) {
     // Another process seeded it first (two starts at once on PostgreSQL): that is the idempotent outcome.
@@ -180,6 +189,12 @@ export const DEMO_WEBHOOK = {
   events: ['Sponsor Changed', 'Contract Renewed', 'Phase Entered'],
   enabled: false,
 };
+
+/** API keys as a team would have them: the product's Segment source, and a CRM sync that must be rotated yearly. */
+export const DEMO_API_KEYS: { name: string; scopes: ('admin' | 'ingest')[]; expiresInDays: number | null }[] = [
+  { name: 'Segment (product events)', scopes: ['ingest'], expiresInDays: null },
+  { name: 'CRM sync', scopes: ['admin'], expiresInDays: 365 },
+];
 
 /** The release the demo publishes: Analytics Suite owners get Product Released. */
 export const DEMO_RELEASE: Omit<ReleaseCreate, 'releasedOn'> = {
