@@ -5,7 +5,7 @@ import { evaluateNewEvents, sweep } from '../modules/engine/engine.ts';
 import { DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, purgeExpiredEvents } from '../modules/events/events.ts';
 import { purgeExpiredSessions } from '../modules/members/members.ts';
 import { runAutomatedMoments } from '../modules/moments/moments.ts';
-import { runWebhooks } from '../modules/webhooks/webhooks.jobs.ts';
+import { purgeWebhookDeliveries, runWebhooks } from '../modules/webhooks/webhooks.jobs.ts';
 import type { PrivateTargets } from '../modules/webhooks/webhooks.send.ts';
 
 export interface JobContext {
@@ -71,6 +71,15 @@ export const jobCatalog: JobSpec[] = [
     retryDelaySeconds: 10,
     cron: '* * * * *',
     handle: async ({ db, clock, webhooks }) => runWebhooks(db, clock, { allowPrivate: webhooks?.allowPrivate ?? [], budgetMs: 45_000 }),
+  }),
+  job({
+    name: 'webhooks.purge',
+    // Delivered and given-up deliveries are kept 30 days for the log and replays.
+    payload: z.object({}).passthrough(),
+    retryLimit: 3,
+    retryDelaySeconds: 300,
+    cron: '53 3 * * *',
+    handle: async ({ db, clock }) => ({ deleted: await purgeWebhookDeliveries(db, clock) }),
   }),
   job({
     name: 'events.purge-expired',

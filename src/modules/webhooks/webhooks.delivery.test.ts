@@ -8,7 +8,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { listAudit } from '../audit/audit.ts';
 import { recordMomentumEvents } from '../events/events.ts';
-import { callWorkspaceWebhook, MAX_ATTEMPTS, RETRY_DELAYS_S, runWebhooks } from './webhooks.jobs.ts';
+import { callWorkspaceWebhook, MAX_ATTEMPTS, purgeWebhookDeliveries, RETRY_DELAYS_S, runWebhooks } from './webhooks.jobs.ts';
 import type { PrivateTargets } from './webhooks.send.ts';
 import {
   createWebhookEndpoint,
@@ -322,5 +322,24 @@ describe('webhook deliveries', () => {
     new Webhook(secret).verify(received[0]?.body as string, received[0]?.headers as Record<string, string>);
     expect(await call(`${base}/elsewhere`)).toMatchObject({ ok: false, outcome: expect.stringMatching(/register this URL under Settings → Webhooks/) });
     expect(received).toHaveLength(1);
+  });
+
+  it('keeps the first 2,000 characters of a long answer, and purges finished deliveries after 30 days while waiting ones stay', async () => {
+    const { ws, accountId, endpoint } = await setUp('/long');
+    handle = (_req, res) => res.writeHead(200).end('x'.repeat(200_000));
+    await record(ws, accountId);
+    await run();
+    const [done] = await deliveries(ws, endpoint.id);
+    expect(done).toMatchObject({ status: 'delivered', responseStatus: 200 });
+    expect((await getWebhookDelivery(database.db, ws.admin, done?.id as string)).attemptLog[0]?.responseBody).toHaveLength(2000);
+    handle = (_req, res) => res.writeHead(503).end();
+    await record(ws, accountId);
+    await run();
+    expect((await deliveries(ws, endpoint.id)).map((d) => d.status).sort()).toEqual(['delivered', 'pending']);
+    offset += 29 * 86_400_000;
+    expect(await purgeWebhookDeliveries(database.db, clock)).toBe(0);
+    offset += 2 * 86_400_000;
+    expect(await purgeWebhookDeliveries(database.db, clock)).toBeGreaterThanOrEqual(1);
+    expect((await deliveries(ws, endpoint.id)).map((d) => d.status)).toEqual(['pending']);
   });
 });

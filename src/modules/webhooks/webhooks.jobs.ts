@@ -217,6 +217,16 @@ export async function deliverDueWebhooks(db: Db, clock: Clock, options: SendOpti
   return report;
 }
 
+/** How long finished deliveries (and their attempts) are kept for the log and replays. */
+export const DELIVERY_RETENTION_DAYS = 30;
+
+/** Deletes delivered and given-up deliveries older than the retention (the `webhooks.purge` job, daily). */
+export async function purgeWebhookDeliveries(db: Db, clock: Clock, days = DELIVERY_RETENTION_DAYS): Promise<number> {
+  const before = new Date(clock.now().getTime() - days * 86_400_000);
+  const deleted = await db.deleteFrom('webhook_deliveries').where('status', '!=', 'pending').where('finished_at', '<', before).executeTakeFirst();
+  return Number(deleted.numDeletedRows);
+}
+
 /** The `webhooks.deliver` job: new events become deliveries, then due deliveries go out. */
 export async function runWebhooks(db: Db, clock: Clock, options: SendOptions & { budgetMs?: number }) {
   const created = await fanOutWebhookEvents(db, clock);

@@ -18,6 +18,8 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_REDIRECTS = 3;
 /** What is kept of a response body (the delivery log shows it). */
 export const RESPONSE_BODY_LIMIT = 2000;
+/** A response longer than this is not read to its end (the attempt is judged by its status). */
+const RESPONSE_READ_LIMIT = 64 * 1024;
 
 /** A new signing secret in the Standard Webhooks form: `whsec_` and the base64 of 24 random bytes. */
 export function newSigningSecret(): string {
@@ -105,18 +107,23 @@ function postOnce(url: URL, target: { address: string; family: 4 | 6 }, headers:
       (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          if (size < RESPONSE_BODY_LIMIT) chunks.push(chunk);
-          size += chunk.length;
-        });
-        response.on('end', () => {
+        const finish = () => {
           clearTimeout(timer);
           resolve({
             status: response.statusCode ?? 0,
             location: response.headers.location,
             body: Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_BODY_LIMIT),
           });
+        };
+        response.on('data', (chunk: Buffer) => {
+          if (size < RESPONSE_BODY_LIMIT) chunks.push(chunk);
+          size += chunk.length;
+          if (size > RESPONSE_READ_LIMIT) {
+            finish();
+            response.destroy();
+          }
         });
+        response.on('end', finish);
         response.on('error', reject);
       },
     );
