@@ -107,6 +107,20 @@ describe('webhooks in the console', () => {
     const endpoints = page.getByRole('table', { name: 'Webhook endpoints' });
     await eventually(() => endpoints.textContent()).toContain('All events');
 
+    // Only sponsor changes and renewals, chosen from the catalogue.
+    await page.getByRole('button', { name: `Edit ${hookUrl}` }).click();
+    const edit = page.getByRole('dialog');
+    await edit.getByRole('radio', { name: 'Selected events' }).check();
+    await edit.getByPlaceholder('Choose events').click();
+    await page.getByRole('option', { name: 'Sponsor Changed' }).click();
+    await page.getByRole('option', { name: 'Contract Renewed' }).click();
+    await edit.getByRole('heading', { name: 'Edit webhook endpoint' }).click(); // closes the list
+    await edit.getByText(/Contract Renewed: sent when/).waitFor();
+    await page.screenshot({ path: join(shots, 'webhooks-edit.png'), fullPage: true });
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.waitFor({ state: 'detached' });
+    await eventually(() => endpoints.textContent()).toContain('Sponsor Changed, Contract Renewed');
+
     // A sponsor changes at an account: the event is delivered, signed with the secret shown.
     const account = await createAccount(database.db, systemClock, ws.system, { name: 'Globex' });
     await recordMomentumEvents(database.db, systemClock, ws.system, 'contacts', [

@@ -84,7 +84,7 @@ export function WebhookFormModal({ endpoint, onClose }: { endpoint?: WebhookEndp
         <Stack gap="md">
           <TextInput
             label="URL"
-            description="Where Momentum posts events (https:// recommended). Private and loopback addresses are refused."
+            description="Where Momentum posts events (https:// recommended). Private and loopback addresses are refused unless the server allows them."
             placeholder="https://crm.example.com/hooks/momentum"
             required
             value={url}
