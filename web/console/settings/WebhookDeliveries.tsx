@@ -1,4 +1,4 @@
-import { Badge, Button, Center, Code, Group, Loader, Modal, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Center, Code, Loader, Modal, Stack, Table, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -149,7 +149,6 @@ export function WebhookDeliveries({ endpoint }: { endpoint: WebhookEndpoint }) {
         </Table.ScrollContainer>
       )}
       {open && <DeliveryDetail id={open} onClose={() => setOpen(null)} />}
-      <Group />
     </Stack>
   );
 }

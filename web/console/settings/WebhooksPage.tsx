@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Center, Group, Loader, NumberInput, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Center, Group, Loader, Modal, NumberInput, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconPlus, IconWebhook } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -7,7 +7,7 @@ import type { WebhookEndpoint, WebhookSecretResult } from '../../../src/modules/
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDateTime } from '../../ui/format.ts';
-import { api, errorMessage } from '../api-client.ts';
+import { api, errorMessage, fieldErrors } from '../api-client.ts';
 import { isAdmin, useMe } from '../use-me.ts';
 import { WebhookDeliveries } from './WebhookDeliveries.tsx';
 import { SecretModal, WebhookFormModal, webhooksKey } from './WebhookFormModal.tsx';
@@ -33,27 +33,24 @@ function RotateModal({ endpoint, onClose }: { endpoint: WebhookEndpoint; onClose
     );
   }
   return (
-    <ConfirmModal
-      title="Rotate the signing secret?"
-      confirmLabel="Rotate secret"
-      color="blue"
-      loading={rotate.isPending}
-      onConfirm={() => rotate.mutate()}
-      onClose={onClose}
-    >
-      <Stack gap="sm">
-        <Text size="sm" component="span">
+    <Modal opened onClose={onClose} title="Rotate the signing secret?" size="md">
+      <Stack gap="md">
+        <Text size="sm">
           A new secret signs requests to {endpoint.url}. During the grace period the old one signs them too, so your receiver can switch without missing a
           request.
         </Text>
-        <NumberInput label="Grace period (hours)" min={0} max={72} value={graceHours} onChange={setGraceHours} />
-        {rotate.isError && (
-          <Text size="sm" c="red">
-            {errorMessage(rotate.error)}
-          </Text>
-        )}
+        <NumberInput label="Grace period (hours)" min={0} max={72} value={graceHours} onChange={setGraceHours} error={fieldErrors(rotate.error).graceHours} />
+        {rotate.isError && !fieldErrors(rotate.error).graceHours && <ErrorAlert error={rotate.error} title="Could not rotate the secret" />}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose} data-autofocus>
+            Cancel
+          </Button>
+          <Button onClick={() => rotate.mutate()} loading={rotate.isPending}>
+            Rotate secret
+          </Button>
+        </Group>
       </Stack>
-    </ConfirmModal>
+    </Modal>
   );
 }
 
