@@ -51,7 +51,7 @@ async function checkUrl(url: string, check: TargetCheck): Promise<void> {
   if (check.resolve === false) return;
   try {
     // A slow resolver must not hold the request: the send-time check is the one that protects.
-    await Promise.race([resolveTarget(new URL(url), check.allowPrivate), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    await Promise.race([resolveTarget(new URL(url), check.allowPrivate), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
   } catch (error) {
     if (error instanceof RefusedTarget) throw invalid('body.url', error.message);
   }
