@@ -157,6 +157,12 @@ describe('webhooks in the console', () => {
     await page.getByRole('button', { name: 'Done' }).click();
     await eventually(() => endpoints.textContent()).toContain('previous secret signs until');
 
+    // A test message, signed with the new secret, and what the receiver answered.
+    await page.getByRole('button', { name: `Send a test message to ${hookUrl}` }).click();
+    await page.getByText('Test message accepted').waitFor();
+    expect(received).toHaveLength(3);
+    expect(new Webhook(rotated).verify(received[2]?.body as string, received[2]?.headers as Record<string, string>)).toMatchObject({ type: 'Webhook Test' });
+
     await page.getByRole('button', { name: `Disable ${hookUrl}` }).click();
     await eventually(() => endpoints.textContent()).toContain('Disabled by Ada Admin');
 

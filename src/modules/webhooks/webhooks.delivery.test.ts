@@ -19,6 +19,7 @@ import {
   listWebhookEndpoints,
   replayWebhookDelivery,
   rotateWebhookSecret,
+  sendTestWebhook,
   updateWebhookEndpoint,
 } from './webhooks.ts';
 
@@ -341,5 +342,24 @@ describe('webhook deliveries', () => {
     offset += 2 * 86_400_000;
     expect(await purgeWebhookDeliveries(database.db, clock)).toBeGreaterThanOrEqual(1);
     expect((await deliveries(ws, endpoint.id)).map((d) => d.status)).toEqual(['pending']);
+  });
+
+  it('sends a signed test message at once and reports the answer, refusing a private target when not allowed', async () => {
+    const { ws, endpoint, secret } = await setUp('/test');
+    handle = (_req, res) => res.writeHead(418).end('short and stout');
+    const result = await sendTestWebhook(database.db, clock, ws.admin, endpoint.id, { allowPrivate: true });
+    expect(result).toMatchObject({
+      ok: false,
+      responseStatus: 418,
+      responseBody: 'short and stout',
+      error: 'answered 418',
+      messageId: expect.stringMatching(/^msg_test_/),
+    });
+    expect(new Webhook(secret).verify(received[0]?.body as string, received[0]?.headers as Record<string, string>)).toMatchObject({ type: 'Webhook Test' });
+    const refused = await sendTestWebhook(database.db, clock, ws.admin, endpoint.id, { allowPrivate: [] });
+    expect(refused).toMatchObject({ ok: false, responseStatus: null, error: expect.stringMatching(/refused/) });
+    expect(received).toHaveLength(1);
+    // A test is not a delivery.
+    expect(await deliveries(ws, endpoint.id)).toEqual([]);
   });
 });

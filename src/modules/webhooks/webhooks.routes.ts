@@ -14,6 +14,7 @@ import {
   webhookPayloadSchema,
   webhookRotateSchema,
   webhookSecretResultSchema,
+  webhookTestResultSchema,
 } from './webhooks.schema.ts';
 import {
   createWebhookEndpoint,
@@ -24,6 +25,7 @@ import {
   listWebhookEndpoints,
   replayWebhookDelivery,
   rotateWebhookSecret,
+  sendTestWebhook,
   updateWebhookEndpoint,
 } from './webhooks.ts';
 
@@ -154,6 +156,21 @@ export const webhooksRoutes = defineRoutes((app, { db, clock, config }) => {
       },
     },
     async (request) => rotateWebhookSecret(db, clock, actorOf(request), request.params.id, request.body),
+  );
+
+  app.post(
+    '/webhooks/:id/test',
+    {
+      config: { access: 'admin' },
+      schema: {
+        operationId: 'testWebhookEndpoint',
+        tags,
+        summary: 'Send a signed "Webhook Test" message now and see the answer (not queued, not retried)',
+        params: idParams,
+        response: { 200: webhookTestResultSchema, ...errors },
+      },
+    },
+    async (request) => sendTestWebhook(db, clock, actorOf(request), request.params.id, { allowPrivate: config.webhooksAllowPrivate }),
   );
 
   app.get(

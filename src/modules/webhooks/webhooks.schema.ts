@@ -69,6 +69,19 @@ export const webhookSecretResultSchema = z
   .meta({ id: 'WebhookEndpointWithSecret' });
 export type WebhookSecretResult = z.infer<typeof webhookSecretResultSchema>;
 
+/** What a test request got back (sent at once, not queued or retried). */
+export const webhookTestResultSchema = z
+  .object({
+    ok: z.boolean().describe('The endpoint answered 2xx'),
+    messageId: z.string(),
+    responseStatus: z.number().nullable(),
+    responseMs: z.number(),
+    responseBody: z.string().nullable(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'WebhookTestResult' });
+export type WebhookTestResult = z.infer<typeof webhookTestResultSchema>;
+
 export const webhookDeliveryStatuses = ['pending', 'delivered', 'failed'] as const;
 
 export const webhookAttemptSchema = z

@@ -41,6 +41,11 @@ describe('webhook endpoints API', () => {
     expect(rotated.body.secret).not.toBe(created.body.secret);
     expect(rotated.body.endpoint.previousSecretExpiresAt).toBe(new Date(clock.now().getTime() + 12 * 3600_000).toISOString());
 
+    // A test message to a host that does not resolve says so (the delivery tests send real ones).
+    const test = await suite.api.call('POST', `/api/v1/webhooks/${id}/test`, { key: suite.key });
+    expect(test.status).toBe(200);
+    expect(test.body).toMatchObject({ ok: false, responseStatus: null, error: expect.stringMatching(/cannot resolve hooks\.customer\.invalid/) });
+
     const deleted = await suite.api.call('DELETE', `/api/v1/webhooks/${id}`, { key: suite.key });
     expect(deleted.status).toBe(204);
     expect((await suite.api.call('GET', `/api/v1/webhooks/${id}`, { key: suite.key })).status).toBe(404);
@@ -53,6 +58,7 @@ describe('webhook endpoints API', () => {
       'webhook_endpoint.disabled',
       'webhook_endpoint.updated',
       'webhook_endpoint.secret_rotated',
+      'webhook_endpoint.tested',
       'webhook_endpoint.deleted',
     ]);
     expect(JSON.stringify(audit.items)).not.toContain(created.body.secret);

@@ -6,8 +6,16 @@ import type { Clock } from '../../lib/clock.ts';
 import { AppError, invalid, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/audit.ts';
-import type { WebhookAttempt, WebhookDelivery, WebhookDeliveryDetail, WebhookEndpoint, WebhookEndpointUpdate, WebhookSecretResult } from './webhooks.schema.ts';
-import { newSigningSecret, type PrivateTargets, RefusedTarget, resolveTarget } from './webhooks.send.ts';
+import type {
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookDeliveryDetail,
+  WebhookEndpoint,
+  WebhookEndpointUpdate,
+  WebhookSecretResult,
+  WebhookTestResult,
+} from './webhooks.schema.ts';
+import { newSigningSecret, type PrivateTargets, postWebhook, RefusedTarget, resolveTarget, type SendOptions, signWebhook } from './webhooks.send.ts';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './webhooks.table.ts';
 
 /** How the API checks a URL when it is registered (deliveries check again at every send). */
@@ -233,6 +241,29 @@ export async function rotateWebhookSecret(db: Db, clock: Clock, actor: Actor, id
     });
     return { endpoint, secret };
   });
+}
+
+/**
+ * Sends a signed "Webhook Test" message to an endpoint now (enabled or not), with the same signing and address checks
+ * as deliveries, and says what came back: to check a receiver's verification before relying on it.
+ */
+export async function sendTestWebhook(db: Db, clock: Clock, actor: Actor, id: string, options: SendOptions): Promise<WebhookTestResult> {
+  const row = await getRow(db, actor.workspaceId, id);
+  const at = clock.now();
+  const messageId = `msg_test_${newId().replaceAll('-', '')}`;
+  const body = JSON.stringify({ type: 'Webhook Test', timestamp: at.toISOString(), data: { endpointId: id, sentBy: actor.name } });
+  const result = await postWebhook(row.url, signWebhook(signingSecrets(row, at), messageId, at, body), body, options);
+  const ok = result.status !== null && result.status >= 200 && result.status < 300;
+  const outcome: WebhookTestResult = {
+    ok,
+    messageId,
+    responseStatus: result.status,
+    responseMs: result.ms,
+    responseBody: result.body,
+    error: ok ? null : (result.error ?? `answered ${result.status}`),
+  };
+  await recordAudit(db, clock, actor, { action: 'webhook_endpoint.tested', entityType: 'webhook_endpoint', entityId: id, after: outcome });
+  return outcome;
 }
 
 /** The secrets that sign now: the current one, and the previous one during a rotation's grace period. */

@@ -3,7 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { IconPlus, IconWebhook } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { WebhookEndpoint, WebhookSecretResult } from '../../../src/modules/webhooks/webhooks.schema.ts';
+import type { WebhookEndpoint, WebhookSecretResult, WebhookTestResult } from '../../../src/modules/webhooks/webhooks.schema.ts';
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDateTime } from '../../ui/format.ts';
@@ -74,6 +74,16 @@ export function WebhooksPage() {
       queryClient.invalidateQueries({ queryKey: webhooksKey });
       notifications.show({ color: 'teal', message: `${e.url} ${e.enabled ? 'enabled' : 'disabled'}` });
     },
+    onError: (error) => notifications.show({ color: 'red', message: errorMessage(error) }),
+  });
+  const test = useMutation({
+    mutationFn: (e: WebhookEndpoint) => api.post<WebhookTestResult>(`/webhooks/${e.id}/test`),
+    onSuccess: (r) =>
+      notifications.show({
+        color: r.ok ? 'teal' : 'red',
+        title: r.ok ? 'Test message accepted' : 'Test message not accepted',
+        message: r.ok ? `Answered ${r.responseStatus} in ${r.responseMs} ms` : `${r.error} (${r.responseMs} ms)`,
+      }),
     onError: (error) => notifications.show({ color: 'red', message: errorMessage(error) }),
   });
   const remove = useMutation({
@@ -167,6 +177,15 @@ export function WebhooksPage() {
                       <Group gap={4} wrap="nowrap">
                         <Button size="xs" variant="light" onClick={() => setSelected(e.id === selected ? null : e.id)} aria-label={`Deliveries to ${e.url}`}>
                           Deliveries
+                        </Button>
+                        <Button
+                          size="xs"
+                          variant="subtle"
+                          loading={test.isPending && test.variables?.id === e.id}
+                          onClick={() => test.mutate(e)}
+                          aria-label={`Send a test message to ${e.url}`}
+                        >
+                          Send test
                         </Button>
                         <Button size="xs" variant="subtle" onClick={() => setEditing(e)} aria-label={`Edit ${e.url}`}>
                           Edit
