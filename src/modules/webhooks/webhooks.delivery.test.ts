@@ -362,4 +362,23 @@ describe('webhook deliveries', () => {
     // A test is not a delivery.
     expect(await deliveries(ws, endpoint.id)).toEqual([]);
   });
+
+  it('sends a waiting delivery as soon as a member enables its endpoint again, its retries resuming', async () => {
+    const { ws, accountId, endpoint } = await setUp('/paused');
+    handle = (_req, res) => res.writeHead(502).end();
+    await record(ws, accountId);
+    await run();
+    const check = { allowPrivate: true as const, resolve: false };
+    await updateWebhookEndpoint(database.db, clock, ws.admin, endpoint.id, { enabled: false }, check);
+    handle = (_req, res) => res.writeHead(200).end();
+    offset += 3600_000;
+    await run();
+    expect(received).toHaveLength(1);
+    await updateWebhookEndpoint(database.db, clock, ws.admin, endpoint.id, { enabled: true }, check);
+    await run();
+    expect(received).toHaveLength(2);
+    const [d] = await deliveries(ws, endpoint.id);
+    expect(d).toMatchObject({ status: 'delivered', attempts: 2, responseStatus: 200 });
+    expect((await getWebhookDelivery(database.db, ws.admin, d?.id as string)).attemptLog.map((a) => a.responseStatus)).toEqual([502, 200]);
+  });
 });

@@ -157,10 +157,10 @@ export async function updateWebhookEndpoint(
     if (input.enabled === false && before.enabled) Object.assign(set, { enabled: false, disabled_at: now, disabled_reason: `Disabled by ${actor.name}` });
     if (input.enabled === true && !before.enabled) {
       Object.assign(set, { enabled: true, disabled_at: now, disabled_reason: null, failing_since: null });
-      // Deliveries that waited while it was disabled go out now, retries starting afresh.
+      // Deliveries that waited while it was disabled go out now; their retries resume where they were.
       await tx
         .updateTable('webhook_deliveries')
-        .set({ next_attempt_at: now, attempts: 0, first_attempt_at: null })
+        .set({ next_attempt_at: now, first_attempt_at: null })
         .where('workspace_id', '=', actor.workspaceId)
         .where('endpoint_id', '=', id)
         .where('status', '=', 'pending')
