@@ -8,6 +8,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { recordInteractionEvent } from '../events/events.ts';
 import type { ModelDefinition, MomentDef } from '../models/models.schema.ts';
 import { callWorkspaceWebhook } from '../webhooks/webhooks.jobs.ts';
+import type { MomentActionPayload } from '../webhooks/webhooks.schema.ts';
 import type { PrivateTargets } from '../webhooks/webhooks.send.ts';
 import type { InstanceStatus } from './moments.table.ts';
 
@@ -199,7 +200,7 @@ export async function runAutomatedMoments(
     let outcome: string;
     let ok = true;
     if (action.type === 'webhook') {
-      const payload = {
+      const payload: MomentActionPayload = {
         type: 'Moment Action',
         timestamp: now.toISOString(),
         instance: row.id,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
 import {
+  momentActionPayloadSchema,
   webhookDeliveryDetailSchema,
   webhookDeliverySchema,
   webhookDeliveryStatuses,
@@ -14,6 +15,7 @@ import {
   webhookPayloadSchema,
   webhookRotateSchema,
   webhookSecretResultSchema,
+  webhookTestPayloadSchema,
   webhookTestResultSchema,
 } from './webhooks.schema.ts';
 import {
@@ -38,24 +40,30 @@ const tags = ['webhooks'];
  * one POST per event type, signed per Standard Webhooks.
  */
 export function webhooksOpenApi(): Record<string, OpenAPIV3_1.PathItemObject> {
-  // zod's JSON Schema (draft 2020-12, as OpenAPI 3.1 uses) is wider than openapi-types' SchemaObject.
-  return Object.fromEntries(
-    webhookEvents.map((event) => [
-      event.name,
-      {
-        post: {
-          summary: event.name,
-          description: `Sent when ${event.when}. Headers: webhook-id, webhook-timestamp, webhook-signature (Standard Webhooks; see docs/webhooks.md).`,
-          tags,
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: z.toJSONSchema(webhookPayloadSchema(event), { io: 'input' }) } },
-          },
-          responses: { '200': { description: 'Any 2xx: delivered. 410: the endpoint is disabled. Anything else: retried.' } },
-        },
+  const post = (name: string, when: string, schema: z.ZodType, responses: string) => [
+    name,
+    {
+      post: {
+        summary: name,
+        description: `Sent when ${when}. Headers: webhook-id, webhook-timestamp, webhook-signature (Standard Webhooks; see docs/webhooks.md).`,
+        tags,
+        requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } } },
+        responses: { '200': { description: responses } },
       },
-    ]),
-  ) as Record<string, OpenAPIV3_1.PathItemObject>;
+    },
+  ];
+  const delivered = 'Any 2xx: delivered. 410: the endpoint is disabled. Anything else: retried.';
+  // zod's JSON Schema (draft 2020-12, as OpenAPI 3.1 uses) is wider than openapi-types' SchemaObject.
+  return Object.fromEntries([
+    ...webhookEvents.map((event) => post(event.name, event.when, webhookPayloadSchema(event), delivered)),
+    post(
+      'Moment Action',
+      "an automated moment's `webhook` action runs, to the endpoint registered for its URL",
+      momentActionPayloadSchema,
+      'Any 2xx: done. Anything else: tried again at the next run, missed after three tries.',
+    ),
+    post('Webhook Test', 'a member sends a test message', webhookTestPayloadSchema, 'Shown to the member; not retried.'),
+  ]) as Record<string, OpenAPIV3_1.PathItemObject>;
 }
 
 export const webhooksRoutes = defineRoutes((app, { db, clock, config }) => {

@@ -143,6 +143,13 @@ export function webhookPayloadSchema(event: CatalogEvent) {
   });
 }
 
+/** The payload of a test message (POST /api/v1/webhooks/{id}/test). */
+export const webhookTestPayloadSchema = z.object({
+  type: z.literal('Webhook Test'),
+  timestamp: z.string(),
+  data: z.object({ endpointId: z.uuid(), sentBy: z.string().describe('The member or key that sent it') }),
+});
+
 /** The payload sent by an automated moment's `webhook` action. */
 export const momentActionPayloadSchema = z.object({
   type: z.literal('Moment Action'),
@@ -153,3 +160,4 @@ export const momentActionPayloadSchema = z.object({
   model: z.string(),
   evidence: z.record(z.string(), z.unknown()),
 });
+export type MomentActionPayload = z.infer<typeof momentActionPayloadSchema>;

@@ -116,7 +116,7 @@ describe('webhook endpoints API', () => {
     const sponsor = doc.body.webhooks['Sponsor Changed'].post.requestBody.content['application/json'].schema;
     expect(sponsor.properties.type).toMatchObject({ const: 'Sponsor Changed' });
     expect(Object.keys(sponsor.properties.data.properties.properties.properties)).toEqual(expect.arrayContaining(['role', 'oldContact', 'newContact']));
-    expect(Object.keys(doc.body.webhooks)).toHaveLength(events.body.items.length);
+    expect(Object.keys(doc.body.webhooks)).toEqual([...events.body.items.map((e: { name: string }) => e.name), 'Moment Action', 'Webhook Test']);
   });
 
   it('refuses with a 409 the replay of a delivery still being retried, and of one whose endpoint was deleted', async () => {
