@@ -39,7 +39,13 @@ describe('webhooks through the job queue', () => {
   it('the webhooks.deliver job of a running worker sends a new event, signed, with the private-address setting it was given', async () => {
     const ws = await createTestWorkspace(database.db, systemClock);
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/queue`;
-    const { secret } = await createWebhookEndpoint(database.db, systemClock, ws.admin, { url }, { allowPrivate: true, resolve: false });
+    const { secret } = await createWebhookEndpoint(
+      database.db,
+      systemClock,
+      ws.admin,
+      { url, events: ['Sponsor Changed'] },
+      { allowPrivate: true, resolve: false },
+    );
     const account = await createAccount(database.db, systemClock, ws.system, { name: 'Queue Co' });
     await recordMomentumEvents(database.db, systemClock, ws.system, 'contacts', [
       { accountId: account.id, name: 'Sponsor Changed', properties: { summary: 'through the queue' }, key: 'queue-1' },
