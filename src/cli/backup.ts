@@ -3,11 +3,11 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { type Config, loadConfig } from '../config.ts';
-import { describeServer, openDatabase } from '../db/client.ts';
+import { DatabaseUnavailableError, describeServer, openDatabase } from '../db/client.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { systemClock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
-import { secretFingerprint, verifyBackupFile } from '../modules/backups/backups.file.ts';
+import { BackupFileError, secretFingerprint, verifyBackupFile } from '../modules/backups/backups.file.ts';
 import { backupDatabase, copyDatabase, type LoadResult, restoreBackup } from '../modules/backups/backups.ts';
 import { recordBackup } from '../modules/system/system.ts';
 import { type CommandIO, defineCommand, type ExitCode, UserError } from './command.ts';
@@ -30,9 +30,8 @@ export const backupCommand = defineCommand({
       rt.clock,
       file,
       (done, total) => io.progress('Backing up', done, total),
-    ).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'EACCES') throw new UserError(`Cannot write ${file}: ${error.message}`);
-      throw error;
+    ).catch((error) => {
+      throw error instanceof BackupFileError ? new UserError(error.message) : error;
     });
     const schema = result.header.migrations.at(-1) ?? 'empty';
     await recordBackup(rt.db, rt.clock, { file, rows: result.rows, bytes: result.bytes, schema });
@@ -69,7 +68,7 @@ async function local(work: (io: CommandIO) => Promise<ExitCode>): Promise<ExitCo
     return await work(io);
   } catch (error) {
     io.done();
-    if (error instanceof UserError || error instanceof AppError) {
+    if (error instanceof UserError || error instanceof AppError || error instanceof DatabaseUnavailableError) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }
@@ -91,7 +90,7 @@ async function restore(config: Config, file: string): Promise<ExitCode> {
       io.err(
         `Backup of ${header.createdAt} from ${header.database}: ${header.tables.reduce((n, t) => n + t.rows, 0)} rows, schema ${header.migrations.at(-1) ?? 'empty'}.`,
       );
-      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, waitSeconds: 0 });
       try {
         const result = await restoreBackup(database.db, file, (done, total) => io.progress('Restoring', done, total));
         loaded(io, 'Restored', result, started, where);
@@ -123,7 +122,10 @@ async function copy(config: Config, options: { to: string; from?: string }): Pro
     const isFile = statSync(from).isFile();
     const where = describeServer(options.to);
     const started = Date.now();
-    const target = await openDatabase({ databaseUrl: options.to, poolSize: 2 });
+    const target = await openDatabase({ databaseUrl: options.to, poolSize: 2, waitSeconds: 0 }).catch((error) => {
+      if (!(error instanceof DatabaseUnavailableError)) throw error;
+      throw new UserError(`--to ${where}: ${(error.cause as Error | undefined)?.message ?? error.message}. Check the URL and that the server is running.`);
+    });
     try {
       let result: LoadResult;
       if (isFile) {

@@ -78,6 +78,7 @@ async function waitForServer(db: Db, databaseUrl: string, seconds: number, onWai
       if (permanent || Date.now() + delay > deadline) {
         throw new DatabaseUnavailableError(
           `PostgreSQL at ${describeServer(databaseUrl)} ${permanent ? 'refused the connection' : seconds > 0 ? `did not answer within ${seconds} s` : 'does not answer'}: ${(error as Error).message}. Check DATABASE_URL and that the server is running${permanent || seconds === 0 ? '' : ' (DATABASE_WAIT_SECONDS waits longer)'}.`,
+          { cause: error },
         );
       }
       onWait(`Waiting for PostgreSQL at ${describeServer(databaseUrl)} (${reason}); attempt ${attempt}, retrying in ${(delay / 1000).toFixed(1)} s`);
@@ -115,7 +116,13 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   const boss = fromPglite(pglite);
   const queueDb: IDatabase = { ...boss, executeSql: (text, values) => lock.run(() => boss.executeSql(text, values)) };
   const poolStats = () => ({ total: 1, idle: lock.holders === 0 ? 1 : 0, waiting: Math.max(0, lock.holders - 1) });
-  return { db, kind: 'pglite', queue: { db: queueDb, backend: 'pglite' }, poolStats, close: () => db.destroy() };
+  // Kysely closes PGlite only once a query has run; a database opened and closed without one (a command refused
+  // before its first query) would keep PGlite's timers, and the process, alive.
+  const close = async () => {
+    await db.destroy();
+    if (!pglite.closed) await pglite.close();
+  };
+  return { db, kind: 'pglite', queue: { db: queueDb, backend: 'pglite' }, poolStats, close };
 }
 
 const pgliteParsers = {

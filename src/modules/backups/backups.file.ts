@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { pipeline } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { pipeline as pipelineCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import { z } from 'zod';
 import { AppError } from '../../lib/errors.ts';
 
 /**
@@ -14,18 +15,20 @@ import { AppError } from '../../lib/errors.ts';
 export const BACKUP_FORMAT = 'momentum-backup';
 export const BACKUP_FORMAT_VERSION = 1;
 
-export interface BackupHeader {
-  format: typeof BACKUP_FORMAT;
-  formatVersion: number;
-  createdAt: string;
+export const backupHeaderSchema = z.object({
+  format: z.literal(BACKUP_FORMAT),
+  formatVersion: z.number().int(),
+  createdAt: z.string(),
   /** Where it was taken: 'pglite' (embedded) or 'postgres'. */
-  database: string;
+  database: z.string(),
   /** The schema version: every migration applied, in order. */
-  migrations: string[];
+  migrations: z.array(z.string()),
   /** A fingerprint of the signing secret in use (never the secret): a restore tells whether sessions and links stay valid. */
-  secretFingerprint: string;
-  tables: { name: string; rows: number }[];
-}
+  secretFingerprint: z.string(),
+  tables: z.array(z.object({ name: z.string(), rows: z.number().int().nonnegative() })),
+});
+
+export type BackupHeader = z.infer<typeof backupHeaderSchema>;
 
 /** What flows from a source (a database snapshot or a backup file) to a sink (a file or a database). */
 export type BackupItem =
@@ -38,41 +41,49 @@ export function secretFingerprint(secret: string): string {
   return createHash('sha256').update(`momentum-secret-fingerprint:${secret}`).digest('hex').slice(0, 16);
 }
 
-/** Writes items into FILE (via a temporary file renamed at the end: a failed backup leaves no half file). */
+/**
+ * Writes items into FILE (via a temporary file renamed at the end: a failed backup leaves no half file). The file is
+ * opened before anything is read, so a folder that does not exist or cannot be written fails at once.
+ */
 export async function writeBackupFile(file: string, items: AsyncIterable<BackupItem>): Promise<{ bytes: number }> {
   const partial = `${file}.partial`;
-  const gzip = createGzip();
-  const out = createWriteStream(partial, { mode: 0o600 });
-  const piped = new Promise<void>((resolve, reject) => {
-    gzip.pipe(out);
-    out.on('finish', resolve);
-    out.on('error', reject);
-    gzip.on('error', reject);
+  const out = (await open(partial, 'w', 0o600).catch((error) => Promise.reject(new BackupFileError(file, error)))).createWriteStream();
+  let failed: NodeJS.ErrnoException | undefined;
+  out.on('error', (error) => {
+    failed = error;
   });
   const whole = createHash('sha256');
-  const write = async (line: string) => {
-    const text = `${line}\n`;
-    whole.update(text);
-    if (!gzip.write(text)) await once(gzip, 'drain');
-  };
-  try {
+  async function* text(): AsyncGenerator<string> {
     for await (const item of items) {
+      let chunk = '';
       if (item.kind === 'rows') {
-        for (const line of item.lines) await write(line);
+        for (const line of item.lines) chunk += `${line}\n`;
       } else {
         const { kind, ...body } = item;
-        await write(JSON.stringify([kind, kind === 'header' ? item.header : body]));
+        chunk = `${JSON.stringify([kind, kind === 'header' ? item.header : body])}\n`;
       }
+      whole.update(chunk);
+      yield chunk;
     }
-    gzip.end(`${JSON.stringify(['trailer', { sha256: whole.digest('hex') }])}\n`);
-    await piped;
+    yield `${JSON.stringify(['trailer', { sha256: whole.digest('hex') }])}\n`;
+  }
+  try {
+    // pipeline() ends every stream and the source on any failure (a full disk, a failed read) and rejects with it.
+    await pipeline(text(), createGzip(), out);
     await rename(partial, file);
     return { bytes: out.bytesWritten };
   } catch (error) {
-    gzip.destroy();
     out.destroy();
     await rm(partial, { force: true });
-    throw error;
+    throw failed ? new BackupFileError(file, failed) : error;
+  }
+}
+
+/** The backup file could not be written (its folder missing or read-only, a full disk); nothing is left behind. */
+export class BackupFileError extends Error {
+  constructor(file: string, cause: NodeJS.ErrnoException) {
+    const why = cause.code === 'ENOENT' ? 'its folder does not exist' : cause.code === 'ENOSPC' ? 'the disk is full' : cause.message;
+    super(`Cannot write ${file}: ${why}. Nothing was written.`, { cause });
   }
 }
 
@@ -86,7 +97,7 @@ export async function* readBackupFile(file: string, batchRows = 2000): AsyncGene
   const input = createReadStream(file);
   const gunzip = createGunzip();
   // pipeline() hands a read error (a missing file) or a gzip error on to the stream being iterated.
-  const text = pipeline(input, gunzip, () => {}).setEncoding('utf8');
+  const text = pipelineCallback(input, gunzip, () => {}).setEncoding('utf8');
   const whole = createHash('sha256');
   let header: BackupHeader | undefined;
   let table: { name: string; rows: number; hash: ReturnType<typeof createHash>; batch: string[] } | undefined;
@@ -129,7 +140,9 @@ export async function* readBackupFile(file: string, batchRows = 2000): AsyncGene
             `This backup was written by a newer Momentum (backup format ${String(body.formatVersion)}): upgrade Momentum to restore it.`,
           );
         }
-        header = body as unknown as BackupHeader;
+        const parsed = backupHeaderSchema.safeParse(body);
+        if (!parsed.success) throw damaged('its header is incomplete');
+        header = parsed.data;
         yield { kind: 'header', header };
       } else if (kind === 'table' && header && !table && typeof body.name === 'string') {
         table = { name: body.name, rows: 0, hash: createHash('sha256'), batch: [] };

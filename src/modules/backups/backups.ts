@@ -176,15 +176,15 @@ async function prepareTarget(target: AnyDb, header: BackupHeader): Promise<void>
     throw new AppError('validation_failed', 'The source’s schema history does not match this Momentum’s; nothing was restored.');
   }
   const applied = status.filter((m) => m.applied).map((m) => m.name);
-  if (applied.length > 0) {
-    const filled: string[] = [];
-    for (const table of await listTables(target)) if ((await countRows(target, table)) > 0) filled.push(table.name);
-    if (filled.length > 0) {
-      throw new AppError(
-        'conflict',
-        `The target database is not empty (${filled.slice(0, 5).join(', ')}${filled.length > 5 ? ' …' : ''} hold data): restore or copy only into a new, empty database or data dir. Nothing was written.`,
-      );
-    }
+  // Any table with rows counts, Momentum's or not: a table of another program would otherwise end up in this
+  // database's next backups, which no new database could take.
+  const filled: string[] = [];
+  for (const table of await listTables(target)) if ((await countRows(target, table)) > 0) filled.push(table.name);
+  if (filled.length > 0) {
+    throw new AppError(
+      'conflict',
+      `The target database is not empty (${filled.slice(0, 5).join(', ')}${filled.length > 5 ? ' …' : ''} ${filled.length === 1 ? 'holds' : 'hold'} data): restore or copy only into a new, empty database or data dir. Nothing was written.`,
+    );
   }
   if (applied.length > header.migrations.length) {
     throw new AppError(
