@@ -1,9 +1,11 @@
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorSchema, handleError } from '../../http/errors.ts';
-import { actorOf, defineRoutes } from '../../http/types.ts';
+import { errorSchema, handleError, handleNotFound } from '../../http/errors.ts';
+import { type App, type AppDeps, actorOf, defineRoutes } from '../../http/types.ts';
 import { AppError } from '../../lib/errors.ts';
-import { batchBodySchema, MAX_REQUEST_BYTES, type SegmentType, singleBodySchema } from './events.schema.ts';
+import { inflateRequestBody } from './events.decompress.ts';
+import { batchBodySchema, MAX_REQUEST_BYTES, type SegmentType, segmentTypes, singleBodySchema } from './events.schema.ts';
 import { ingestEvent, ingestEvents, listEvents } from './events.ts';
 import { createEventWriter } from './events.writer.ts';
 
@@ -48,42 +50,75 @@ export function inFlightLimit(max: number) {
   };
 }
 
+/** analytics.js 2.0 (the browser SDK) posts to the first letter of each call's type; b is its batching mode. */
+const SHORT_PATHS: Record<SegmentType, string> = { track: 't', identify: 'i', group: 'g', page: 'p', screen: 's', alias: 'a' };
+
+/** Headers a page on another origin may read: analytics.js waits X-RateLimit-Reset seconds after a 429. */
+const EXPOSED_HEADERS = 'x-ratelimit-reset, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset';
+
+function parseJsonBody(_request: unknown, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) {
+  try {
+    done(null, JSON.parse(body.toString()));
+  } catch {
+    done(new AppError('bad_request', 'Body is not valid JSON: send a Segment message or {"batch": [...]} as JSON'), undefined);
+  }
+}
+
+/** The ingestion scope's errors: body limits and compression said in Segment's terms, the rest as everywhere. */
+function ingestErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const encoding = request.headers['content-encoding'];
+  const send = (status: number, code: string, message: string) => reply.status(status).type('application/json').send({ error: { code, message } });
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const decompressed = encoding && encoding !== 'identity' ? ' once decompressed' : '';
+    return send(
+      400,
+      'payload_too_large',
+      `A request may be at most ${MAX_REQUEST_BYTES / 1024} KB${decompressed} (as Segment's API): send fewer events per batch`,
+    );
+  }
+  return handleError(error, request, reply);
+}
+
 /**
- * Segment-compatible HTTP Tracking API (/v1/track, /v1/batch ...): HTTP Basic with an ingest key as user name, or
- * the body's writeKey. Registered without a prefix, in the ingestion group of app.ts.
+ * Segment-compatible HTTP Tracking API (/v1/track, /v1/batch ...), and analytics.js 2.0's short paths (/v1/t ... /v1/b):
+ * HTTP Basic with an ingest key as user name, or the body's writeKey. Registered without a prefix, in the ingestion
+ * group of app.ts; everything under /v1 (errors and unknown paths too) answers with CORS headers.
  */
-export const ingestRoutes = defineRoutes((app, { db, clock, config, onIngested, telemetry }) => {
+export const ingestRoutes = defineRoutes(async (root, deps) => {
+  await root.register(
+    async (instance) => {
+      await registerIngestion(instance.withTypeProvider<ZodTypeProvider>() as App, deps);
+    },
+    { prefix: '/v1' },
+  );
+});
+
+async function registerIngestion(app: App, { db, clock, config, onIngested, telemetry }: AppDeps) {
   // One writer per app: concurrent track batches share statements and commits (several lanes on PostgreSQL).
   const writer = createEventWriter(db, { lanes: config.databaseUrl ? 8 : 1 });
-  // analytics-node sometimes labels its JSON text/plain; in this scope only, text/plain bodies are parsed as JSON.
+  // Compressed bodies (Content-Encoding gzip or deflate) are inflated before parsing, in this scope only; the limit
+  // applies to the inflated bytes, so a small bomb stops at 500 KB with 400.
+  app.addHook('preParsing', inflateRequestBody);
+  // analytics-node sometimes labels its JSON text/plain, analytics.js always does, and the RudderStack Node SDK sends its
+  // gzipped JSON as application/x-www-form-urlencoded or without a type: in this scope every body is parsed as JSON.
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      done(new AppError('bad_request', 'Body is not valid JSON: send a Segment message or {"batch": [...]} as JSON'), undefined);
-    }
-  });
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      const message = `A request may be at most ${MAX_REQUEST_BYTES / 1024} KB (as Segment's API): send fewer events per batch`;
-      return reply
-        .status(400)
-        .type('application/json')
-        .send({ error: { code: 'payload_too_large', message } });
-    }
-    return handleError(error, request, reply);
-  });
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, parseJsonBody);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, parseJsonBody);
+  app.setErrorHandler(ingestErrorHandler);
+  app.setNotFoundHandler(handleNotFound);
 
-  // Browser SDKs (analytics.js) post here from the customer's pages: any origin may send events and read the answer.
+  // Browser SDKs (analytics.js) post here from the customer's pages: any origin may send events and read the answer,
+  // errors and unknown paths included (a browser reports a missing header as a CORS failure, hiding the real answer).
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('access-control-allow-origin', '*');
+    reply.header('access-control-expose-headers', EXPOSED_HEADERS);
+    if (reply.statusCode === 429) reply.header('x-ratelimit-reset', String(reply.getHeader('retry-after') ?? RETRY_AFTER_SECONDS));
     return payload;
   });
-  app.options('/v1/:call', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+  app.options('/:call', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
     reply
       .header('access-control-allow-methods', 'POST')
-      .header('access-control-allow-headers', 'authorization, content-type')
+      .header('access-control-allow-headers', 'authorization, content-type, content-encoding')
       .header('access-control-max-age', '86400')
       .status(204)
       .send(),
@@ -91,37 +126,41 @@ export const ingestRoutes = defineRoutes((app, { db, clock, config, onIngested, 
 
   const admit = inFlightLimit(MAX_IN_FLIGHT);
 
-  app.post(
-    '/v1/batch',
-    {
-      bodyLimit: MAX_REQUEST_BYTES,
-      config: { access: 'ingest' },
-      schema: {
-        operationId: 'ingestBatch',
-        tags: ['ingestion'],
-        summary: 'Segment batch: up to 2,500 events, 500 KB; malformed events are dropped and counted',
-        body: batchBodySchema,
-        response: { 200: ingestResult, ...ingestErrors },
-      },
-    },
-    async (request, reply) => {
-      const body = request.body;
-      const actor = actorOf(request);
-      const result = await admit(reply, () => ingestEvents(db, clock, actor, { messages: body.batch, sentAt: body.sentAt, context: body.context }, writer));
-      telemetry?.observeIngest(result);
-      if (result.stored > 0) onIngested?.(actor.workspaceId);
-      return { success: true as const, ...result };
-    },
-  );
-
-  const single = (type: SegmentType, operationId: string) =>
+  const batch = (path: string, hide: boolean) =>
     app.post(
-      `/v1/${type}`,
+      path,
       {
         bodyLimit: MAX_REQUEST_BYTES,
         config: { access: 'ingest' },
         schema: {
-          operationId,
+          ...(hide ? { hide: true } : { operationId: 'ingestBatch' }),
+          tags: ['ingestion'],
+          summary: 'Segment batch: up to 2,500 events, 500 KB; malformed events are dropped and counted',
+          body: batchBodySchema,
+          response: { 200: ingestResult, ...ingestErrors },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const actor = actorOf(request);
+        const result = await admit(reply, () => ingestEvents(db, clock, actor, { messages: body.batch, sentAt: body.sentAt, context: body.context }, writer));
+        telemetry?.observeIngest(result);
+        if (result.stored > 0) onIngested?.(actor.workspaceId);
+        return { success: true as const, ...result };
+      },
+    );
+  batch('/batch', false);
+  // analytics.js 2.0 in batching mode; the same call as /v1/batch, left out of the OpenAPI document.
+  batch('/b', true);
+
+  const single = (type: SegmentType, path: string, operationId?: string) =>
+    app.post(
+      path,
+      {
+        bodyLimit: MAX_REQUEST_BYTES,
+        config: { access: 'ingest' },
+        schema: {
+          ...(operationId ? { operationId } : { hide: true }),
           tags: ['ingestion'],
           summary: `Segment ${type} call`,
           body: singleBodySchema,
@@ -136,13 +175,12 @@ export const ingestRoutes = defineRoutes((app, { db, clock, config, onIngested, 
         return { success: true as const, ...result };
       },
     );
-  single('track', 'ingestTrack');
-  single('identify', 'ingestIdentify');
-  single('group', 'ingestGroup');
-  single('page', 'ingestPage');
-  single('screen', 'ingestScreen');
-  single('alias', 'ingestAlias');
-});
+  for (const type of segmentTypes) {
+    single(type, `/${type}`, `ingest${type[0]?.toUpperCase()}${type.slice(1)}`);
+    // analytics.js 2.0's short path for the same call, left out of the OpenAPI document.
+    single(type, `/${SHORT_PATHS[type]}`);
+  }
+}
 
 export const storedEventSchema = z
   .object({
