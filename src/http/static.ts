@@ -34,6 +34,8 @@ export function serveWeb() {
     app.get('/*', { config: { access: 'public' } }, async (request, reply) => {
       const path = request.url.split('?')[0] ?? '/';
       if (path.startsWith('/api/') || path.startsWith('/v1/') || path.startsWith('/portal/v1/')) {
+        // Ingestion (/v1) answers pages on any origin, its 404s included (see events.routes.ts).
+        if (path.startsWith('/v1/')) reply.header('access-control-allow-origin', '*');
         return reply.status(404).send({ error: { code: 'not_found', message: `No route ${request.method} ${path}` } });
       }
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
