@@ -20,6 +20,8 @@ import { createTestKey, createTestWorkspace, type TestWorkspace } from '../facto
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /** analytics.js 2.0's browser bundle as npm ships it (window.AnalyticsNext). */
 const ANALYTICS_NEXT = join(root, 'node_modules/@segment/analytics-next/dist/umd/index.js');
+/** The RudderStack JavaScript SDK's browser bundle with its plugins built in, as npm ships it (window.rudderanalytics). */
+const RUDDERSTACK_JS = join(root, 'node_modules/@rudderstack/analytics-js/dist/npm/modern/bundled/umd/index.js');
 
 let database: TestDatabase;
 let ws: TestWorkspace;
@@ -44,11 +46,14 @@ beforeAll(async () => {
   momentum = `127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   // The customer's site: another origin (localhost, not 127.0.0.1, and another port), serving a page and the SDK file.
   site = createServer((request, response) => {
-    if (request.url === '/analytics-next.js') {
-      response.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(ANALYTICS_NEXT));
+    const script = { '/analytics-next.js': ANALYTICS_NEXT, '/rudderstack.js': RUDDERSTACK_JS }[request.url ?? ''];
+    if (script) {
+      response.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(script));
       return;
     }
-    response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Customer site</title><script src="/analytics-next.js"></script>');
+    response
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><title>Customer site</title><script src="/analytics-next.js"></script><script src="/rudderstack.js"></script>');
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   siteUrl = `http://localhost:${(site.address() as AddressInfo).port}`;
@@ -163,8 +168,65 @@ describe('analytics.js 2.0 (@segment/analytics-next) in Chromium', () => {
     ]);
     await page.context().close();
   });
+});
 
-  test('the SDK asked nothing of Segment or anyone else', () => {
-    expect(elsewhere).toEqual([]);
+describe('RudderStack JavaScript SDK (@rudderstack/analytics-js) in Chromium', () => {
+  /** Loads the SDK with Momentum as its data plane; the source configuration it would fetch from RudderStack is given inline. */
+  async function sendWithRudderStack(page: Page, userId: string, tracks: number, queueOptions?: unknown) {
+    return page.evaluate(
+      async ({ writeKey, dataPlaneUrl, userId, tracks, queueOptions }) => {
+        type Rudder = {
+          load(writeKey: string, dataPlaneUrl: string, options: object): void;
+          ready(callback: () => void): void;
+          identify(id: string, traits: object): void;
+          group(id: string, traits: object): void;
+          track(event: string, properties: object): void;
+          page(category: string, name: string): void;
+        };
+        const { RudderAnalytics } = (window as unknown as { rudderanalytics: { RudderAnalytics: new () => Rudder } }).rudderanalytics;
+        const analytics = new RudderAnalytics();
+        const source = { id: 'momentum-test-source', name: 'Customer site', workspaceId: 'momentum', enabled: true, config: {}, destinations: [] };
+        analytics.load(writeKey, dataPlaneUrl, { getSourceConfig: () => ({ source }), ...(queueOptions ? { queueOptions } : {}) });
+        await new Promise<void>((resolve) => analytics.ready(resolve));
+        analytics.identify(userId, { email: `${userId}@initech.test`, name: 'Bill Lumbergh' });
+        analytics.group('initech-rs', { name: 'Initech' });
+        for (let i = 0; i < tracks; i++) analytics.track('Memo Sent', { memo: i });
+        analytics.page('Reports', 'TPS');
+      },
+      { writeKey, dataPlaneUrl: `http://${momentum}`, userId, tracks, queueOptions },
+    );
+  }
+
+  test('default settings: 20 tracks, an identify, a group and a page, all stored', async () => {
+    const page = await customerPage();
+    const paths: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes(momentum) && request.method() === 'POST') paths.push(new URL(request.url()).pathname);
+    });
+    const userId = `rs-js-${Date.now()}`;
+    await sendWithRudderStack(page, userId, 20);
+    await expect.poll(async () => (await eventsOf(userId)).length, { timeout: 30_000 }).toBe(23);
+    const events = await eventsOf(userId);
+    expect(events.filter((e) => e.name === 'Memo Sent')).toHaveLength(20);
+    expect(events.find((e) => e.name === 'Memo Sent')?.accountId).not.toBeNull();
+    expect(new Set(paths)).toEqual(new Set(['/v1/identify', '/v1/group', '/v1/track', '/v1/page']));
+    await page.context().close();
   });
+
+  test('batching: the same calls posted together to /v1/batch, all stored', async () => {
+    const page = await customerPage();
+    const paths: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes(momentum) && request.method() === 'POST') paths.push(new URL(request.url()).pathname);
+    });
+    const userId = `rs-js-batch-${Date.now()}`;
+    await sendWithRudderStack(page, userId, 20, { batch: { enabled: true, maxItems: 10, flushInterval: 500 } });
+    await expect.poll(async () => (await eventsOf(userId)).length, { timeout: 30_000 }).toBe(23);
+    expect(new Set(paths)).toEqual(new Set(['/v1/batch']));
+    await page.context().close();
+  });
+});
+
+test('the SDKs asked nothing of Segment, RudderStack or anyone else', () => {
+  expect(elsewhere).toEqual([]);
 });
