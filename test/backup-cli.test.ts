@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
@@ -27,7 +28,7 @@ function run(args: string[], extra: Record<string, string> = {}): Promise<{ code
       stderr += d;
     });
     // A command that does not end by itself is a failure too (null code).
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
@@ -58,6 +59,28 @@ async function startServe(): Promise<{ child: ChildProcess; url: string }> {
   throw new Error(`serve did not start: ${output}`);
 }
 
+/** Starts a command and sends it SIGINT once its stderr shows `when`. */
+function interrupt(args: string[], when: string, extra: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
+  const { DATABASE_URL: _ignored, ...rest } = process.env;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...rest, MOMENTUM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra } });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (!sent && stderr.includes(when)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
 /** One line on stderr, no stack trace. */
 function oneLine(stderr: string): string {
   const lines = stderr.trim().split('\n');
@@ -71,9 +94,14 @@ beforeAll(async () => {
   dataDir = join(root, 'data');
   const database = await openDatabase({ dataDir });
   await migrateToLatest(database.db);
-  await createWorkspace(database.db, systemClock, { name: 'Backup CLI Co' });
+  const workspace = await createWorkspace(database.db, systemClock, { name: 'Backup CLI Co' });
+  // Enough rows for a backup and a restore to take a few seconds (time to interrupt them).
+  await sql`insert into events (workspace_id, id, source, message_id, type, name, user_id, properties, context, timestamp, received_at, channel, digital)
+    select ${workspace.id}, gen_random_uuid(), 'test', 'm' || g, 'track', 'Report Built', 'u' || (g % 50), jsonb_build_object('n', g),
+      '{}'::jsonb, now(), now(), 'product', true
+    from generate_series(1, 100000) g`.execute(database.db);
   await database.close();
-}, 60_000);
+}, 120_000);
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
@@ -108,7 +136,7 @@ describe.skipIf(testDatabase().kind !== 'pglite')('momentum backup, restore and 
       server.child.kill('SIGTERM');
       await exited;
     }
-  });
+  }, 180_000);
 
   it('db copy to a server that does not answer, or to a URL that is not PostgreSQL, exits 1 with one line', async () => {
     const closed = await run(['db', 'copy', '--to', 'postgres://postgres@127.0.0.1:1/momentum']);
@@ -119,13 +147,29 @@ describe.skipIf(testDatabase().kind !== 'pglite')('momentum backup, restore and 
     expect(oneLine(notUrl.stderr)).toContain('--to must be a PostgreSQL connection string');
   });
 
-  it('restore into a PostgreSQL server that does not answer exits 1 with one line', async () => {
-    const res = await run(['restore', join(root, 'served.momentum-backup')], {
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/momentum',
-      MOMENTUM_SECRET: 'x'.repeat(40),
-    });
-    expect(res.code).toBe(1);
-    expect(res.stderr).toContain('PostgreSQL at 127.0.0.1:1/momentum does not answer');
-    expect(res.stderr).not.toMatch(/\n\s+at /);
-  });
+  it('Ctrl-C in the middle of a backup leaves no file, and in the middle of a restore leaves a target that takes it again; a restore into an unreachable PostgreSQL is one line', async () => {
+    const file = join(root, 'interrupted.momentum-backup');
+    const stopped = await interrupt(['backup', file], 'Backing up:');
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toContain('Interrupted: no backup was written.');
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(`${file}.partial`)).toBe(false);
+
+    const full = join(root, 'full.momentum-backup');
+    expect((await run(['backup', full])).code).toBe(0);
+    const target = join(root, 'restored');
+    const halfway = await interrupt(['restore', full], 'Restoring:', { MOMENTUM_DATA_DIR: target });
+    expect(halfway.code).toBe(130);
+    expect(halfway.stderr).toContain('Interrupted: nothing was restored; run the same command again to restore.');
+    const again = await run(['restore', full], { MOMENTUM_DATA_DIR: target });
+    expect(again.stderr).not.toMatch(/\n\s+at /);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/Restored \d+ rows/);
+
+    // Into a PostgreSQL server that does not answer: one line, exit 1.
+    const closed = await run(['restore', full], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/momentum', MOMENTUM_SECRET: 'x'.repeat(40) });
+    expect(closed.code).toBe(1);
+    expect(closed.stderr).toContain('PostgreSQL at 127.0.0.1:1/momentum does not answer');
+    expect(closed.stderr).not.toMatch(/\n\s+at /);
+  }, 240_000);
 });

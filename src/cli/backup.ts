@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -59,6 +59,24 @@ function loaded(io: CommandIO, verb: string, result: LoadResult, started: number
   io.out(`${verb} ${result.rows} rows of ${result.tables} tables into ${where} in ${seconds(started)}; every table's row count matches the source.`);
   if (result.upgraded.length > 0)
     io.out(`The source came from an older Momentum: applied ${result.upgraded.length} migration(s) after loading (${result.upgraded.join(', ')}).`);
+}
+
+/**
+ * Ctrl-C or SIGTERM in the middle: the cursor the progress bar hid is shown again, `cleanup` removes what was half
+ * written, a line says what was left, and the process exits with 130. Returns a function that removes the handler.
+ */
+function onInterrupt(message: string, cleanup: () => void = () => {}): () => void {
+  const handler = () => {
+    cleanup();
+    process.stderr.write(`${process.stderr.isTTY ? '\u001b[?25h' : ''}\n${message}\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
 }
 
 /** Runs restore or copy with the terminal's progress bar, turning their refusals into messages. */
@@ -171,16 +189,31 @@ export function registerBackupCommands(program: Command, exit: (code: number) =>
     .command('backup')
     .argument('<file>', 'the backup file to write (it must not exist yet)')
     .description('write a consistent backup of the whole database to FILE, while the server keeps running')
-    .action(async (file: string) => exit(await runCommand(loadConfig(), backupCommand, { file: resolve(file) }, { migrate: false })));
+    .action(async (file: string) => {
+      const path = resolve(file);
+      // Here or in the running server, the half-written file goes: the server's backup then fails and leaves nothing.
+      const done = onInterrupt('Interrupted: no backup was written.', () => rmSync(`${path}.partial`, { force: true }));
+      exit(await runCommand(loadConfig(), backupCommand, { file: path }, { migrate: false }));
+      done();
+    });
   program
     .command('restore')
     .argument('<file>', 'a backup file written by `momentum backup`')
     .description('restore a backup into a new, empty data dir or database (verifies the whole file first)')
-    .action(async (file: string) => exit(await restore(loadConfig(), resolve(file))));
+    .action(async (file: string) => {
+      // The load is one transaction: stopped before its commit, the target holds no data and takes the restore again.
+      const done = onInterrupt('Interrupted: nothing was restored; run the same command again to restore.');
+      exit(await restore(loadConfig(), resolve(file)));
+      done();
+    });
   const db = program.command('db').description('the database as a whole');
   db.command('copy')
     .description('copy the embedded database (stopped) or a backup file into an empty PostgreSQL database')
     .requiredOption('--to <url>', 'the PostgreSQL database to copy into (postgres://…); it must hold no data')
     .option('--from <dir-or-file>', 'an embedded data dir (default: MOMENTUM_DATA_DIR) or a backup file')
-    .action(async (opts: { to: string; from?: string }) => exit(await copy(loadConfig(), opts)));
+    .action(async (opts: { to: string; from?: string }) => {
+      const done = onInterrupt('Interrupted: nothing was copied; run the same command again to copy.');
+      exit(await copy(loadConfig(), opts));
+      done();
+    });
 }
