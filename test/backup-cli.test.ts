@@ -108,7 +108,7 @@ afterAll(() => {
 
 // Child processes on an embedded data dir: the same whichever database the suite targets, so it runs once.
 describe.skipIf(testDatabase().kind !== 'pglite')('momentum backup, restore and db copy refusals', () => {
-  it('backup to an existing file or a missing folder exits 1 at once with one line, and writes nothing', async () => {
+  it('backup to an existing file or a missing folder, or of a data dir never migrated, exits 1 at once with one line, and writes nothing', async () => {
     const existing = join(root, 'existing');
     writeFileSync(existing, 'keep me');
     const refused = await run(['backup', existing]);
@@ -118,6 +118,10 @@ describe.skipIf(testDatabase().kind !== 'pglite')('momentum backup, restore and 
     expect(missing.code).toBe(1);
     expect(oneLine(missing.stderr)).toMatch(/^Cannot write .*: its folder does not exist\. Nothing was written\.$/);
     expect(existsSync(join(root, 'no-such-folder'))).toBe(false);
+    const empty = await run(['backup', join(root, 'empty.momentum-backup')], { MOMENTUM_DATA_DIR: join(root, 'empty') });
+    expect(empty.code).toBe(1);
+    expect(oneLine(empty.stderr)).toContain('holds no Momentum database yet (no migration applied): there is nothing to back up.');
+    expect(existsSync(join(root, 'empty.momentum-backup'))).toBe(false);
   });
 
   it('backup to a missing folder through the running server fails the command, not the server', async () => {

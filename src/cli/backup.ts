@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { type Config, loadConfig } from '../config.ts';
 import { DatabaseUnavailableError, describeServer, openDatabase } from '../db/client.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { migrateToLatest, migrationStatus } from '../db/migrate.ts';
 import { systemClock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { BackupFileError, secretFingerprint, verifyBackupFile } from '../modules/backups/backups.file.ts';
@@ -24,6 +24,10 @@ export const backupCommand = defineCommand({
   args: z.object({ file: z.string().min(1) }),
   async run(rt, io, { file }) {
     if (existsSync(file)) throw new UserError(`${file} already exists: choose a new file name (a backup never overwrites one).`);
+    if (!(await migrationStatus(rt.db)).some((m) => m.applied)) {
+      const where = rt.config.databaseUrl ? describeServer(rt.config.databaseUrl) : rt.config.dataDir;
+      throw new UserError(`${where} holds no Momentum database yet (no migration applied): there is nothing to back up.`);
+    }
     const started = Date.now();
     const result = await backupDatabase(
       { db: rt.db, kind: rt.config.databaseUrl ? 'postgres' : 'pglite', secret: rt.config.secret },

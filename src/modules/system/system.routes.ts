@@ -12,7 +12,7 @@ export const systemRoutes = defineRoutes((app, { db, clock, config, workerState 
       schema: {
         operationId: 'getSystemStatus',
         tags: ['system'],
-        summary: 'The installation: version, database, schema version, worker, and the backups and restores recorded',
+        summary: 'The installation: version, database, schema version, worker, and the backups recorded',
         response: { 200: systemStatusSchema, 401: errorSchema, 403: errorSchema },
       },
     },
