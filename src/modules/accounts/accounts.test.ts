@@ -31,6 +31,22 @@ describe('accounts API', () => {
     expect(audit.body.items[0]).toMatchObject({ action: 'account.created', actor: { type: 'api_key' } });
   });
 
+  it('records Account Created, then Account Updated with only what changed, and nothing for a write that changes nothing', async () => {
+    const created = await suite.api.call('POST', '/api/v1/accounts', { key: suite.key, body: { name: 'Evented Ltd', region: 'EMEA', tags: ['a'] } });
+    const id = created.body.id as string;
+    const events = async (name: string) =>
+      (await suite.api.call('GET', `/api/v1/events?accountId=${id}&name=${encodeURIComponent(name)}`, { key: suite.key })).body.items as {
+        properties: Record<string, unknown>;
+      }[];
+    expect((await events('Account Created')).map((e) => e.properties)).toEqual([expect.objectContaining({ name: 'Evented Ltd', externalId: null })]);
+    expect((await suite.api.call('PATCH', `/api/v1/accounts/${id}`, { key: suite.key, body: { region: 'EMEA' } })).status).toBe(200);
+    expect(await events('Account Updated')).toEqual([]);
+    await suite.api.call('PATCH', `/api/v1/accounts/${id}`, { key: suite.key, body: { region: 'APAC', tags: ['a', 'b'] } });
+    expect((await events('Account Updated')).map((e) => e.properties)).toEqual([
+      expect.objectContaining({ changed: ['region', 'tags'], before: { region: 'EMEA', tags: ['a'] }, after: { region: 'APAC', tags: ['a', 'b'] } }),
+    ]);
+  });
+
   it('rejects a duplicate external id with 409 naming the field', async () => {
     await suite.api.call('POST', '/api/v1/accounts', { key: suite.key, body: { name: 'Dup A', externalId: 'dup-1' } });
     const res = await suite.api.call('POST', '/api/v1/accounts', { key: suite.key, body: { name: 'Dup B', externalId: 'dup-1' } });

@@ -179,6 +179,14 @@ export async function createAccount(db: Db, clock: Clock, actor: Actor, input: A
       .catch(duplicateExternalId);
     await saveTeam(tx, actor.workspaceId, id, input.team);
     const account = toAccount(row as Row, await loadTeam(tx, actor.workspaceId, id));
+    await recordMomentumEvents(tx, clock, actor, 'accounts', [
+      {
+        accountId: id,
+        name: 'Account Created',
+        properties: { name: account.name, externalId: account.externalId, summary: `Account created: ${account.name}` },
+        key: `created:${id}`,
+      },
+    ]);
     await recordAudit(tx, clock, actor, { action: 'account.created', entityType: 'account', entityId: id, after: account });
     return account;
   });
@@ -200,6 +208,7 @@ export async function updateAccount(db: Db, clock: Clock, actor: Actor, id: stri
     await saveTeam(tx, actor.workspaceId, id, input.team);
     const after = toAccount(row as Row, await loadTeam(tx, actor.workspaceId, id));
     await recordTeamChanges(tx, clock, actor, before, after);
+    await recordProfileChange(tx, clock, actor, before, after);
     await recordAudit(tx, clock, actor, { action: 'account.updated', entityType: 'account', entityId: id, before, after });
     return after;
   });
@@ -227,6 +236,37 @@ async function recordTeamChanges(db: Db, clock: Clock, actor: Actor, before: Acc
     ];
   });
   await recordMomentumEvents(db, clock, actor, 'accounts', events);
+}
+
+/** The profile attributes whose change is an "Account Updated" event (the team has its own events; ARR and renewal follow contracts). */
+const PROFILE_FIELDS = [
+  'externalId',
+  'name',
+  'domain',
+  'industry',
+  'region',
+  'employeeBand',
+  'offerings',
+  'tags',
+  'buyingCulture',
+  'touchModel',
+  'targetDigitalType',
+  'custom',
+] as const;
+
+/** "Account Updated" with the attributes that changed, before and after; a write that changes none records nothing. */
+async function recordProfileChange(db: Db, clock: Clock, actor: Actor, before: Account, after: Account): Promise<void> {
+  const changed = PROFILE_FIELDS.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
+  if (changed.length === 0) return;
+  const pick = (account: Account) => Object.fromEntries(changed.map((field) => [field, account[field]]));
+  await recordMomentumEvents(db, clock, actor, 'accounts', [
+    {
+      accountId: after.id,
+      name: 'Account Updated',
+      properties: { changed, before: pick(before), after: pick(after), summary: `Updated ${changed.join(', ')}` },
+      key: `updated:${after.id}:${newId()}`,
+    },
+  ]);
 }
 
 /** Creates or updates the account with this external id (import). */

@@ -15,10 +15,12 @@ const newAccount = async () => (await createAccount(suite.database.db, clock, su
 const seats = (quantity: number) => [{ offering: 'Analytics', quantity, unitPrice: 100 }];
 const term = { startDate: '2026-01-01', endDate: '2026-12-31', renewalDate: '2026-11-30' };
 
+/** The contract and team events of an account (its own Account Created and Account Updated are tested with accounts). */
 async function recorded(accountId: string, names?: string[]) {
   const { items } = await listEvents(suite.database.db, suite.ws.system, { accountId, limit: 100 });
   return items
-    .filter((e) => e.type === 'interaction' && (!names || names.includes(e.name ?? '')))
+    .filter((e) => e.type === 'interaction' && !['Account Created', 'Account Updated'].includes(e.name ?? ''))
+    .filter((e) => !names || names.includes(e.name ?? ''))
     .reverse()
     .map((e) => ({ name: e.name, ...e.properties }) as Record<string, unknown>);
 }

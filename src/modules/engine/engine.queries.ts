@@ -26,7 +26,19 @@ export function engagedIn(ws: string, v: RunnableVersion, phase: string, alias =
   return sql`${g}.workspace_id = ${ws}::uuid and ${g}.model_version_id = ${v.id}::uuid and ${g}.phase = ${phase} and ${g}.ended_at is null`;
 }
 
-/** Inserts one instance per candidate occurrence; an occurrence already opened (by a retry, a concurrent sweep) is skipped. */
+/** An instance just opened, as the engine's events about it need it. */
+export interface OpenedInstance {
+  id: string;
+  account_id: string;
+  due_at: Date;
+  assignee_member_id: string | null;
+  evidence: Record<string, unknown>;
+}
+
+/**
+ * Inserts one instance per candidate occurrence; an occurrence already opened (by a retry, a concurrent sweep) is
+ * skipped. Returns the instances this statement opened.
+ */
 export async function openInstances(
   db: Db,
   ws: string,
@@ -35,8 +47,8 @@ export async function openInstances(
   asOf: Date,
   c: Candidates,
   when?: Expression<SqlBool>,
-): Promise<number> {
-  const result = await sql<{ n: number }>`
+): Promise<OpenedInstance[]> {
+  const result = await sql<OpenedInstance>`
     with candidates as (
       select k.*, ${`${v.modelId}:${m.id}:`} || k.account_id::text || ':' || k.occurrence as key from (${c.select}) k
     ),
@@ -56,7 +68,7 @@ export async function openInstances(
       ${when ? sql`where exists (select 1 from accounts where accounts.workspace_id = ${ws}::uuid and accounts.id = c.account_id and ${when})` : sql``}
       order by c.account_id
       on conflict (workspace_id, idempotency_key) do nothing
-      returning account_id
+      returning id, account_id, due_at, assignee_member_id, evidence
     )${
       c.rule === 'scheduled'
         ? sql`,
@@ -68,8 +80,8 @@ export async function openInstances(
     )`
         : sql``
     }
-    select count(*)::int as n from opened`.execute(db);
-  return result.rows[0]?.n ?? 0;
+    select id, account_id, due_at, assignee_member_id, evidence from opened`.execute(db);
+  return result.rows;
 }
 
 /** Calendar schedules: the latest occurrence (computed once, the same for everyone) for accounts in the phase since before it. */

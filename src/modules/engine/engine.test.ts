@@ -114,6 +114,20 @@ async function event(accountId: string, name: string, when: Date, properties: Re
   });
 }
 
+/** The properties of the events the engine recorded about an account under this name, oldest first. */
+async function recorded(accountId: string, name: string) {
+  const rows = await database.db
+    .selectFrom('events')
+    .select('properties')
+    .where('workspace_id', '=', ws.workspaceId)
+    .where('account_id', '=', accountId)
+    .where('name', '=', name)
+    .where('source', '=', 'module:engine')
+    .orderBy('timestamp')
+    .execute();
+  return rows.map((r) => r.properties as Record<string, unknown>);
+}
+
 beforeAll(async () => {
   database = await createTestDatabase();
   const clock = fixedClock(T0);
@@ -141,6 +155,17 @@ describe('engine sweeps (fixed clock)', () => {
     const monday = await instances(active, 'first-monday');
     expect(monday.map((i) => i.idempotency_key.split(':').slice(3).join(':'))).toEqual(['s:2026-06-01T09:00:00.000Z']);
     expect(monday[0]?.assignee_member_id).toBe(csm.member.id);
+    // Each opening is an event too (webhooks, the timeline and other rules see it).
+    expect((await recorded(active, 'Moment Opened')).filter((p) => p.instance === monday[0]?.id)).toEqual([
+      expect.objectContaining({
+        model: 'engine-test',
+        moment: 'first-monday',
+        rule: 'scheduled',
+        assigneeRole: 'csm',
+        assigneeMemberId: csm.member.id,
+        dueAt: monday[0]?.due_at.toISOString(),
+      }),
+    ]);
   });
 
   it('opens an anchored schedule at its offset from the phase start, and not before', async () => {
@@ -177,6 +202,16 @@ describe('engine sweeps (fixed clock)', () => {
     expect(escalated).toHaveLength(1);
     expect(escalated[0]).toMatchObject({ status: 'escalated', assignee_role: 'account_manager', assignee_member_id: am.member.id });
     expect(escalated[0]?.evidence).toMatchObject({ seen: 1, atLeast: 2 });
+    expect(await recorded(silent, 'Moment Escalated')).toEqual([
+      expect.objectContaining({
+        instance: escalated[0]?.id,
+        moment: 'few-users',
+        rule: 'expectation',
+        assigneeRole: 'account_manager',
+        assigneeMemberId: am.member.id,
+      }),
+    ]);
+    expect(await recorded(active, 'Moment Escalated')).toEqual([]);
   });
 
   it('opens an absence moment when no such event happened for the duration, counted from the last one', async () => {
@@ -199,6 +234,9 @@ describe('engine sweeps (fixed clock)', () => {
     expect(report.opened.metric).toBe(1);
     const drop = await instances(active, 'usage-drop');
     expect(drop[0]?.evidence).toMatchObject({ metric: 'reports', value: 1, previous: 7 });
+    expect(await recorded(active, 'Metric Threshold Crossed')).toEqual([
+      expect.objectContaining({ instance: drop[0]?.id, moment: 'usage-drop', rule: 'metric', metric: 'reports', value: 1, previous: 7 }),
+    ]);
   });
 
   it('runs automated moments through their action and records the result', async () => {

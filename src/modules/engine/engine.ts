@@ -6,7 +6,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { fixedClock } from '../../lib/clock.ts';
 import { compileFilter } from '../accounts/accounts.queries.ts';
 import { listCustomFields } from '../customfields/customfields.ts';
-import { recordInteractionEvents } from '../events/events.ts';
+import { type InteractionInput, recordInteractionEvents } from '../events/events.ts';
 import { readSchedule } from '../models/models.lint.ts';
 import { durationHours, type MomentDef } from '../models/models.schema.ts';
 import { listRunnableVersions, type RunnableVersion } from '../models/models.ts';
@@ -339,11 +339,55 @@ async function whenFilter(db: Db, ws: string, m: MomentDef, asOf: Date): Promise
   return compileFilter(m.when, await listCustomFields(db, ws, 'account'), fixedClock(asOf), 'when');
 }
 
+/**
+ * Opens a moment's candidate occurrences and records what happened as events, in the sweep's transaction: "Moment
+ * Opened" (or "Moment Escalated" for an expectation that was not met), and "Metric Threshold Crossed" when a metric
+ * condition opened it, so webhooks, timelines and other rules see them.
+ */
+async function open(db: Db, ws: string, v: RunnableVersion, m: MomentDef, asOf: Date, c: Candidates, report: SweepReport) {
+  const opened = await openInstances(db, ws, v, m, asOf, c, await whenFilter(db, ws, m, asOf));
+  count(report, v, m, c.rule, opened.length);
+  if (opened.length === 0) return;
+  const name = c.status === 'escalated' ? 'Moment Escalated' : 'Moment Opened';
+  const inputs: InteractionInput[] = opened.flatMap((i) => {
+    const common = { model: v.key, version: v.version, moment: m.id, instance: i.id, rule: c.rule };
+    const opening: InteractionInput = {
+      accountId: i.account_id,
+      name,
+      channel: 'other',
+      digital: false,
+      occurredAt: asOf,
+      properties: {
+        ...common,
+        momentName: m.name,
+        phase: m.phase,
+        dueAt: new Date(i.due_at).toISOString(),
+        assigneeRole: c.role,
+        assigneeMemberId: i.assignee_member_id,
+        evidence: i.evidence,
+        summary: `${name === 'Moment Escalated' ? 'Escalated' : 'Opened'}: ${m.name}`,
+      },
+      key: `${c.status === 'escalated' ? 'escalated' : 'opened'}:${i.id}`,
+      source: 'engine',
+    };
+    // Metric conditions (a metric rule, or an absence measured by a metric) record the crossing itself too.
+    if (typeof i.evidence.metric !== 'string') return [opening];
+    const crossing: InteractionInput = {
+      ...opening,
+      name: 'Metric Threshold Crossed',
+      properties: { ...common, ...i.evidence, summary: `${i.evidence.metric} crossed its threshold (${m.name})` },
+      key: `metric:${i.id}`,
+    };
+    return [opening, crossing];
+  });
+  await recordInteractionEvents(db, { now: () => asOf }, ws, inputs);
+}
+
 async function runTimeRules(db: Db, ws: string, versions: RunnableVersion[], asOf: Date, report: SweepReport) {
   for (const v of versions) {
     for (const m of v.definition.moments) {
       const candidates = await timeCandidates(db, ws, versions, v, m, asOf);
-      if (candidates) count(report, v, m, candidates.rule, await openInstances(db, ws, v, m, asOf, candidates, await whenFilter(db, ws, m, asOf)));
+      if (candidates) await open(db, ws, v, m, asOf, candidates, report);
     }
   }
 }
@@ -364,7 +408,7 @@ async function evaluateEventsSince(db: Db, ws: string, versions: RunnableVersion
       if (rule.type !== 'event' || !rule.event) continue;
       const select = eventCandidates(ws, v, m, rule.event, rule.where, rule.cooldown, from, asOf);
       const candidates: Candidates = { rule: 'event', status: 'open', role: m.owner ?? 'csm', select };
-      count(report, v, m, 'event', await openInstances(db, ws, v, m, asOf, candidates, await whenFilter(db, ws, m, asOf)));
+      await open(db, ws, v, m, asOf, candidates, report);
     }
   }
   const hasMetricRules = versions.some((v) => v.definition.moments.some((m) => m.start.type === 'event' && m.start.metric));
@@ -382,7 +426,7 @@ async function evaluateEventsSince(db: Db, ws: string, versions: RunnableVersion
           if (!source) continue;
           const select = metricCandidates(ws, v, m, source, rule.metric, rule.cooldown, asOf, accounts);
           const candidates: Candidates = { rule: 'metric', status: 'open', role: m.owner ?? 'csm', select };
-          count(report, v, m, 'metric', await openInstances(db, ws, v, m, asOf, candidates, await whenFilter(db, ws, m, asOf)));
+          await open(db, ws, v, m, asOf, candidates, report);
         }
       }
     }

@@ -132,10 +132,81 @@ export const momentumEvents: CatalogEvent[] = [
     }),
   ),
   {
+    name: 'Account Created',
+    source: 'accounts',
+    when: 'an account is created: by a member, the API, a CSV import, or a Segment group call naming a new group',
+    properties: { name: 'its name', externalId: 'its external id (null when none)', actor: 'who created it', summary: 'one line' },
+  },
+  {
+    name: 'Account Updated',
+    source: 'accounts',
+    when: 'an account’s profile changes (name, external id, domain, industry, region, employee band, offerings, tags, buying culture, touch model, target digital type, custom fields); team changes have their own events',
+    properties: {
+      changed: 'the attributes that changed',
+      before: 'their values before',
+      after: 'their values now',
+      actor: 'who made the change',
+      summary: 'one line',
+    },
+  },
+  {
     name: 'Phase Entered',
     source: 'engine',
     when: 'an account’s engagement enters a lifecycle phase (by exit criteria, or a member changing the account’s phase)',
     properties: { model: 'the model key', version: 'the model version', from: 'the phase before', to: 'the phase now' },
+  },
+  ...(
+    [
+      [
+        'Moment Opened',
+        'the engine opens a moment instance for an account (a schedule came due, an event or a metric condition triggered it, an expected event did not happen in time for an absence rule)',
+      ],
+      ['Moment Escalated', 'the engine escalates: an expectation rule’s events did not happen within its time, and the moment opens for the escalation role'],
+    ] as const
+  ).map(
+    ([name, when]): CatalogEvent => ({
+      name,
+      source: 'engine',
+      when,
+      properties: {
+        model: 'the model key',
+        version: 'the model version',
+        moment: 'the moment id in its model',
+        momentName: 'the moment’s name',
+        phase: 'the lifecycle phase it belongs to',
+        instance: 'the moment instance',
+        rule: '`scheduled`, `event`, `metric`, `absence` or `expectation`',
+        dueAt: 'when it is due',
+        assigneeRole: 'the account-team role it is assigned to',
+        assigneeMemberId: 'the member holding that role (null when the role is empty)',
+        evidence: 'why it opened (the occurrence, the triggering event, the metric value ...)',
+        summary: 'one line',
+      },
+    }),
+  ),
+  {
+    name: 'Moment Completed',
+    source: 'moments',
+    when: 'a member completes a moment instance as done (the channel is the moment’s, so the digital mix counts it)',
+    properties: { moment: 'the moment id in its model', model: 'the model key', instance: 'the moment instance', openedAt: 'when it opened' },
+  },
+  {
+    name: 'Metric Threshold Crossed',
+    source: 'engine',
+    when: 'a model’s metric condition is met for an account (a metric rising above or falling below its threshold, or changing by the given percentage), recorded with the moment it opened',
+    properties: {
+      model: 'the model key',
+      version: 'the model version',
+      moment: 'the moment it opened',
+      instance: 'that moment instance',
+      rule: '`metric` or `absence`',
+      metric: 'the metric key',
+      value: 'its value now',
+      previous: 'its value in the previous window (change conditions)',
+      below: 'the threshold (absence by metric)',
+      window: 'the window compared (change conditions)',
+      summary: 'one line',
+    },
   },
 ];
 

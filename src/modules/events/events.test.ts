@@ -320,7 +320,7 @@ describe('identity', () => {
         .map((e) => e.name)
         .filter(Boolean)
         .sort(),
-    ).toEqual(['Dashboard Viewed', 'Pricing']);
+    ).toEqual(['Account Created', 'Dashboard Viewed', 'Pricing']);
   });
 
   it('creates one account when two batches group users into the same new groupId at once', async () => {

@@ -52,6 +52,8 @@ describe('@segment/analytics-node against Momentum', () => {
     expect(events.map((e) => `${e.type}:${e.name ?? ''}`).sort()).toEqual([
       'group:',
       'identify:',
+      // The group call named a new group: Momentum created its account, and says so.
+      'interaction:Account Created',
       'page:Dashboard',
       'track:Pricing Viewed',
       'track:TPS Report Filed',

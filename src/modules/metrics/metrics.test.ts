@@ -134,7 +134,7 @@ describe('account metrics', () => {
     expect(await recordInteractionEvent(database.db, clock, ws.workspaceId, input)).toBe(false);
     const { metrics } = await accountMetrics(database.db, clock, ws.system, account.id);
     expect(metrics[0]?.windows['7d']).toBe(1);
-    const events = await api.call('GET', `/api/v1/events?accountId=${account.id}`, { key: await createTestKey(database.db, clock, ws) });
+    const events = await api.call('GET', `/api/v1/events?accountId=${account.id}&name=Meeting%20Held`, { key: await createTestKey(database.db, clock, ws) });
     expect(events.body.items).toEqual([expect.objectContaining({ type: 'interaction', name: 'Meeting Held', channel: 'meeting', digital: false })]);
   });
 });

@@ -73,8 +73,10 @@ describe('timeline API', () => {
       seen.push(...res.body.items);
       cursor = res.body.nextCursor ?? undefined;
     } while (cursor);
-    expect(seen).toHaveLength(9);
-    expect(new Set(seen.map((e) => e.id)).size).toBe(9);
+    // The nine interactions, and Momentum's own "Account Created" (newest: the account was created after them).
+    expect(seen).toHaveLength(10);
+    expect(new Set(seen.map((e) => e.id)).size).toBe(10);
+    expect(seen[0]).toMatchObject({ kind: 'Account Created', source: 'momentum' });
     const times = seen.map((e) => e.occurredAt);
     expect([...times].sort().reverse()).toEqual(times);
     const emails = await listTimeline(suite.database.db, suite.ws.system, accountId, { limit: 50, channel: 'email' });
@@ -127,7 +129,7 @@ describe('timeline API', () => {
     expect(entry.contactId).toBe(contact.id);
     await deleteContact(suite.database.db, clock, suite.ws.system, contact.id);
     const page = await listTimeline(suite.database.db, suite.ws.system, accountId, { limit: 10 });
-    expect(page.items).toMatchObject([{ id: entry.id, contactId: null, summary: 'Bye' }]);
+    expect(page.items.filter((i) => i.source === 'interaction')).toMatchObject([{ id: entry.id, contactId: null, summary: 'Bye' }]);
   });
 
   it('stores SQL and HTML in the summary verbatim', async () => {
@@ -135,7 +137,8 @@ describe('timeline API', () => {
     const summary = `'); DELETE FROM timeline_entries;-- <script>alert(1)</script>`;
     const res = await suite.api.call('POST', `/api/v1/accounts/${accountId}/timeline`, { key: suite.key, body: { kind: 'note', channel: 'other', summary } });
     expect(res.status).toBe(201);
-    expect((await suite.api.call('GET', `/api/v1/accounts/${accountId}/timeline`, { key: suite.key })).body.items[0].summary).toBe(summary);
+    const items = (await suite.api.call('GET', `/api/v1/accounts/${accountId}/timeline`, { key: suite.key })).body.items as { id: string; summary: string }[];
+    expect(items.find((i) => i.id === res.body.id)?.summary).toBe(summary);
   });
 
   it('refuses writes from an ingest-only key with 403', async () => {
@@ -153,7 +156,7 @@ describe('timeline API', () => {
         throw new Error('abort');
       }),
     ).rejects.toThrow('abort');
-    expect((await listTimeline(suite.database.db, suite.ws.system, accountId, { limit: 10 })).items).toHaveLength(0);
+    expect((await listTimeline(suite.database.db, suite.ws.system, accountId, { limit: 10 })).items.filter((i) => i.source === 'interaction')).toHaveLength(0);
   });
 
   it('records each interaction as an event in the activity stream, once', async () => {
@@ -164,7 +167,7 @@ describe('timeline API', () => {
       channel: 'meeting',
       summary: 'Quarterly review',
     });
-    const events = await listEvents(suite.database.db, suite.ws.system, { accountId, limit: 10 });
+    const events = await listEvents(suite.database.db, suite.ws.system, { accountId, name: 'QBR Held', limit: 10 });
     expect(events.items).toHaveLength(1);
     expect(events.items[0]).toMatchObject({ type: 'interaction', name: 'QBR Held', accountId, messageId: `timeline:${entry.id}` });
   });

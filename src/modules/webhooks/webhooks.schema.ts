@@ -2,16 +2,8 @@
 import { z } from 'zod';
 import { type CatalogEvent, momentumEvents } from '../events/events.catalog.ts';
 
-/** Completed moments are recorded by the moments module; listed here until the events catalogue has them. */
-const momentCompleted: CatalogEvent = {
-  name: 'Moment Completed',
-  source: 'moments',
-  when: 'a member completes a moment instance as done',
-  properties: { moment: 'the moment id in its model', model: 'the model key', instance: 'the moment instance', openedAt: 'when it opened' },
-};
-
-/** The events an endpoint can subscribe to: Momentum's own events (events.catalog.ts) and completed moments. */
-export const webhookEvents: CatalogEvent[] = [...momentumEvents, ...(momentumEvents.some((e) => e.name === momentCompleted.name) ? [] : [momentCompleted])];
+/** The events an endpoint can subscribe to: the events Momentum records by itself (events.catalog.ts). */
+export const webhookEvents: CatalogEvent[] = momentumEvents;
 export const webhookEventNames: readonly string[] = webhookEvents.map((e) => e.name);
 
 export const webhookEndpointSchema = z
