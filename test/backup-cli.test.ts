@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,75 +8,24 @@ import { openDatabase } from '../src/db/client.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createWorkspace } from '../src/modules/workspaces/workspaces.ts';
+import { runMomentum, startServe, stopServe } from './momentum-process.ts';
 
 // `momentum backup`, `restore` and `db copy` given what an operator gets wrong: every failure is one line and exit 1.
-const bin = new URL('../bin/momentum.js', import.meta.url).pathname;
 let root: string;
 let dataDir: string;
 
-function run(args: string[], extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { DATABASE_URL: _ignored, ...rest } = process.env;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...rest, MOMENTUM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    // A command that does not end by itself is a failure too (null code).
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function startServe(): Promise<{ child: ChildProcess; url: string }> {
-  const { DATABASE_URL: _ignored, ...rest } = process.env;
-  const child = spawn(process.execPath, [bin, 'serve', '--no-demo', '--no-worker'], {
-    env: { ...rest, MOMENTUM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', PORT: '0' },
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  const started = Date.now();
-  while (Date.now() - started < 60_000) {
-    const match = output.match(/running at (http:\/\/[^\s]+)/);
-    if (match?.[1]) return { child, url: match[1] };
-    if (child.exitCode !== null) throw new Error(`serve exited: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`serve did not start: ${output}`);
-}
+const run = (args: string[], extra: Record<string, string> = {}) => runMomentum(dataDir, args, extra);
 
 /** Starts a command and sends it SIGINT once its stderr shows `when`. */
-function interrupt(args: string[], when: string, extra: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
-  const { DATABASE_URL: _ignored, ...rest } = process.env;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...rest, MOMENTUM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra } });
-    let stderr = '';
-    let sent = false;
-    child.stderr.on('data', (d) => {
-      stderr += d;
+function interrupt(args: string[], when: string, extra: Record<string, string> = {}) {
+  let sent = false;
+  return runMomentum(dataDir, args, extra, {
+    onStderr: (stderr, child) => {
       if (!sent && stderr.includes(when)) {
         sent = true;
         child.kill('SIGINT');
       }
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
+    },
   });
 }
 
@@ -125,7 +73,7 @@ describe.skipIf(testDatabase().kind !== 'pglite')('momentum backup, restore and 
   });
 
   it('backup to a missing folder through the running server fails the command, not the server', async () => {
-    const server = await startServe();
+    const server = await startServe(dataDir, ['--no-demo', '--no-worker']);
     try {
       const missing = await run(['backup', join(root, 'no-such-folder', 'b.momentum-backup')]);
       expect(missing.code).toBe(1);
@@ -136,9 +84,7 @@ describe.skipIf(testDatabase().kind !== 'pglite')('momentum backup, restore and 
       const taken = await run(['backup', join(root, 'served.momentum-backup')]);
       expect(taken.code).toBe(0);
     } finally {
-      const exited = new Promise((r) => server.child.once('exit', r));
-      server.child.kill('SIGTERM');
-      await exited;
+      await stopServe(server.child);
     }
   }, 180_000);
 

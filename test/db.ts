@@ -32,6 +32,27 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/**
+ * A fresh, empty (unmigrated) database of the kind under test: in-memory PGlite, or a new database on
+ * TEST_DATABASE_URL's server, dropped by dispose (restores and copies need an empty target).
+ */
+export async function createEmptyTestDatabase(): Promise<TestDatabase> {
+  const target = testDatabase();
+  if (target.kind === 'pglite') {
+    const database = await openDatabase({});
+    return { ...database, dispose: () => database.close() };
+  }
+  const created = await createEmptyPostgresDatabase(target.url);
+  const database = await openDatabase({ databaseUrl: created.url, poolSize: 2 });
+  return {
+    ...database,
+    dispose: async () => {
+      await database.close();
+      await created.drop();
+    },
+  };
+}
+
 /** The connection string of a fresh empty database (for tests that start the server process themselves). */
 export async function createEmptyPostgresDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `momentum_test_${randomBytes(6).toString('hex')}`;

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,50 +12,12 @@ import { tableDigests } from '../src/modules/backups/backups.tables.ts';
 import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD } from '../src/modules/demo/demo.ts';
 import { createWorkspace } from '../src/modules/workspaces/workspaces.ts';
 import { createEmptyPostgresDatabase } from './db.ts';
+import { runMomentum, startServe, stopServe } from './momentum-process.ts';
 
 // The operator's view: real `momentum` processes on embedded data dirs, fed by the official Segment Node SDK.
-const bin = new URL('../bin/momentum.js', import.meta.url).pathname;
 let root: string;
 
-function env(dataDir: string, extra: Record<string, string> = {}) {
-  const { DATABASE_URL: _ignored, ...rest } = process.env;
-  return { ...rest, MOMENTUM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra };
-}
-
-function run(dataDir: string, args: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: env(dataDir, extra) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-async function startServe(dataDir: string, extra: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--no-demo'], { env: env(dataDir, { PORT: '0', ...extra }) });
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  const started = Date.now();
-  while (Date.now() - started < 60_000) {
-    const match = output.match(/running at (http:\/\/[^\s]+)/);
-    if (match?.[1]) return { child, url: match[1] };
-    if (child.exitCode !== null) throw new Error(`serve exited: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`serve did not start: ${output}`);
-}
+const run = (dataDir: string, args: string[], extra: Record<string, string> = {}) => runMomentum(dataDir, args, extra);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -118,9 +79,7 @@ describe.skipIf(testDatabase().kind !== 'pglite')('operating a running server', 
     // More arrive after the backup; then the server is told to stop while the SDK keeps sending.
     const atBackup = acknowledged.length;
     await until(() => acknowledged.length >= atBackup + 200, 'events after the backup');
-    const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
-    server.child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stopServe(server.child)).toBe(0);
     sending = false;
     await sender;
     await analytics.closeAndFlush({ timeout: 5_000 });
@@ -191,7 +150,7 @@ describe.skipIf(server.kind !== 'postgres')('moving the embedded database to Pos
 
       // Served from PostgreSQL with the printed settings, the demo admin signs in as before.
       const secret = readFileSync(join(embedded, 'secret'), 'utf8').trim();
-      const served = await startServe(join(root, 'unused'), { DATABASE_URL: target.url, MOMENTUM_SECRET: secret });
+      const served = await startServe(join(root, 'unused'), ['--no-demo'], { DATABASE_URL: target.url, MOMENTUM_SECRET: secret });
       try {
         await until(async () => (await fetch(`${served.url}/readyz`).catch(() => undefined))?.status === 200, 'readyz on PostgreSQL');
         const signIn = await fetch(`${served.url}/api/v1/auth/sign-in`, {
@@ -201,9 +160,7 @@ describe.skipIf(server.kind !== 'postgres')('moving the embedded database to Pos
         });
         expect(signIn.status).toBe(200);
       } finally {
-        const exited = new Promise((resolve) => served.child.once('exit', resolve));
-        served.child.kill('SIGTERM');
-        await exited;
+        await stopServe(served.child);
       }
     } finally {
       await target.drop();

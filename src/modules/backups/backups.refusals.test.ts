@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmptyPostgresDatabase, createTestDatabase, type TestDatabase } from '../../../test/db.ts';
+import { createEmptyTestDatabase, createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { testClock } from '../../../test/factories.ts';
-import { testDatabase } from '../../config.ts';
-import { type Database, openDatabase } from '../../db/client.ts';
+import type { Database } from '../../db/client.ts';
 import { migrationStatus } from '../../db/migrate.ts';
 import { createWorkspace } from '../workspaces/workspaces.ts';
 import { BackupFileError, verifyBackupFile } from './backups.file.ts';
@@ -21,22 +20,10 @@ let dir: string;
 let backup: string;
 const opened: { close(): Promise<void> }[] = [];
 
-/** A new, empty (unmigrated) database of the kind under test. */
+/** A new, empty (unmigrated) database of the kind under test, closed (and dropped) after the file. */
 async function emptyDatabase(): Promise<Database> {
-  const target = testDatabase();
-  if (target.kind === 'pglite') {
-    const database = await openDatabase({});
-    opened.push(database);
-    return database;
-  }
-  const created = await createEmptyPostgresDatabase(target.url);
-  const database = await openDatabase({ databaseUrl: created.url, poolSize: 2 });
-  opened.push({
-    close: async () => {
-      await database.close();
-      await created.drop();
-    },
-  });
+  const database = await createEmptyTestDatabase();
+  opened.push({ close: database.dispose });
   return database;
 }
 

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmptyPostgresDatabase, createTestDatabase, type TestDatabase } from '../../../test/db.ts';
+import { createEmptyTestDatabase, createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { testClock } from '../../../test/factories.ts';
-import { testDatabase } from '../../config.ts';
-import { type Database, openDatabase } from '../../db/client.ts';
+import type { Database } from '../../db/client.ts';
 import { migrateTo, migrationStatus } from '../../db/migrate.ts';
 import { seedDemo } from '../demo/demo.ts';
 import { verifyBackupFile } from './backups.file.ts';
@@ -19,22 +18,10 @@ let dir: string;
 let backup: string;
 const opened: { close(): Promise<void> }[] = [];
 
-/** A new, empty (unmigrated) database of the kind under test. */
+/** A new, empty (unmigrated) database of the kind under test, closed (and dropped) after the file. */
 async function emptyDatabase(): Promise<Database> {
-  const target = testDatabase();
-  if (target.kind === 'pglite') {
-    const database = await openDatabase({});
-    opened.push(database);
-    return database;
-  }
-  const created = await createEmptyPostgresDatabase(target.url);
-  const database = await openDatabase({ databaseUrl: created.url, poolSize: 2 });
-  opened.push({
-    close: async () => {
-      await database.close();
-      await created.drop();
-    },
-  });
+  const database = await createEmptyTestDatabase();
+  opened.push({ close: database.dispose });
   return database;
 }
 
