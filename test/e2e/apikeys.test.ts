@@ -1,32 +1,17 @@
 // API keys in the console, in a real browser against the real server: an admin creates keys that expire, and the
 // list shows each key's expiry and when it was last used.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig, testBrowserPath } from '../../src/config.ts';
-import { type Database, openDatabase } from '../../src/db/client.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
-import type { App } from '../../src/http/types.ts';
-import { systemClock } from '../../src/lib/clock.ts';
-import { createTestWorkspace, TEST_PASSWORD } from '../factories.ts';
+import { type ConsoleSession, openConsoleSession, shots } from './console-session.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const shots = join(root, 'test-results');
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-let dataDir: string;
-let database: Database;
-let app: App;
+let session: ConsoleSession;
+let database: ConsoleSession['database'];
 let baseUrl: string;
-let browser: Browser;
 let page: Page;
-let adminEmail: string;
-const pageErrors: Error[] = [];
+let pageErrors: Error[];
 
 /** Polls until the page catches up: the embedded database answers the page's queries one at a time. */
 const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
@@ -35,36 +20,12 @@ const day = (at: Date) => new Intl.DateTimeFormat('en-GB', { day: 'numeric', mon
 const row = (name: string) => page.getByRole('table', { name: 'API keys' }).getByRole('row').filter({ hasText: name });
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(root, 'scripts', 'build-web.js'), '--if-stale'], { cwd: root, stdio: 'inherit' });
-  mkdirSync(shots, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'momentum-e2e-keys-'));
-  database = await openDatabase({ dataDir });
-  await migrateToLatest(database.db);
-  adminEmail = (await createTestWorkspace(database.db, systemClock)).adminEmail;
-  const config = loadConfig({}, { MOMENTUM_DATA_DIR: dataDir, MOMENTUM_SECRET: 'x'.repeat(40) });
-  app = await buildApp({ db: database.db, clock: systemClock, config }, { web: true });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('the server did not listen on a TCP port');
-  baseUrl = `http://127.0.0.1:${address.port}`;
-  browser = await chromium.launch({
-    executablePath: testBrowserPath(),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  await page.goto(`${baseUrl}/sign-in`);
-  await page.getByLabel('Email').fill(adminEmail);
-  await page.getByRole('textbox', { name: 'Password' }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/accounts$/);
+  session = await openConsoleSession('keys');
+  ({ database, baseUrl, page, pageErrors } = session);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await database?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await session?.close();
 });
 
 async function createKey(name: string, choose: (dialog: ReturnType<Page['getByRole']>) => Promise<void>): Promise<string> {

@@ -1,37 +1,24 @@
 // Webhooks in the console, in a real browser against the real server and a real receiver: an admin adds an endpoint,
 // sees its secret once, reads the delivery log of a signed event, replays it, rotates the secret, disables and deletes it.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig, testBrowserPath } from '../../src/config.ts';
-import { type Database, openDatabase } from '../../src/db/client.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
-import type { App } from '../../src/http/types.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { createAccount } from '../../src/modules/accounts/accounts.ts';
 import { recordMomentumEvents } from '../../src/modules/events/events.ts';
 import { runWebhooks } from '../../src/modules/webhooks/webhooks.jobs.ts';
-import { createTestWorkspace, TEST_PASSWORD, type TestWorkspace } from '../factories.ts';
+import type { TestWorkspace } from '../factories.ts';
+import { type ConsoleSession, openConsoleSession, shots } from './console-session.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const shots = join(root, 'test-results');
-
-let dataDir: string;
-let database: Database;
-let app: App;
+let session: ConsoleSession;
+let database: ConsoleSession['database'];
 let baseUrl: string;
-let browser: Browser;
 let page: Page;
 let ws: TestWorkspace;
-const pageErrors: Error[] = [];
+let pageErrors: Error[];
 const received: { body: string; headers: Record<string, string> }[] = [];
 const receiver = createServer((req, res) => {
   let body = '';
@@ -50,41 +37,17 @@ const eventually = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeou
 const deliver = () => runWebhooks(database.db, systemClock, { allowPrivate: true, budgetMs: 5000 });
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(root, 'scripts', 'build-web.js'), '--if-stale'], { cwd: root, stdio: 'inherit' });
-  mkdirSync(shots, { recursive: true });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/momentum`;
-  dataDir = mkdtempSync(join(tmpdir(), 'momentum-e2e-webhooks-'));
-  database = await openDatabase({ dataDir });
-  await migrateToLatest(database.db);
-  ws = await createTestWorkspace(database.db, systemClock);
   // The receiver runs on this machine: private addresses are allowed, as an operator would set it for one.
-  const config = loadConfig({}, { MOMENTUM_DATA_DIR: dataDir, MOMENTUM_SECRET: 'x'.repeat(40), WEBHOOKS_ALLOW_PRIVATE: 'true' });
-  app = await buildApp({ db: database.db, clock: systemClock, config }, { web: true });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('the server did not listen on a TCP port');
-  baseUrl = `http://127.0.0.1:${address.port}`;
-  browser = await chromium.launch({
-    executablePath: testBrowserPath(),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  await page.goto(`${baseUrl}/sign-in`);
-  await page.getByLabel('Email').fill(ws.adminEmail);
-  await page.getByRole('textbox', { name: 'Password' }).fill(TEST_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/accounts$/);
+  session = await openConsoleSession('webhooks', { WEBHOOKS_ALLOW_PRIVATE: 'true' });
+  ({ database, baseUrl, page, ws, pageErrors } = session);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await database?.close();
+  await session?.close();
   receiver.closeAllConnections();
   await new Promise((resolve) => receiver.close(resolve));
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('webhooks in the console', () => {
