@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import { type Clock, fixedClock } from '../lib/clock.ts';
 import { evaluateNewEvents, sweep } from '../modules/engine/engine.ts';
-import { DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, purgeExpiredEvents } from '../modules/events/events.ts';
+import { attachLateEvents, DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, purgeExpiredEvents } from '../modules/events/events.ts';
 import { purgeExpiredSessions } from '../modules/members/members.ts';
 import { runAutomatedMoments } from '../modules/moments/moments.ts';
 import { purgeWebhookDeliveries, runWebhooks } from '../modules/webhooks/webhooks.jobs.ts';
@@ -53,6 +53,15 @@ export const jobCatalog: JobSpec[] = [
     retryLimit: 5,
     retryDelaySeconds: 2,
     handle: async ({ db, clock }, payload: { workspaceId: string }) => evaluateNewEvents(db, clock, payload.workspaceId),
+  }),
+  job({
+    name: 'events.attach-late',
+    // Tracks committed while the group call naming their account was committing: attached within a minute.
+    payload: z.object({}).passthrough(),
+    retryLimit: 2,
+    retryDelaySeconds: 10,
+    cron: '* * * * *',
+    handle: async ({ db, clock }) => ({ attached: await attachLateEvents(db, clock) }),
   }),
   job({
     name: 'moments.run-automated',

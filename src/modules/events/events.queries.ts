@@ -146,6 +146,34 @@ export async function attachUserEvents(db: Db, workspaceId: string, userId: stri
   return result.rows[0]?.attached ?? 0;
 }
 
+/**
+ * Attaches the events still unattached of every user whose identity was learnt since `since` (and of its
+ * anonymousIds and aliases) to the contact and account now known, in one statement per workspace, and rolls them up.
+ * Catches the events a concurrent ingest committed while the identify or group call was being committed.
+ */
+export async function attachRecentIdentities(db: Db, workspaceId: string, since: Date): Promise<number> {
+  const result = await sql<{ attached: number }>`
+  with recent as (
+    select user_id, contact_id, account_id from event_identities
+    where workspace_id = ${workspaceId}::uuid and kind = 'user' and updated_at > ${since}::timestamptz
+      and (account_id is not null or contact_id is not null)
+  ),
+  linked as (
+    select i.kind, i.external_id, r.contact_id, r.account_id from event_identities i
+    join recent r on i.workspace_id = ${workspaceId}::uuid and i.user_id = r.user_id
+  ),
+  changed as (
+    update events e set account_id = l.account_id, contact_id = coalesce(e.contact_id, l.contact_id)
+    from linked l
+    where e.workspace_id = ${workspaceId}::uuid and e.account_id is null
+      and ((l.kind = 'user' and e.user_id = l.external_id) or (l.kind = 'anonymous' and e.anonymous_id = l.external_id))
+    returning e.account_id, e.name, e.timestamp, coalesce(e.user_id, e.anonymous_id, e.contact_id::text, '') as user_key, e.properties, e.future
+  ),
+  ${rollupCtes(workspaceId)}
+  select count(*)::int as attached from changed where account_id is not null`.execute(db);
+  return result.rows[0]?.attached ?? 0;
+}
+
 /** Recomputes a workspace's rollups from the raw events still kept (older rollup days, whose raw events were purged, stay). */
 export async function rebuildRollups(db: Db, workspaceId: string): Promise<{ rollups: number; sums: number; fromDay: string | null }> {
   const first = await sql<{ day: string | null }>`

@@ -4,8 +4,9 @@ import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { createTestKey, createTestWorkspace, type TestWorkspace, testClock } from '../../../test/factories.ts';
 import { findAccountIdByExternalId } from '../accounts/accounts.ts';
 import { findContactByEmail } from '../contacts/contacts.ts';
+import { accountMetrics, createMetric } from '../metrics/metrics.ts';
 import { inFlightLimit } from './events.routes.ts';
-import { ingestEvents, listEvents } from './events.ts';
+import { attachLateEvents, ingestEvents, listEvents } from './events.ts';
 import { createEventWriter } from './events.writer.ts';
 
 let database: TestDatabase;
@@ -285,6 +286,38 @@ describe('identity', () => {
     const events = await eventsOf({ userId: user });
     expect(events.filter((e) => e.name !== null).every((e) => e.accountId === accountId && e.contactId === contact?.id)).toBe(true);
     expect(events.map((e) => e.type).sort()).toEqual(['group', 'identify', 'track', 'track']);
+  });
+
+  it('attaches, within the minute job, a track committed while the group call naming its account was committing', async () => {
+    await createMetric(database.db, clock, ws.system, { key: 'late_tracks', label: 'Late tracks', kind: 'count', eventName: 'Late Track' });
+    const groupId = mid('late-acct');
+    await post('/v1/group', { userId: mid('someone'), groupId, traits: { name: 'Late Co' } }, { key: ingestKey });
+    const accountId = (await findAccountIdByExternalId(database.db, ws.workspaceId, groupId)) as string;
+    // The race's outcome: the track was stored before its user's identity existed, and the group call's own linking
+    // (in its transaction) did not see the track. Here: a track for an unknown user, then the identity alone.
+    const user = mid('racer');
+    await post('/v1/track', { userId: user, event: 'Late Track', messageId: mid('m') }, { key: ingestKey });
+    await database.db
+      .insertInto('event_identities')
+      .values({
+        workspace_id: ws.workspaceId,
+        kind: 'user',
+        external_id: user,
+        user_id: user,
+        contact_id: null,
+        account_id: accountId,
+        updated_at: clock.now(),
+      })
+      .execute();
+    expect((await eventsOf({ userId: user }))[0]?.accountId).toBeNull();
+
+    expect(await attachLateEvents(database.db, clock)).toBe(1);
+    expect((await eventsOf({ userId: user }))[0]?.accountId).toBe(accountId);
+    const metrics = await accountMetrics(database.db, clock, ws.system, accountId);
+    expect(metrics.metrics.find((m) => m.key === 'late_tracks')?.windows['7d']).toBe(1);
+    // Run again (every minute for ten minutes): nothing attached twice, nothing counted twice.
+    expect(await attachLateEvents(database.db, clock)).toBe(0);
+    expect((await accountMetrics(database.db, clock, ws.system, accountId)).metrics.find((m) => m.key === 'late_tracks')?.windows['7d']).toBe(1);
   });
 
   it('updates the contact known for a userId from an identify without email', async () => {

@@ -6,7 +6,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.ts';
 import { invalid } from '../../lib/errors.ts';
 import { applyIdentity, changesIdentity } from './events.identity.ts';
-import { insertAccountEventRows, insertEventRows } from './events.queries.ts';
+import { attachRecentIdentities, insertAccountEventRows, insertEventRows } from './events.queries.ts';
 import { type EventRow, type Normalised, normaliseMessage, sanitise, uuidv7 } from './events.schema.ts';
 import type { EventWriter } from './events.writer.ts';
 
@@ -369,6 +369,22 @@ export async function listAccountMomentumEvents(
 
 export const DEFAULT_RETENTION_DAYS = 400;
 export const MIN_RETENTION_DAYS = 7;
+
+/** How far back events.attach-late looks for identities learnt: ingest requests commit within seconds. */
+export const LATE_ATTACH_WINDOW_MS = 10 * 60 * 1000;
+
+/**
+ * The events.attach-late job: attaches events that arrived unattached while the identify or group call naming
+ * their user's account was committing (concurrent requests, e.g. a browser SDK sending calls in parallel), for
+ * identities learnt in the last ten minutes. Costs what was learnt, not what is stored. Returns how many were attached.
+ */
+export async function attachLateEvents(db: Db, clock: Clock): Promise<number> {
+  const since = new Date(clock.now().getTime() - LATE_ATTACH_WINDOW_MS);
+  const workspaces = await db.selectFrom('event_identities').select('workspace_id').distinct().where('updated_at', '>', since).execute();
+  let attached = 0;
+  for (const { workspace_id } of workspaces) attached += await attachRecentIdentities(db, workspace_id, since);
+  return attached;
+}
 
 /**
  * Deletes raw events received more than olderThanDays ago, in chunks so no single statement holds locks for long.
