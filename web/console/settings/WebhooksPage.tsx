@@ -110,8 +110,9 @@ export function WebhooksPage() {
           )}
         </Group>
         <Text size="sm" c="dimmed">
-          Momentum posts its events (sponsor changes, renewals, phase changes, completed moments …) to these URLs, signed per Standard Webhooks, in order per
-          account, retrying for about 3 days. See <Anchor href="/docs">the API reference</Anchor> for each event's payload.
+          Momentum posts its events (accounts created and updated, sponsor changes, renewals, phase changes, moments opened and completed …) to these URLs,
+          signed per Standard Webhooks, in order per account, retrying for about 3 days. See <Anchor href="/docs">the API reference</Anchor> for each event's
+          payload.
         </Text>
         {!admin && (
           <Alert color="gray" variant="light" icon={<IconWebhook aria-hidden />}>
@@ -157,8 +158,8 @@ export function WebhooksPage() {
                     <Table.Td maw={240}>
                       <Text size="sm">{eventsLabel(e)}</Text>
                     </Table.Td>
-                    <Table.Td maw={260}>
-                      <Badge color={e.enabled ? (e.failingSince ? 'yellow' : 'teal') : 'gray'} variant="light" size="sm">
+                    <Table.Td maw={260} miw={96}>
+                      <Badge color={e.enabled ? (e.failingSince ? 'yellow' : 'teal') : 'gray'} variant="light" size="sm" style={{ overflow: 'visible' }}>
                         {e.enabled ? (e.failingSince ? 'Failing' : 'Enabled') : 'Disabled'}
                       </Badge>
                       {!e.enabled && e.disabledReason && (
