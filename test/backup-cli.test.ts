@@ -88,6 +88,31 @@ describe.skipIf(testDatabase().kind !== 'pglite')('momentum backup, restore and 
     }
   }, 180_000);
 
+  it('backup through a server that dies in the middle exits 1 saying the server stopped, without a stack trace', async () => {
+    const server = await startServe(dataDir, ['--no-demo', '--no-worker']);
+    const file = join(root, 'cut.momentum-backup');
+    let killed = false;
+    const cut = await runMomentum(
+      dataDir,
+      ['backup', file],
+      {},
+      {
+        onStderr: (stderr) => {
+          if (!killed && stderr.includes('Backing up:')) {
+            killed = true;
+            server.child.kill('SIGKILL');
+          }
+        },
+      },
+    );
+    expect(killed).toBe(true);
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toContain('The server on this data dir stopped before the command finished');
+    expect(cut.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(file)).toBe(false);
+    await stopServe(server.child);
+  }, 180_000);
+
   it('db copy to a server that does not answer, or to a URL that is not PostgreSQL, exits 1 with one line', async () => {
     const closed = await run(['db', 'copy', '--to', 'postgres://postgres@127.0.0.1:1/momentum']);
     expect(closed.code).toBe(1);

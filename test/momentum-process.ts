@@ -72,7 +72,7 @@ export async function startServe(
 
 /** Sends SIGTERM and waits for the exit; returns the exit code. */
 export async function stopServe(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   return exited;

@@ -65,10 +65,22 @@ async function runRemote(url: string, token: string, spec: CommandSpec, args: un
     const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
     throw new UserError(`The running server refused the command: ${body.error?.message ?? response.statusText}`);
   }
-  let exit: ExitCode = 1;
+  let exit: ExitCode | undefined;
   let buffer = '';
   const decoder = new TextDecoder();
-  for await (const chunk of response.body) {
+  // The server may stop (or crash) before the command ends: the stream is cut, or ends without an exit code.
+  const cut = () => new UserError(`The server on this data dir stopped before the command finished (${url}); check it, then run the command again.`);
+  const chunks = response.body[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await chunks.next();
+    } catch {
+      io.done();
+      throw cut();
+    }
+    if (next.done) break;
+    const chunk = next.value;
     buffer += decoder.decode(chunk, { stream: true });
     let newline = buffer.indexOf('\n');
     while (newline >= 0) {
@@ -87,5 +99,6 @@ async function runRemote(url: string, token: string, spec: CommandSpec, args: un
     }
   }
   io.done();
+  if (exit === undefined) throw cut();
   return exit;
 }
