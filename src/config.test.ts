@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,13 @@ describe('configuration', () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.secret.length).toBeGreaterThanOrEqual(32);
     expect(loadConfig({ MOMENTUM_DATA_DIR: dir }).secret).toBe(config.secret);
+  });
+
+  it('refuses a MOMENTUM_DATA_DIR that is a file, naming it, instead of failing later with a stack trace', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'momentum-config-')), 'a-file');
+    writeFileSync(file, 'not a folder');
+    expect(() => loadConfig({ MOMENTUM_DATA_DIR: file })).toThrow(ConfigError);
+    expect(() => loadConfig({ MOMENTUM_DATA_DIR: file })).toThrow(`MOMENTUM_DATA_DIR: ${file} cannot be used as a data dir`);
   });
 
   it('names every invalid variable', () => {

@@ -152,9 +152,14 @@ function isAddressRange(text: string): boolean {
 function dataDirSecret(dataDir: string): string {
   const file = join(dataDir, 'secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
   const secret = randomToken(48);
-  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // A file where the folder should be, a folder that cannot be written: said once, without a stack trace.
+    throw new ConfigError(`Invalid configuration:\n  MOMENTUM_DATA_DIR: ${dataDir} cannot be used as a data dir (${(error as Error).message}).`);
+  }
   return secret;
 }
 
