@@ -38,7 +38,10 @@ export const backupCommand = defineCommand({
       throw error instanceof BackupFileError ? new UserError(error.message) : error;
     });
     const schema = result.header.migrations.at(-1) ?? 'empty';
-    await recordBackup(rt.db, rt.clock, { file, rows: result.rows, bytes: result.bytes, schema });
+    // The file is complete whatever happens next: a database that takes no writes (a read-only replica) only loses the record.
+    await recordBackup(rt.db, rt.clock, { file, rows: result.rows, bytes: result.bytes, schema }).catch((error: Error) =>
+      io.err(`Warning: the backup is complete, but it could not be recorded in the audit log (Settings > System): ${error.message}`),
+    );
     io.out(
       `Backed up ${result.rows} rows of ${result.header.tables.length} tables to ${file} (${megabytes(result.bytes)}, schema ${schema}) in ${seconds(started)}.`,
     );

@@ -7,6 +7,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmptyTestDatabase, createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { testClock } from '../../../test/factories.ts';
+import { backupCommand } from '../../cli/backup.ts';
+import { loadConfig, testDatabase } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
 import { migrationStatus } from '../../db/migrate.ts';
 import { createWorkspace } from '../workspaces/workspaces.ts';
@@ -74,5 +76,25 @@ describe('backup refusals', () => {
     await sql`insert into their_table values (1)`.execute(target.db);
     await expect(restoreBackup(target.db, backup)).rejects.toThrow(/not empty \(their_table holds data\).*Nothing was written/);
     expect((await migrationStatus(target.db)).some((m) => m.applied)).toBe(false);
+  });
+});
+
+// PGlite is one connection, so a session setting makes the whole database take no writes (as a read-only replica).
+describe.skipIf(testDatabase().kind !== 'pglite')('backup of a database that takes no writes', () => {
+  it('writes the file and exits 0, warning that it could not record the backup in the audit log', async () => {
+    const readOnly = await createTestDatabase();
+    opened.push({ close: readOnly.dispose });
+    await createWorkspace(readOnly.db, clock, { name: 'Replica Co' });
+    await sql`set default_transaction_read_only = on`.execute(readOnly.db);
+    const file = join(dir, 'replica.momentum-backup');
+    const errors: string[] = [];
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => errors.push(l), progress: () => {} };
+    const config = loadConfig({ MOMENTUM_DATA_DIR: join(dir, 'replica-config') });
+    const code = await backupCommand.run({ db: readOnly.db, clock, config }, io, { file });
+    expect(code).toBe(0);
+    expect(out[0]).toMatch(/^Backed up \d+ rows/);
+    expect(errors.join('\n')).toMatch(/Warning: the backup is complete, but it could not be recorded in the audit log .*read-only transaction/);
+    expect((await verifyBackupFile(file)).tables.length).toBeGreaterThan(10);
   });
 });
