@@ -160,8 +160,9 @@ export async function* readBackupFile(file: string, batchRows = 2000): AsyncGene
   } catch (error) {
     if (error instanceof AppError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new AppError('not_found', `No backup file at ${file}`);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AppError('not_found', `No backup file at ${file}`);
     if (code === 'EISDIR') throw new AppError('validation_failed', `${file} is a directory, not a backup file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new AppError('forbidden', `Cannot read ${file}: permission denied`);
     throw damaged(code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' ? 'not a complete gzip file' : (error as Error).message);
   } finally {
     input.destroy();

@@ -62,6 +62,10 @@ describe('backup refusals', () => {
     expect((await sql<{ one: number }>`select 1 as one`.execute(source.db)).rows).toEqual([{ one: 1 }]);
   });
 
+  it('says a path through a file is no backup file, not a damaged one', async () => {
+    await expect(verifyBackupFile(join(backup, 'inside'))).rejects.toThrow(`No backup file at ${join(backup, 'inside')}`);
+  });
+
   it('refuses a file whose header lacks the schema version (checksums right), restoring nothing', async () => {
     const file = await craft('no-migrations', [JSON.stringify(['header', { format: 'momentum-backup', formatVersion: 1 }])]);
     await expect(verifyBackupFile(file)).rejects.toThrow(/damaged or incomplete \(its header is incomplete\)/);
