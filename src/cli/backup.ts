@@ -7,8 +7,8 @@ import { DatabaseUnavailableError, describeServer, openDatabase } from '../db/cl
 import { migrateToLatest, migrationStatus } from '../db/migrate.ts';
 import { systemClock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
-import { BackupFileError, secretFingerprint, verifyBackupFile } from '../modules/backups/backups.file.ts';
-import { backupDatabase, copyDatabase, type LoadResult, restoreBackup } from '../modules/backups/backups.ts';
+import { BackupFileError, readBackupFile, secretFingerprint, verifyBackupFile } from '../modules/backups/backups.file.ts';
+import { backupDatabase, copyDatabase, type LoadResult, loadInto } from '../modules/backups/backups.ts';
 import { recordBackup } from '../modules/system/system.ts';
 import { type CommandIO, defineCommand, type ExitCode, UserError } from './command.ts';
 import { acquireLock, releaseLock } from './lock.ts';
@@ -117,7 +117,8 @@ async function restore(config: Config, file: string): Promise<ExitCode> {
       );
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, waitSeconds: 0 });
       try {
-        const result = await restoreBackup(database.db, file, (done, total) => io.progress('Restoring', done, total));
+        // Verified whole just above: loaded straight away rather than read through a second time (restoreBackup would).
+        const result = await loadInto(database.db, readBackupFile(file), (done, total) => io.progress('Restoring', done, total));
         loaded(io, 'Restored', result, started, where);
       } finally {
         await database.close();
