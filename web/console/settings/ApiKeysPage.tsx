@@ -1,31 +1,13 @@
-import {
-  Alert,
-  Badge,
-  Button,
-  Center,
-  Checkbox,
-  Code,
-  CopyButton,
-  Group,
-  Loader,
-  Modal,
-  NativeSelect,
-  Paper,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-  Tooltip,
-} from '@mantine/core';
+import { Alert, Badge, Button, Center, Checkbox, Code, Group, Loader, Modal, NativeSelect, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconCheck, IconCopy, IconKey, IconPlus } from '@tabler/icons-react';
+import { IconKey, IconPlus } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { FormActions } from '../../ui/FormActions.tsx';
 import { formatDateTime, humanize } from '../../ui/format.ts';
+import { SecretValue } from '../../ui/SecretValue.tsx';
 import { api, fieldErrors } from '../api-client.ts';
 import { type ApiKey, type ApiKeyScope, apiKeyScopes } from '../api-types.ts';
 import { isAdmin, useMe } from '../use-me.ts';
@@ -89,25 +71,7 @@ function CreateKeyModal({ onClose }: { onClose: () => void }) {
           <Alert color="yellow" variant="light" title="Copy the secret now">
             This is the only time Momentum shows it. Store it in your secrets manager; if it is lost, revoke the key and create another.
           </Alert>
-          <Group gap="xs" wrap="nowrap" align="center">
-            <Code block style={{ flex: 1, overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }} data-testid="api-key-secret">
-              {secret}
-            </Code>
-            <CopyButton value={secret}>
-              {({ copied, copy }) => (
-                <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
-                  <Button
-                    variant={copied ? 'filled' : 'light'}
-                    color={copied ? 'teal' : undefined}
-                    onClick={copy}
-                    leftSection={copied ? <IconCheck size={16} aria-hidden /> : <IconCopy size={16} aria-hidden />}
-                  >
-                    {copied ? 'Copied' : 'Copy'}
-                  </Button>
-                </Tooltip>
-              )}
-            </CopyButton>
-          </Group>
+          <SecretValue value={secret} testId="api-key-secret" />
           <Text size="sm" c="dimmed">
             Send it as <Code>Authorization: Bearer mk_{apiKey.prefix}_…</Code>
           </Text>

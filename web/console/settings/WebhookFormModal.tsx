@@ -1,9 +1,9 @@
-import { Alert, Button, Code, CopyButton, Group, Modal, MultiSelect, Radio, Stack, Text, Textarea, TextInput, Tooltip } from '@mantine/core';
-import { IconCheck, IconCopy } from '@tabler/icons-react';
+import { Alert, Button, Group, Modal, MultiSelect, Radio, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import type { WebhookEndpoint, WebhookEventInfo, WebhookSecretResult } from '../../../src/modules/webhooks/webhooks.schema.ts';
 import { FormActions } from '../../ui/FormActions.tsx';
+import { SecretValue } from '../../ui/SecretValue.tsx';
 import { api, fieldErrors } from '../api-client.ts';
 
 export const webhooksKey = ['webhooks'] as const;
@@ -16,25 +16,7 @@ export function SecretModal({ title, secret, note, onClose }: { title: string; s
         <Alert color="yellow" variant="light" title="Copy the signing secret now">
           This is the only time Momentum shows it. Your receiver verifies each request's webhook-signature with it.{note ? ` ${note}` : ''}
         </Alert>
-        <Group gap="xs" wrap="nowrap" align="center">
-          <Code block style={{ flex: 1, overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }} data-testid="webhook-secret">
-            {secret}
-          </Code>
-          <CopyButton value={secret}>
-            {({ copied, copy }) => (
-              <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
-                <Button
-                  variant={copied ? 'filled' : 'light'}
-                  color={copied ? 'teal' : undefined}
-                  onClick={copy}
-                  leftSection={copied ? <IconCheck size={16} aria-hidden /> : <IconCopy size={16} aria-hidden />}
-                >
-                  {copied ? 'Copied' : 'Copy'}
-                </Button>
-              </Tooltip>
-            )}
-          </CopyButton>
-        </Group>
+        <SecretValue value={secret} testId="webhook-secret" />
         <Group justify="flex-end">
           <Button onClick={onClose}>Done</Button>
         </Group>
