@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,56 +9,12 @@ import { migrateToLatest } from '../src/db/migrate.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { createWorkspace } from '../src/modules/workspaces/workspaces.ts';
 import { createEmptyPostgresDatabase } from './db.ts';
+import { runMomentum, startServe as startMomentumServe, stopServe as stop } from './momentum-process.ts';
 
-const bin = new URL('../bin/momentum.js', import.meta.url).pathname;
 let dataDir: string;
 
-function env(extra: Record<string, string> = {}) {
-  const { DATABASE_URL: _ignored, ...rest } = process.env;
-  return { ...rest, MOMENTUM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra };
-}
-
-function run(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: env(extra) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-async function startServe(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--no-demo', '--no-worker'], { env: env({ PORT: '0' }) });
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  const started = Date.now();
-  while (Date.now() - started < 60_000) {
-    const match = output.match(/running at (http:\/\/[^\s]+)/);
-    if (match?.[1]) return { child, url: match[1] };
-    if (child.exitCode !== null) throw new Error(`serve exited: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`serve did not start: ${output}`);
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
+const run = (args: string[], extra: Record<string, string> = {}) => runMomentum(dataDir, args, extra);
+const startServe = () => startMomentumServe(dataDir, ['--no-demo', '--no-worker']);
 
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'momentum-cli-'));
