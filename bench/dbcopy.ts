@@ -20,8 +20,7 @@ import pg from 'pg';
 import { openDatabase } from '../src/db/client.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { systemClock } from '../src/lib/clock.ts';
-import { tableDigests } from '../src/modules/backups/backups.tables.ts';
-import { backupDatabase, copyDatabase, restoreBackup } from '../src/modules/backups/backups.ts';
+import { backupDatabase, copyDatabase, restoreBackup, tableDigests } from '../src/modules/backups/backups.ts';
 import { createWorkspace } from '../src/modules/workspaces/workspaces.ts';
 
 const { values } = parseArgs({ options: { scale: { type: 'string', default: 'small' } } });

@@ -8,7 +8,7 @@ import { openDatabase } from '../src/db/client.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { readBackupFile } from '../src/modules/backups/backups.file.ts';
-import { tableDigests } from '../src/modules/backups/backups.tables.ts';
+import { tableDigests } from '../src/modules/backups/backups.ts';
 import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD } from '../src/modules/demo/demo.ts';
 import { createWorkspace } from '../src/modules/workspaces/workspaces.ts';
 import { createEmptyPostgresDatabase } from './db.ts';

@@ -135,24 +135,3 @@ export function rowDigest() {
     hex: () => hash.digest('hex'),
   };
 }
-
-/** Every table's row count and a checksum of its rows (compares a backup, a restore and a copy). */
-export async function tableDigests(db: AnyDb): Promise<Record<string, { rows: number; sha256: string }>> {
-  const tx = await db.startTransaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute();
-  try {
-    await setUtc(tx);
-    const digests: Record<string, { rows: number; sha256: string }> = {};
-    for (const table of await listTables(tx)) {
-      const digest = rowDigest();
-      let rows = 0;
-      for await (const lines of readRows(tx, table)) {
-        digest.add(lines);
-        rows += lines.length;
-      }
-      digests[table.name] = { rows, sha256: digest.hex() };
-    }
-    return digests;
-  } finally {
-    await tx.commit().execute();
-  }
-}

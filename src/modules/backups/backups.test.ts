@@ -9,8 +9,7 @@ import type { Database } from '../../db/client.ts';
 import { migrateTo, migrationStatus } from '../../db/migrate.ts';
 import { seedDemo } from '../demo/demo.ts';
 import { verifyBackupFile } from './backups.file.ts';
-import { tableDigests } from './backups.tables.ts';
-import { backupDatabase, copyDatabase, restoreBackup } from './backups.ts';
+import { backupDatabase, copyDatabase, restoreBackup, tableDigests } from './backups.ts';
 
 const clock = testClock('2026-06-01T09:00:00Z');
 let source: TestDatabase;
