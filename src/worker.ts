@@ -1,4 +1,5 @@
 import { PgBoss } from 'pg-boss';
+import type { Config } from './config.ts';
 import type { Db, QueueBackend } from './db/client.ts';
 import { type JobContext, jobCatalog } from './jobs/catalog.ts';
 import type { Clock } from './lib/clock.ts';
@@ -20,7 +21,7 @@ export interface WorkerLog {
  * Starts pg-boss, creates the catalog's queues and schedules, and consumes them.
  */
 export async function startWorker(
-  deps: { db: Db; clock: Clock; queue: QueueBackend; telemetry?: Telemetry | undefined; webhooks?: JobContext['webhooks'] },
+  deps: { db: Db; clock: Clock; queue: QueueBackend; telemetry?: Telemetry | undefined; webhooks?: JobContext['webhooks']; config?: Config | undefined },
   log: WorkerLog,
 ): Promise<Worker> {
   const boss = new PgBoss('connectionString' in deps.queue ? { connectionString: deps.queue.connectionString, max: 4 } : deps.queue);
@@ -30,7 +31,7 @@ export async function startWorker(
     stopped = true;
   });
   await boss.start();
-  const ctx: JobContext = { db: deps.db, clock: deps.clock, webhooks: deps.webhooks };
+  const ctx: JobContext = { db: deps.db, clock: deps.clock, webhooks: deps.webhooks, config: deps.config };
   for (const spec of jobCatalog) {
     await boss.createQueue(spec.name, { retryLimit: spec.retryLimit, retryDelay: spec.retryDelaySeconds, retryBackoff: true });
     await boss.work(spec.name, async (jobs) => {

@@ -50,7 +50,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     if (!config.databaseUrl) updateLock(config.dataDir, { kind: 'serve', url, controlToken });
     if (options.worker)
       worker = await startWorker(
-        { db: database.db, clock: systemClock, queue: database.queue, telemetry, webhooks: { allowPrivate: config.webhooksAllowPrivate } },
+        { db: database.db, clock: systemClock, queue: database.queue, telemetry, webhooks: { allowPrivate: config.webhooksAllowPrivate }, config },
         { info: (m) => app.log.info(m), error: (m) => app.log.error(m) },
       );
 

@@ -21,7 +21,7 @@ export async function runWorker(): Promise<void> {
   const telemetry = createTelemetry();
   telemetry.watchPool(database.poolStats);
   const worker = await startWorker(
-    { db: database.db, clock: systemClock, queue: database.queue, telemetry, webhooks: { allowPrivate: config.webhooksAllowPrivate } },
+    { db: database.db, clock: systemClock, queue: database.queue, telemetry, webhooks: { allowPrivate: config.webhooksAllowPrivate }, config },
     log,
   );
   // The worker has no other HTTP server: METRICS_PORT is how Prometheus sees its jobs and queues.

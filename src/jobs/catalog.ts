@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { type Clock, fixedClock } from '../lib/clock.ts';
 import { evaluateNewEvents, sweep } from '../modules/engine/engine.ts';
@@ -13,6 +14,8 @@ export interface JobContext {
   clock: Clock;
   /** Private addresses outbound webhooks may reach (config WEBHOOKS_ALLOW_PRIVATE); none when unset. */
   webhooks?: { allowPrivate: PrivateTargets } | undefined;
+  /** The process configuration (SMTP_URL, PUBLIC_URL, the secret, the data dir): jobs that send mail need it; unset in tests of other jobs. */
+  config?: Config | undefined;
 }
 
 /** A background job: name `<module>.<action>`, payload schema, retry policy, optional cron schedule. */
