@@ -2,6 +2,7 @@
 import type { AccountsTable, AccountTeamTable } from '../modules/accounts/accounts.table.ts';
 import type { ApiKeysTable } from '../modules/apikeys/apikeys.table.ts';
 import type { AuditLogTable } from '../modules/audit/audit.table.ts';
+import type { CampaignsTable } from '../modules/campaigns/campaigns.table.ts';
 import type { ContactsTable } from '../modules/contacts/contacts.table.ts';
 import type { ContractLineItemsTable, ContractsTable } from '../modules/contracts/contracts.table.ts';
 import type { CustomFieldsTable } from '../modules/customfields/customfields.table.ts';
@@ -19,6 +20,7 @@ import type { ModelsTable, ModelVersionsTable } from '../modules/models/models.t
 import type { MomentInstancesTable } from '../modules/moments/moments.table.ts';
 import type { ReleasesTable } from '../modules/releases/releases.table.ts';
 import type { SegmentsTable } from '../modules/segments/segments.table.ts';
+import type { TemplatesTable } from '../modules/templates/templates.table.ts';
 import type { TimelineEntriesTable } from '../modules/timeline/timeline.table.ts';
 import type { WebhookAttemptsTable, WebhookCursorsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../modules/webhooks/webhooks.table.ts';
 import type { WorkspacesTable } from '../modules/workspaces/workspaces.table.ts';
@@ -55,4 +57,6 @@ export interface DB {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   webhook_cursors: WebhookCursorsTable;
+  templates: TemplatesTable;
+  campaigns: CampaignsTable;
 }
