@@ -15,6 +15,7 @@ import type {
   EventsTable,
 } from '../modules/events/events.table.ts';
 import type { MembersTable, SessionsTable, SignInFailuresTable } from '../modules/members/members.table.ts';
+import type { MessageSourcePausesTable, MessagesTable, SenderSettingsTable } from '../modules/messaging/messaging.table.ts';
 import type { MetricDefinitionsTable } from '../modules/metrics/metrics.table.ts';
 import type { ModelsTable, ModelVersionsTable } from '../modules/models/models.table.ts';
 import type { MomentInstancesTable } from '../modules/moments/moments.table.ts';
@@ -59,4 +60,7 @@ export interface DB {
   webhook_cursors: WebhookCursorsTable;
   templates: TemplatesTable;
   campaigns: CampaignsTable;
+  messages: MessagesTable;
+  sender_settings: SenderSettingsTable;
+  message_source_pauses: MessageSourcePausesTable;
 }

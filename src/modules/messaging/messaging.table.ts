@@ -1,0 +1,84 @@
+export type MessageStatus = 'queued' | 'sent' | 'failed' | 'excluded';
+
+export interface MessagesTable {
+  workspace_id: string;
+  id: string;
+  /** Exactly one message per key in a workspace, e.g. `campaign:<id>:<contactId>`. */
+  dedupe_key: string;
+  source_type: string;
+  source_id: string;
+  source_label: string | null;
+  recipient_kind: 'contact' | 'member';
+  recipient_id: string;
+  account_id: string | null;
+  /** The consent purpose (consent's purposeKey): `list:<id>`, `service`, `request`, `member:digest` ... */
+  purpose: string;
+  list_id: string | null;
+  to_address: string | null;
+  /** What allowed it (the gate's basis): a consent record id, `contract:<id>`, `request`, `member`. */
+  basis: string | null;
+  status: MessageStatus;
+  /** Why it was excluded (an ExclusionReason) or failed. */
+  reason: string | null;
+  detail: string | null;
+  subject: string | null;
+  html: string | null;
+  text: string | null;
+  attempts: number;
+  next_attempt_at: Date | null;
+  /** A dispatcher's lease: nobody else claims the message until then. */
+  locked_until: Date | null;
+  claim_token: string | null;
+  last_error: string | null;
+  smtp_response: string | null;
+  /** Without SMTP_URL: the .eml file written under the data dir's outbox/. */
+  eml_file: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+  failed_at: Date | null;
+  excluded_at: Date | null;
+  opened_at: Date | null;
+  /** The first open came from a privacy proxy or a pre-fetch (Apple MPP, image proxies, seconds after delivery). */
+  machine_open: boolean | null;
+  open_count: number;
+  clicked_at: Date | null;
+  click_count: number;
+  unsubscribed_at: Date | null;
+  bounced_at: Date | null;
+  bounce_kind: 'hard' | 'soft' | null;
+  complained_at: Date | null;
+  erased_at: Date | null;
+}
+
+export interface SenderSettingsTable {
+  workspace_id: string;
+  from_name: string;
+  from_address: string;
+  transactional_from_name: string;
+  transactional_from_address: string;
+  reply_to: string;
+  rate_per_minute: number;
+  dkim_domain: string;
+  dkim_selector: string;
+  /** PEM; never returned by the API once saved. */
+  dkim_private_key: string | null;
+  bounce_address: string;
+  imap_url: string | null;
+  /** Bearer secret of the provider bounce/complaint webhook. */
+  webhook_secret: string | null;
+  /** Marketing sends stop while set (complaint rate too high); transactional mail still goes. */
+  marketing_paused_at: Date | null;
+  marketing_paused_reason: string | null;
+  updated_at: Date;
+}
+
+/** A marketing source's run of SMTP failures; paused once it repeats (campaigns read it, resuming clears it). */
+export interface MessageSourcePausesTable {
+  workspace_id: string;
+  source_type: string;
+  source_id: string;
+  failures: number;
+  last_error: string | null;
+  paused_at: Date | null;
+  updated_at: Date;
+}
