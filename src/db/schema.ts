@@ -3,6 +3,7 @@ import type { AccountsTable, AccountTeamTable } from '../modules/accounts/accoun
 import type { ApiKeysTable } from '../modules/apikeys/apikeys.table.ts';
 import type { AuditLogTable } from '../modules/audit/audit.table.ts';
 import type { CampaignsTable } from '../modules/campaigns/campaigns.table.ts';
+import type { ConsentRecordsTable, MailingListsTable, SuppressionsTable } from '../modules/consent/consent.table.ts';
 import type { ContactsTable } from '../modules/contacts/contacts.table.ts';
 import type { ContractLineItemsTable, ContractsTable } from '../modules/contracts/contracts.table.ts';
 import type { CustomFieldsTable } from '../modules/customfields/customfields.table.ts';
@@ -15,12 +16,14 @@ import type {
   EventsTable,
 } from '../modules/events/events.table.ts';
 import type { MembersTable, SessionsTable, SignInFailuresTable } from '../modules/members/members.table.ts';
+import type { MemberCalendarTokensTable } from '../modules/notifications/notifications.table.ts';
 import type { MessageSourcePausesTable, MessagesTable, SenderSettingsTable } from '../modules/messaging/messaging.table.ts';
 import type { MetricDefinitionsTable } from '../modules/metrics/metrics.table.ts';
 import type { ModelsTable, ModelVersionsTable } from '../modules/models/models.table.ts';
 import type { MomentInstancesTable } from '../modules/moments/moments.table.ts';
 import type { ReleasesTable } from '../modules/releases/releases.table.ts';
 import type { SegmentsTable } from '../modules/segments/segments.table.ts';
+import type { StreamEnrolmentsTable, StreamsTable } from '../modules/streams/streams.table.ts';
 import type { TemplatesTable } from '../modules/templates/templates.table.ts';
 import type { TimelineEntriesTable } from '../modules/timeline/timeline.table.ts';
 import type { WebhookAttemptsTable, WebhookCursorsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../modules/webhooks/webhooks.table.ts';
@@ -60,6 +63,12 @@ export interface DB {
   webhook_cursors: WebhookCursorsTable;
   templates: TemplatesTable;
   campaigns: CampaignsTable;
+  streams: StreamsTable;
+  stream_enrolments: StreamEnrolmentsTable;
+  member_calendar_tokens: MemberCalendarTokensTable;
+  mailing_lists: MailingListsTable;
+  consent_records: ConsentRecordsTable;
+  suppressions: SuppressionsTable;
   messages: MessagesTable;
   sender_settings: SenderSettingsTable;
   message_source_pauses: MessageSourcePausesTable;

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { MemberRole } from '../../lib/actor.ts';
 
 export interface MembersTable {
@@ -9,6 +9,8 @@ export interface MembersTable {
   roles: MemberRole[];
   password_hash: string | null;
   disabled_at: Date | null;
+  /** The member receives the daily digest of their due and overdue moments. */
+  digest_email: Generated<boolean>;
   created_at: Date;
   updated_at: Date;
 }

@@ -1,3 +1,4 @@
+import type { Selectable } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import { inTransaction } from '../../db/tx.ts';
 import { type Actor, type MemberRole, systemActor } from '../../lib/actor.ts';
@@ -29,7 +30,7 @@ export interface CreateMemberInput {
   password?: string | undefined;
 }
 
-function toMember(row: MembersTable): Member {
+function toMember(row: Selectable<MembersTable>): Member {
   return {
     id: row.id,
     email: row.email,
