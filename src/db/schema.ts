@@ -3,7 +3,7 @@ import type { AccountsTable, AccountTeamTable } from '../modules/accounts/accoun
 import type { ApiKeysTable } from '../modules/apikeys/apikeys.table.ts';
 import type { AuditLogTable } from '../modules/audit/audit.table.ts';
 import type { CampaignsTable } from '../modules/campaigns/campaigns.table.ts';
-import type { ConsentRecordsTable, MailingListsTable, SuppressionsTable } from '../modules/consent/consent.table.ts';
+import type { ConsentConfirmationsTable, ConsentRecordsTable, MailingListsTable, SuppressionsTable } from '../modules/consent/consent.table.ts';
 import type { ContactsTable } from '../modules/contacts/contacts.table.ts';
 import type { ContractLineItemsTable, ContractsTable } from '../modules/contracts/contracts.table.ts';
 import type { CustomFieldsTable } from '../modules/customfields/customfields.table.ts';
@@ -69,6 +69,7 @@ export interface DB {
   mailing_lists: MailingListsTable;
   consent_records: ConsentRecordsTable;
   suppressions: SuppressionsTable;
+  consent_confirmations: ConsentConfirmationsTable;
   messages: MessagesTable;
   sender_settings: SenderSettingsTable;
   message_source_pauses: MessageSourcePausesTable;

@@ -56,3 +56,15 @@ export interface SuppressionsTable {
   created_at: Date;
   created_by: string;
 }
+
+/** One double opt-in confirmation email sent: its id is the signed link's id and, once used, the grant's proof. */
+export interface ConsentConfirmationsTable {
+  workspace_id: string;
+  id: string;
+  list_id: string;
+  contact_id: string;
+  address_hash: string;
+  created_at: Date;
+  expires_at: Date;
+  confirmed_at: Date | null;
+}
