@@ -30,6 +30,7 @@ import { releasesRoutes } from './modules/releases/releases.routes.ts';
 import { segmentsRoutes } from './modules/segments/segments.routes.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
 import { telemetryRoutes } from './modules/telemetry/telemetry.routes.ts';
+import { templatesRoutes } from './modules/templates/templates.routes.ts';
 import { timelineRoutes } from './modules/timeline/timeline.routes.ts';
 import { webhooksOpenApi, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 
@@ -54,6 +55,7 @@ const apiV1 = [
   momentsRoutes,
   releasesRoutes,
   webhooksRoutes,
+  templatesRoutes,
   systemRoutes,
 ];
 /** Segment-compatible ingestion (/v1/track, /v1/batch ...), registered without a prefix. */

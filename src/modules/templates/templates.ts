@@ -6,6 +6,8 @@ import type { Clock } from '../../lib/clock.ts';
 import { AppError, isUniqueViolation, notFound, parseBody } from '../../lib/errors.ts';
 import { isUuid, newId } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { PREFERENCES_URL_PLACEHOLDER, UNSUBSCRIBE_URL_PLACEHOLDER } from '../messaging/messaging.compose.ts';
+import { enqueueMessages } from '../messaging/messaging.outbox.ts';
 import { getWorkspace } from '../workspaces/workspaces.ts';
 import { loadContexts, loadVariableTree, sampleContext, variableChecker } from './templates.data.ts';
 import { type CompiledTemplate, compileTemplate, parseCompiled, type Rendered, renderParsed, type TemplateSource } from './templates.render.ts';
@@ -14,6 +16,7 @@ import {
   type TemplateCreate,
   type TemplatePreview,
   type TemplatePreviewRequest,
+  type TemplateTestResult,
   type TemplateUpdate,
   templateCreateSchema,
   templatePreviewRequestSchema,
@@ -177,8 +180,8 @@ export type LinkBuilder = (contactId: string) => { unsubscribe: string; preferen
 
 export interface RenderOptions {
   /**
-   * The contact's links.unsubscribe and links.preferences. Without it, a template using them reports them missing for
-   * every contact (so a marketing send never goes out with a dead unsubscribe link).
+   * The contact's links.unsubscribe and links.preferences. By default, messaging's placeholders, replaced by signed
+   * links for each message when it is composed (the unsubscribe link names the message, which does not exist yet here).
    */
   links?: LinkBuilder | undefined;
   /** The clock metric windows are computed at (default: now). */
@@ -186,6 +189,7 @@ export interface RenderOptions {
 }
 
 const systemNow: Clock = { now: () => new Date() };
+const placeholderLinks = { unsubscribe: UNSUBSCRIBE_URL_PLACEHOLDER, preferences: PREFERENCES_URL_PLACEHOLDER };
 
 /**
  * Renders a template (id or key) for many contacts at once: one query for their data, the template parsed once.
@@ -210,7 +214,7 @@ export async function renderTemplate(
       out.set(contactId, { missing: ['contact'] });
       continue;
     }
-    if (options.links) context.links = options.links(contactId);
+    context.links = options.links ? options.links(contactId) : placeholderLinks;
     out.set(contactId, await renderParsed(parsed, context));
   }
   return out;
@@ -223,7 +227,13 @@ const previewLinks = { unsubscribe: '#unsubscribe-link', preferences: '#preferen
  * Renders a draft (saved or not) as a chosen contact, or a sample contact: validation errors are thrown as at save
  * (naming field and line); data the contact lacks is listed, and the message is rendered with those left blank.
  */
-export async function previewTemplate(db: Db, clock: Clock, actor: Actor, input: TemplatePreviewRequest): Promise<TemplatePreview> {
+export async function previewTemplate(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  input: TemplatePreviewRequest,
+  links: { unsubscribe: string; preferences: string } = previewLinks,
+): Promise<TemplatePreview> {
   const body = parseBody(templatePreviewRequestSchema, input);
   const tree = await loadVariableTree(db, actor.workspaceId);
   const compiled = await compileTemplate(body, variableChecker(tree));
@@ -240,7 +250,7 @@ export async function previewTemplate(db: Db, clock: Clock, actor: Actor, input:
     context = sampleContext(tree, await getWorkspace(db, actor.workspaceId));
     contact = { id: null, name: 'Sam Sample (sample contact)', email: 'sam.sample@example.com' };
   }
-  context.links = previewLinks;
+  context.links = links;
   const parsed = parseCompiled(compiled);
   let rendered = await renderParsed(parsed, context);
   const missing = 'missing' in rendered ? rendered.missing : [];
@@ -262,4 +272,46 @@ function setBlank(context: Record<string, unknown>, path: string): void {
     node = node[part] as Record<string, unknown>;
   }
   node[parts.at(-1) as string] = '';
+}
+
+/**
+ * Sends a saved template, rendered as a chosen contact (or the sample contact), to the signed-in member through the
+ * outbox (purpose member/test: the gate checks the member is active). Each call is a new message.
+ */
+export async function sendTestTemplate(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  ref: string,
+  input: { contactId?: string | null | undefined },
+): Promise<TemplateTestResult> {
+  if (actor.type !== 'member' || !actor.id) throw new AppError('bad_request', 'A test send goes to the signed-in member: sign in to the console to send one');
+  const memberId = actor.id;
+  const template = await getTemplate(db, actor, ref);
+  const preview = await previewTemplate(db, clock, actor, { ...template, contactId: input.contactId ?? null }, placeholderLinks);
+  if (preview.missing.length > 0 || preview.subject === null || preview.html === null || preview.text === null) {
+    return { queued: false, to: actor.name, messageId: null, reason: `${preview.contact.name} has no value for ${preview.missing.join(', ')}` };
+  }
+  const content = { subject: `[Test] ${preview.subject}`, html: preview.html, text: preview.text };
+  return inTransaction(db, async (tx) => {
+    const result = await enqueueMessages(tx, clock, actor.workspaceId, [
+      {
+        recipientId: memberId,
+        purpose: { kind: 'member', topic: 'test' },
+        source: { type: 'test', id: template.id, label: template.name },
+        dedupeKey: `test:${template.id}:${memberId}:${newId()}`,
+        content,
+      },
+    ]);
+    const queued = result.queued === 1;
+    const reason = queued ? null : `not sent: ${Object.keys(result.excluded).join(', ') || 'refused'}`;
+    const outcome: TemplateTestResult = { queued, to: actor.name, messageId: result.ids[0] ?? null, reason };
+    await recordAudit(tx, clock, actor, {
+      action: 'template.test_sent',
+      entityType: 'template',
+      entityId: template.id,
+      after: { ...outcome, asContact: preview.contact.id },
+    });
+    return outcome;
+  });
 }
