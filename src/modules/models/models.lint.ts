@@ -127,6 +127,7 @@ export function lintDefinition(def: ModelDefinition): ModelIssue[] {
     if (!m.responsibilities.measure) issues.push(warning(`${at}.responsibilities.measure`, `moment ${m.id} has no measure`));
     if (m.action && m.owner !== 'automated') issues.push(error(`${at}.action`, 'only an automated moment (owner: automated) runs an action'));
     if (m.owner === 'automated' && !m.digital) issues.push(warning(`${at}.digital`, 'an automated moment is digital'));
+    if (m.action?.type === 'email' && m.channel !== 'email') issues.push(warning(`${at}.channel`, `moment ${m.id} sends an email: its channel is email`));
     const rule = m.start;
     if (rule.type === 'scheduled') issues.push(...lintSchedule(rule, `${at}.start`));
     if (rule.type === 'expectation') {

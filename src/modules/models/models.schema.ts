@@ -1,6 +1,7 @@
 // The engagement model definition language (YAML or JSON files, the API and the console share it: keep it free of server code).
 import { z } from 'zod';
 import { accountFilterSchema, buyingCultures } from '../accounts/accounts.schema.ts';
+import { personas } from '../contacts/contacts.schema.ts';
 
 export const ownerRoles = ['csm', 'account_manager', 'marketing', 'support', 'executive', 'partner', 'automated'] as const;
 export const personRoles = ['csm', 'account_manager', 'marketing', 'support', 'executive', 'partner'] as const;
@@ -102,9 +103,33 @@ const responsibilities = z.strictObject({
   measure: text(500).optional().describe('the metric this moment is measured by'),
 });
 
+const slug = z
+  .string()
+  .trim()
+  .min(1)
+  .max(80)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a key: lower-case letters, digits, _ or -');
+const actionPersonas = z
+  .array(z.enum(personas))
+  .min(1)
+  .max(personas.length)
+  .transform((list) => [...new Set(list)])
+  .describe(`the account's contacts with these personas (${personas.join(', ')})`);
+
 const action = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('webhook'), url: z.url().max(1000) }),
   z.strictObject({ type: z.literal('record'), note: text(500).optional() }),
+  z
+    .strictObject({
+      type: z.literal('email'),
+      template: slug.describe('the template key'),
+      personas: actionPersonas,
+      list: slug.optional().describe('the mailing list key (marketing: only confirmed subscribers); omitted: a service email tied to the contract'),
+    })
+    .describe('emails a template to the account’s contacts of these personas, through the consent gate'),
+  z
+    .strictObject({ type: z.literal('enrol'), stream: slug.describe('the nurture stream key'), personas: actionPersonas })
+    .describe('enrols the account’s contacts of these personas in a nurture stream (each contact once)'),
 ]);
 export type MomentAction = z.infer<typeof action>;
 
