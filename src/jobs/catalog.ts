@@ -5,6 +5,7 @@ import { type Clock, fixedClock } from '../lib/clock.ts';
 import { evaluateNewEvents, sweep } from '../modules/engine/engine.ts';
 import { attachLateEvents, DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, purgeExpiredEvents } from '../modules/events/events.ts';
 import { purgeExpiredSessions } from '../modules/members/members.ts';
+import { dispatchDue } from '../modules/messaging/messaging.dispatch.ts';
 import { runAutomatedMoments } from '../modules/moments/moments.ts';
 import { purgeWebhookDeliveries, runWebhooks } from '../modules/webhooks/webhooks.jobs.ts';
 import type { PrivateTargets } from '../modules/webhooks/webhooks.send.ts';
@@ -83,6 +84,16 @@ export const jobCatalog: JobSpec[] = [
     retryDelaySeconds: 10,
     cron: '* * * * *',
     handle: async ({ db, clock, webhooks }) => runWebhooks(db, clock, { allowPrivate: webhooks?.allowPrivate ?? [], budgetMs: 45_000 }),
+  }),
+  job({
+    name: 'messaging.dispatch',
+    // Due outbox messages go out for up to 50 s, looking for new ones every 2 s meanwhile: a message enqueued now is
+    // sent within seconds. Each message's retries and backoff are kept in its row; claims are leases (SKIP LOCKED).
+    payload: z.object({}).passthrough(),
+    retryLimit: 1,
+    retryDelaySeconds: 10,
+    cron: '* * * * *',
+    handle: async ({ db, clock, config }) => (config ? dispatchDue(db, clock, config, { budgetMs: 50_000, pollMs: 2_000 }) : { skipped: 'no configuration' }),
   }),
   job({
     name: 'webhooks.purge',

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 export type MessageStatus = 'queued' | 'sent' | 'failed' | 'excluded';
 
 export interface MessagesTable {
@@ -24,7 +26,7 @@ export interface MessagesTable {
   subject: string | null;
   html: string | null;
   text: string | null;
-  attempts: number;
+  attempts: Generated<number>;
   next_attempt_at: Date | null;
   /** A dispatcher's lease: nobody else claims the message until then. */
   locked_until: Date | null;
@@ -40,9 +42,9 @@ export interface MessagesTable {
   opened_at: Date | null;
   /** The first open came from a privacy proxy or a pre-fetch (Apple MPP, image proxies, seconds after delivery). */
   machine_open: boolean | null;
-  open_count: number;
+  open_count: Generated<number>;
   clicked_at: Date | null;
-  click_count: number;
+  click_count: Generated<number>;
   unsubscribed_at: Date | null;
   bounced_at: Date | null;
   bounce_kind: 'hard' | 'soft' | null;
@@ -52,17 +54,17 @@ export interface MessagesTable {
 
 export interface SenderSettingsTable {
   workspace_id: string;
-  from_name: string;
-  from_address: string;
-  transactional_from_name: string;
-  transactional_from_address: string;
-  reply_to: string;
-  rate_per_minute: number;
-  dkim_domain: string;
-  dkim_selector: string;
+  from_name: Generated<string>;
+  from_address: Generated<string>;
+  transactional_from_name: Generated<string>;
+  transactional_from_address: Generated<string>;
+  reply_to: Generated<string>;
+  rate_per_minute: Generated<number>;
+  dkim_domain: Generated<string>;
+  dkim_selector: Generated<string>;
   /** PEM; never returned by the API once saved. */
   dkim_private_key: string | null;
-  bounce_address: string;
+  bounce_address: Generated<string>;
   imap_url: string | null;
   /** Bearer secret of the provider bounce/complaint webhook. */
   webhook_secret: string | null;
@@ -77,7 +79,7 @@ export interface MessageSourcePausesTable {
   workspace_id: string;
   source_type: string;
   source_id: string;
-  failures: number;
+  failures: Generated<number>;
   last_error: string | null;
   paused_at: Date | null;
   updated_at: Date;
