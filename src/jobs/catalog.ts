@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { type Clock, fixedClock } from '../lib/clock.ts';
+import { runCampaigns } from '../modules/campaigns/campaigns.jobs.ts';
 import { evaluateNewEvents, sweep } from '../modules/engine/engine.ts';
 import { attachLateEvents, DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, purgeExpiredEvents } from '../modules/events/events.ts';
 import { purgeExpiredSessions } from '../modules/members/members.ts';
@@ -74,6 +75,16 @@ export const jobCatalog: JobSpec[] = [
     retryDelaySeconds: 30,
     cron: '* * * * *',
     handle: async ({ db, clock, webhooks }) => runAutomatedMoments(db, clock, { allowPrivate: webhooks?.allowPrivate ?? [] }),
+  }),
+  job({
+    name: 'campaigns.send',
+    // Due scheduled campaigns start; sending ones hand their audience to the outbox in batches of 500 for up to 45 s,
+    // each batch with its place in one transaction (a rerun or a crash resumes after the last committed batch).
+    payload: z.object({}).passthrough(),
+    retryLimit: 2,
+    retryDelaySeconds: 10,
+    cron: '* * * * *',
+    handle: async ({ db, clock }) => runCampaigns(db, clock, { budgetMs: 45_000 }),
   }),
   job({
     name: 'webhooks.deliver',
