@@ -8,6 +8,8 @@ import { attachLateEvents, DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, purgeExpi
 import { purgeExpiredSessions } from '../modules/members/members.ts';
 import { dispatchDue } from '../modules/messaging/messaging.dispatch.ts';
 import { runAutomatedMoments } from '../modules/moments/moments.ts';
+import { sendDigests } from '../modules/notifications/notifications.digest.ts';
+import { enrolFromSegments, sendDueSteps } from '../modules/streams/streams.jobs.ts';
 import { purgeWebhookDeliveries, runWebhooks } from '../modules/webhooks/webhooks.jobs.ts';
 import type { PrivateTargets } from '../modules/webhooks/webhooks.send.ts';
 
@@ -75,6 +77,33 @@ export const jobCatalog: JobSpec[] = [
     retryDelaySeconds: 30,
     cron: '* * * * *',
     handle: async ({ db, clock, webhooks }) => runAutomatedMoments(db, clock, { allowPrivate: webhooks?.allowPrivate ?? [] }),
+  }),
+  job({
+    name: 'streams.enrol',
+    // Nurture streams' segment entry rules: new matches enter (one INSERT … SELECT per active stream).
+    payload: z.object({}).passthrough(),
+    retryLimit: 2,
+    retryDelaySeconds: 30,
+    cron: '*/5 * * * *',
+    handle: async ({ db, clock }) => enrolFromSegments(db, clock),
+  }),
+  job({
+    name: 'streams.send-due',
+    // Due stream steps: exits checked first, then rendered and enqueued (dedupe key per enrolment and step).
+    payload: z.object({}).passthrough(),
+    retryLimit: 2,
+    retryDelaySeconds: 10,
+    cron: '* * * * *',
+    handle: async ({ db, clock }) => sendDueSteps(db, clock, { budgetMs: 45_000 }),
+  }),
+  job({
+    name: 'notifications.digest',
+    // Each member's daily digest of due and overdue moments (one per member and day, whatever reruns).
+    payload: z.object({}).passthrough(),
+    retryLimit: 3,
+    retryDelaySeconds: 300,
+    cron: '0 7 * * *',
+    handle: async ({ db, clock, config }) => (config ? sendDigests(db, clock, config.publicUrl) : { skipped: 'no configuration' }),
   }),
   job({
     name: 'campaigns.send',

@@ -8,6 +8,7 @@ import { newId } from '../../lib/ids.ts';
 import { checkAccountFilter, countAccounts } from '../accounts/accounts.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { momentumEventNames } from '../events/events.catalog.ts';
+import { lintMomentActions } from '../streams/streams.actions.ts';
 import { checkDefinition, locateIssues, type ParsedModel, parseModelSource, type SourceFormat } from './models.lint.ts';
 import type { ModelDefinition, ModelIssue, VersionStatus } from './models.schema.ts';
 import type { ModelsTable, ModelVersionsTable } from './models.table.ts';
@@ -82,7 +83,7 @@ function located(input: ModelInput, issues: ModelIssue[]): ModelIssue[] {
   return 'source' in input ? locateIssues(input.source, input.file ?? 'model', issues) : issues;
 }
 
-/** Checks a model against the workspace: its segment's fields, the events and metrics it names, overlaps with active models. */
+/** Checks a model against the workspace: its segment's fields, the events and metrics it names, its actions' templates, lists and streams, overlaps with active models. */
 export async function lintAgainstWorkspace(db: Db, clock: Clock, workspaceId: string, def: ModelDefinition): Promise<ModelIssue[]> {
   const issues: ModelIssue[] = [];
   try {
@@ -123,6 +124,8 @@ export async function lintAgainstWorkspace(db: Db, clock: Clock, workspaceId: st
       select exists (select 1 from metric_definitions where workspace_id = ${workspaceId}::uuid and key = ${key}) as found`.execute(db);
     if (!found.rows[0]?.found) issues.push({ severity: 'warning', path, message: `${key} is not a metric of this workspace` });
   }
+  // Templates, lists and streams named by email and enrol actions.
+  issues.push(...(await lintMomentActions(db, workspaceId, def)));
   if (!issues.some((i) => i.severity === 'error')) issues.push(...(await overlaps(db, clock, workspaceId, def)));
   return issues;
 }

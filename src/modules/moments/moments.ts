@@ -7,6 +7,7 @@ import { AppError, notFound } from '../../lib/errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { recordInteractionEvent } from '../events/events.ts';
 import type { ModelDefinition, MomentDef } from '../models/models.schema.ts';
+import { runEmailAction, runEnrolAction } from '../streams/streams.actions.ts';
 import { callWorkspaceWebhook } from '../webhooks/webhooks.jobs.ts';
 import type { MomentActionPayload } from '../webhooks/webhooks.schema.ts';
 import type { PrivateTargets } from '../webhooks/webhooks.send.ts';
@@ -171,6 +172,8 @@ export interface AutomationResult {
  * (status done, so a concurrent worker skips it), then its action runs and the result is recorded; a failed
  * webhook is reopened for the next run, and marked missed after three attempts. A webhook is signed like every
  * outbound webhook, with the secret of the workspace's webhook endpoint registered for its URL (see docs/webhooks.md).
+ * An `email` action sends its template through the consent gate and an `enrol` action enrols contacts in a stream
+ * (streams.actions.ts); what they did ("sent 2, excluded 1: no consent") is the instance's outcome and evidence.
  */
 export async function runAutomatedMoments(
   db: Db,
@@ -199,7 +202,19 @@ export async function runAutomatedMoments(
     const action = momentOf(row.definition, row.moment_id)?.action ?? { type: 'record' as const };
     let outcome: string;
     let ok = true;
-    if (action.type === 'webhook') {
+    let evidence: Record<string, unknown> = {};
+    if (action.type === 'email' || action.type === 'enrol') {
+      // Through the consent gate into the outbox (email), or into a nurture stream (enrol): the result is the outcome.
+      const instance = { workspaceId: row.workspace_id, id: row.id, accountId: row.account_id };
+      try {
+        ({ ok, outcome, evidence } =
+          action.type === 'email' ? await runEmailAction(db, clock, instance, action) : await runEnrolAction(db, clock, instance, action));
+      } catch (error) {
+        // Tried again at the next run (its dedupe keys keep what was queued from going twice), missed after three tries.
+        ok = false;
+        outcome = `failed: ${(error as Error).message}`;
+      }
+    } else if (action.type === 'webhook') {
       const payload: MomentActionPayload = {
         type: 'Moment Action',
         timestamp: now.toISOString(),
@@ -224,7 +239,7 @@ export async function runAutomatedMoments(
         status = ${ok ? 'done' : attempts >= MAX_ATTEMPTS ? 'missed' : 'open'},
         completed_at = ${ok || attempts >= MAX_ATTEMPTS ? now : null}::timestamptz,
         completed_by = ${ok || attempts >= MAX_ATTEMPTS ? 'automation' : null},
-        evidence = evidence || jsonb_build_object('attempts', ${attempts}::int)
+        evidence = evidence || ${JSON.stringify(evidence)}::jsonb || jsonb_build_object('attempts', ${attempts}::int)
       where workspace_id = ${row.workspace_id}::uuid and id = ${row.id}::uuid`.execute(db);
   }
   return { ran: claimed.rows.length, failed };
