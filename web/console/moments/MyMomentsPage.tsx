@@ -8,6 +8,7 @@ import { formatDate, humanize } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { api, errorMessage } from '../api-client.ts';
 import type { MomentInstance } from '../models/model-types.ts';
+import { MyNotifications } from './MyNotifications.tsx';
 
 type View = 'due' | 'overdue' | 'escalated';
 const views: View[] = ['overdue', 'due', 'escalated'];
@@ -40,6 +41,7 @@ export function MyMomentsPage() {
   return (
     <Stack gap={0}>
       <PageHeader title="My moments" description="Engagement moments assigned to you by the active models." />
+      <MyNotifications />
       <Tabs value={view} onChange={(v) => setChosen((v as View) ?? 'overdue')} mb="md">
         <Tabs.List>
           <Tabs.Tab value="overdue">Overdue{count('overdue')}</Tabs.Tab>
