@@ -24,13 +24,13 @@ import { createEventEvaluator } from './modules/engine/engine.stream.ts';
 import { eventsRoutes, ingestRoutes } from './modules/events/events.routes.ts';
 import { importRoutes } from './modules/imports/imports.routes.ts';
 import { authRoutes, membersRoutes } from './modules/members/members.routes.ts';
+import { messagingPagesRoutes } from './modules/messaging/messaging.pages.ts';
+import { messagingRoutes } from './modules/messaging/messaging.routes.ts';
 import { metricsRoutes } from './modules/metrics/metrics.routes.ts';
 import { modelsRoutes } from './modules/models/models.routes.ts';
 import { momentsRoutes } from './modules/moments/moments.routes.ts';
-import { calendarFeedRoutes, notificationsRoutes } from './modules/notifications/notifications.routes.ts';
 import { releasesRoutes } from './modules/releases/releases.routes.ts';
 import { segmentsRoutes } from './modules/segments/segments.routes.ts';
-import { streamsRoutes } from './modules/streams/streams.routes.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
 import { telemetryRoutes } from './modules/telemetry/telemetry.routes.ts';
 import { templatesRoutes } from './modules/templates/templates.routes.ts';
@@ -56,16 +56,17 @@ const apiV1 = [
   importRoutes,
   modelsRoutes,
   momentsRoutes,
-  notificationsRoutes,
   releasesRoutes,
   webhooksRoutes,
+  messagingRoutes,
   templatesRoutes,
   campaignsRoutes,
-  streamsRoutes,
   systemRoutes,
 ];
 /** Segment-compatible ingestion (/v1/track, /v1/batch ...), registered without a prefix. */
 const ingestion = [ingestRoutes];
+/** Public pages for contacts, no sign-in (subscribe, confirm, preferences, unsubscribe), registered without a prefix. */
+const publicPages = [messagingPagesRoutes];
 
 export interface BuildOptions {
   logger?: boolean;
@@ -165,7 +166,6 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(healthRoutes(deps));
   await app.register(controlRoutes(deps));
   await app.register(telemetryRoutes(deps));
-  await app.register(calendarFeedRoutes(deps));
   for (const routes of apiV1) await app.register(routes(deps), { prefix: '/api/v1' });
   // Event rules run as events arrive (an event to an open moment within a second), unless the caller wires its own.
   const evaluator = deps.onIngested
@@ -174,6 +174,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   const ingestDeps: AppDeps = { ...deps, onIngested: deps.onIngested ?? evaluator?.notify };
   if (evaluator) app.addHook('onClose', () => evaluator.idle());
   for (const routes of ingestion) await app.register(routes(ingestDeps));
+  for (const routes of publicPages) await app.register(routes(deps));
   // A member's or key's write may record events of its own (a sponsor replaced, a release published): evaluate them now
   // rather than at the next minute sweep.
   const notify = ingestDeps.onIngested;

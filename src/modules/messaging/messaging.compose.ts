@@ -76,7 +76,7 @@ export function composeMail(config: LinkConfig, identity: SenderIdentity, messag
   const isContact = message.recipient_kind === 'contact';
   const prefs = isContact ? preferencesUrl(config, message.workspace_id, message.recipient_id, now) : null;
   if (marketing && isContact) {
-    const unsubscribe = unsubscribeUrl(config, message.workspace_id, message.recipient_id, purpose.listId, now, message.id);
+    const unsubscribe = unsubscribeUrl(config, message.workspace_id, message.recipient_id, purpose.listId, now);
     html = replaceAll(html, UNSUBSCRIBE_URL_PLACEHOLDER, escapeHtml(unsubscribe));
     text = replaceAll(text, UNSUBSCRIBE_URL_PLACEHOLDER, unsubscribe);
     html = trackLinks(config, message, html, now);
