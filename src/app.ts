@@ -29,8 +29,10 @@ import { messagingRoutes } from './modules/messaging/messaging.routes.ts';
 import { metricsRoutes } from './modules/metrics/metrics.routes.ts';
 import { modelsRoutes } from './modules/models/models.routes.ts';
 import { momentsRoutes } from './modules/moments/moments.routes.ts';
+import { calendarFeedRoutes, notificationsRoutes } from './modules/notifications/notifications.routes.ts';
 import { releasesRoutes } from './modules/releases/releases.routes.ts';
 import { segmentsRoutes } from './modules/segments/segments.routes.ts';
+import { streamsRoutes } from './modules/streams/streams.routes.ts';
 import { systemRoutes } from './modules/system/system.routes.ts';
 import { telemetryRoutes } from './modules/telemetry/telemetry.routes.ts';
 import { templatesRoutes } from './modules/templates/templates.routes.ts';
@@ -56,11 +58,13 @@ const apiV1 = [
   importRoutes,
   modelsRoutes,
   momentsRoutes,
+  notificationsRoutes,
   releasesRoutes,
   webhooksRoutes,
   messagingRoutes,
   templatesRoutes,
   campaignsRoutes,
+  streamsRoutes,
   systemRoutes,
 ];
 /** Segment-compatible ingestion (/v1/track, /v1/batch ...), registered without a prefix. */
@@ -166,6 +170,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(healthRoutes(deps));
   await app.register(controlRoutes(deps));
   await app.register(telemetryRoutes(deps));
+  await app.register(calendarFeedRoutes(deps));
   for (const routes of apiV1) await app.register(routes(deps), { prefix: '/api/v1' });
   // Event rules run as events arrive (an event to an open moment within a second), unless the caller wires its own.
   const evaluator = deps.onIngested
