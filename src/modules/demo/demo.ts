@@ -17,6 +17,7 @@ import { activateModelVersion, approveModelVersion, createModelDraft } from '../
 import type { ReleaseCreate } from '../releases/releases.schema.ts';
 import { createRelease, publishRelease } from '../releases/releases.ts';
 import { createSegment } from '../segments/segments.ts';
+import { seedStreamsDemo } from '../streams/streams.demo.ts';
 import { recordInteraction } from '../timeline/timeline.ts';
 import { createWebhookEndpoint } from '../webhooks/webhooks.ts';
 import { createWorkspace, getWorkspace } from '../workspaces/workspaces.ts';
@@ -137,6 +138,7 @@ export async function seedDemo(db: Db, clock: Clock, io?: DemoProgress): Promise
       for (const segment of demoSegments) await createSegment(tx, clock, actor, segment);
       const admin = memberActors.get('admin');
       if (!admin) throw new Error('The demo team has no admin');
+      await seedStreamsDemo(tx, clock, admin, seeded);
       await runDemoModels(tx, clock, actor, admin);
       await seedDemoNews(tx, clock, admin, seeded, memberIds);
       // Disabled: the demo sends nothing anywhere; the page shows what an endpoint looks like.
