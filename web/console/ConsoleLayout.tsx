@@ -1,6 +1,6 @@
 import { AppShell, Avatar, Burger, Button, Center, Group, Loader, Menu, NavLink, ScrollArea, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconBuilding, IconChecklist, IconChevronDown, IconFilter, IconLogout, IconRocket, IconRoute, IconSettings } from '@tabler/icons-react';
+import { IconBuilding, IconChecklist, IconChevronDown, IconFilter, IconLogout, IconMail, IconRocket, IconRoute, IconSettings } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
@@ -14,6 +14,7 @@ const nav = [
   { to: '/moments', label: 'My moments', icon: IconChecklist },
   { to: '/models', label: 'Models', icon: IconRoute },
   { to: '/releases', label: 'Releases', icon: IconRocket },
+  { to: '/messaging', label: 'Messaging', icon: IconMail },
   { to: '/settings', label: 'Settings', icon: IconSettings },
 ];
 

@@ -2,6 +2,10 @@ import { Navigate, Route, Routes } from 'react-router';
 import { AccountPage } from './accounts/AccountPage.tsx';
 import { AccountsPage } from './accounts/AccountsPage.tsx';
 import { ConsoleLayout } from './ConsoleLayout.tsx';
+import { MessagingLayout } from './messaging/MessagingLayout.tsx';
+import { OutboxPage } from './messaging/OutboxPage.tsx';
+import { StreamPage } from './messaging/StreamPage.tsx';
+import { StreamsPage } from './messaging/StreamsPage.tsx';
 import { ModelPage } from './models/ModelPage.tsx';
 import { ModelsPage } from './models/ModelsPage.tsx';
 import { MyMomentsPage } from './moments/MyMomentsPage.tsx';
@@ -33,6 +37,12 @@ export function ConsoleRoutes() {
           <Route path="custom-fields" element={<CustomFieldsPage />} />
           <Route path="webhooks" element={<WebhooksPage />} />
           <Route path="system" element={<SystemPage />} />
+        </Route>
+        <Route path="messaging" element={<MessagingLayout />}>
+          <Route index element={<Navigate to="/messaging/outbox" replace />} />
+          <Route path="outbox" element={<OutboxPage />} />
+          <Route path="streams" element={<StreamsPage />} />
+          <Route path="streams/:id" element={<StreamPage />} />
         </Route>
         <Route path="models" element={<ModelsPage />} />
         <Route path="models/:id" element={<ModelPage />} />
