@@ -288,7 +288,8 @@ export async function sendTestTemplate(
   if (actor.type !== 'member' || !actor.id) throw new AppError('bad_request', 'A test send goes to the signed-in member: sign in to the console to send one');
   const memberId = actor.id;
   const template = await getTemplate(db, actor, ref);
-  const preview = await previewTemplate(db, clock, actor, { ...template, contactId: input.contactId ?? null }, placeholderLinks);
+  const source = { subject: template.subject, bodyFormat: template.bodyFormat, body: template.body, text: template.text };
+  const preview = await previewTemplate(db, clock, actor, { ...source, contactId: input.contactId ?? null }, placeholderLinks);
   if (preview.missing.length > 0 || preview.subject === null || preview.html === null || preview.text === null) {
     return { queued: false, to: actor.name, messageId: null, reason: `${preview.contact.name} has no value for ${preview.missing.join(', ')}` };
   }
