@@ -208,8 +208,55 @@ export const momentumEvents: CatalogEvent[] = [
       summary: 'one line',
     },
   },
+  ...(
+    [
+      ['Email Sent', 'the outbox hands a message to SMTP (or writes its .eml file without SMTP_URL) and it is accepted', {}],
+      [
+        'Email Opened',
+        'a sent message’s open pixel is first loaded (once per message)',
+        {
+          machine:
+            'true when a privacy proxy or pre-fetch loaded it (Apple Mail Privacy Protection, security scanners, seconds after sending): not a person reading; never use it alone',
+        },
+      ],
+      [
+        'Email Clicked',
+        'a contact follows a tracked link of a sent message (once per message and link)',
+        { url: 'the link’s target', machine: 'true when a scanner’s user agent followed it' },
+      ],
+      [
+        'Email Bounced',
+        'a message is refused for good (SMTP 5xx at sending, a provider’s or the bounce mailbox’s report); a hard bounce suppresses the address',
+        { kind: '`hard` or `soft`', detail: 'the server’s or provider’s words' },
+      ],
+      [
+        'Email Complained',
+        'a recipient reports a message as spam (provider feedback): the address is suppressed and the list withdrawn',
+        { detail: 'the provider’s words' },
+      ],
+      [
+        'Email Unsubscribed',
+        'a contact unsubscribes from a list with the link of a message (one click or the confirm page)',
+        { list: 'the list’s name', method: '`one_click` or `unsubscribe_page`' },
+      ],
+    ] as const
+  ).map(
+    ([name, when, extra]): CatalogEvent => ({
+      name,
+      source: 'messaging',
+      when,
+      properties: {
+        messageId: 'the outbox message',
+        sourceType: 'what sent it: `campaign`, `stream_step`, `moment`, `confirmation`, `digest`, `test`, `magic_link`, `case`, `survey`',
+        sourceId: 'the campaign, stream step, moment instance … it belongs to',
+        sourceLabel: 'its name, when it has one',
+        subject: 'the message’s subject',
+        listId: 'the list (marketing messages)',
+        ...extra,
+      },
+    }),
+  ),
 ];
-
 export const momentumEventNames: ReadonlySet<string> = new Set(momentumEvents.map((e) => e.name));
 
 /** The event name for an account-team role ('csm' -> 'CSM Changed'). */
