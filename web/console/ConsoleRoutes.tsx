@@ -16,6 +16,7 @@ import { SegmentsPage } from './segments/SegmentsPage.tsx';
 import { ApiKeysPage } from './settings/ApiKeysPage.tsx';
 import { CustomFieldsPage } from './settings/CustomFieldsPage.tsx';
 import { MembersPage } from './settings/MembersPage.tsx';
+import { SenderSettingsPage } from './settings/SenderSettingsPage.tsx';
 import { SettingsLayout } from './settings/SettingsLayout.tsx';
 import { SystemPage } from './settings/SystemPage.tsx';
 import { WebhooksPage } from './settings/WebhooksPage.tsx';
@@ -36,6 +37,7 @@ export function ConsoleRoutes() {
           <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="custom-fields" element={<CustomFieldsPage />} />
           <Route path="webhooks" element={<WebhooksPage />} />
+          <Route path="sender" element={<SenderSettingsPage />} />
           <Route path="system" element={<SystemPage />} />
         </Route>
         <Route path="messaging" element={<MessagingLayout />}>

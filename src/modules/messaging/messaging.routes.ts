@@ -108,7 +108,7 @@ export const messagingRoutes = defineRoutes((app, { db, clock, config }) => {
       schema: {
         operationId: 'updateSenderSettings',
         tags,
-        summary: 'Change the sender settings (the DKIM key, IMAP URL and webhook secret are never returned)',
+        summary: 'Change the sender settings (the DKIM key and webhook secret are never returned)',
         body: senderSettingsUpdateSchema,
         response: { 200: senderSettingsResultSchema, ...errors },
       },

@@ -86,7 +86,6 @@ export const senderSettingsSchema = z
     dkimSelector: z.string(),
     dkimPrivateKey: z.enum(['set', 'unset']).describe('The key is never returned once saved'),
     bounceAddress: z.string().describe('Envelope sender for bounces (VERP: local+<message>@domain) and the List-Unsubscribe mailto'),
-    imapUrl: z.enum(['set', 'unset']).describe('imaps://user:pass@host/INBOX of the bounce mailbox, never returned once saved'),
     webhookSecret: z.enum(['set', 'unset']).describe('Bearer secret of the provider bounce/complaint webhook'),
     webhookUrl: z.string().describe('Where a provider posts bounces and complaints'),
     defaultFromAddress: z.string(),
@@ -132,12 +131,6 @@ export const senderSettingsUpdateSchema = z
       .optional(),
     dkimPrivateKey: z.string().max(10_000).nullable().optional().describe('PEM; null removes it; absent keeps it'),
     bounceAddress: address.optional(),
-    imapUrl: z
-      .string()
-      .max(2000)
-      .refine((v) => /^imaps?:\/\/[^/]+/.test(v), { error: 'must be an imap:// or imaps:// URL' })
-      .nullable()
-      .optional(),
     rotateWebhookSecret: z.boolean().optional().describe('true: make a new webhook secret, returned in this answer only'),
     resumeMarketing: z.boolean().optional().describe('true: lift a pause of marketing sends (after a complaint-rate pause)'),
   })

@@ -78,7 +78,6 @@ function toSettings(row: Selectable<SenderSettingsTable> | undefined, postalAddr
     dkimSelector: row?.dkim_selector ?? '',
     dkimPrivateKey: row?.dkim_private_key ? 'set' : 'unset',
     bounceAddress: row?.bounce_address ?? '',
-    imapUrl: row?.imap_url ? 'set' : 'unset',
     webhookSecret: row?.webhook_secret ? 'set' : 'unset',
     webhookUrl: `${config.publicUrl}/hooks/messaging/${workspaceId}/bounces`,
     defaultFromAddress: `no-reply@${publicHost(config)}`,
@@ -95,7 +94,7 @@ export async function getSenderSettings(db: Db, config: Pick<Config, 'publicUrl'
 }
 
 /**
- * Saves the sender settings (audited, secrets never in the audit entry). The DKIM key, IMAP URL and webhook secret are
+ * Saves the sender settings (audited, secrets never in the audit entry). The DKIM key and webhook secret are
  * write-only: `null` clears them, absent keeps them. `rotateWebhookSecret` makes a new provider-webhook secret,
  * returned in this answer only.
  */
@@ -123,7 +122,7 @@ export async function updateSenderSettings(
       dkim_selector: input.dkimSelector ?? before?.dkim_selector ?? '',
       dkim_private_key: input.dkimPrivateKey === undefined ? (before?.dkim_private_key ?? null) : input.dkimPrivateKey,
       bounce_address: input.bounceAddress ?? before?.bounce_address ?? '',
-      imap_url: input.imapUrl === undefined ? (before?.imap_url ?? null) : input.imapUrl,
+      imap_url: before?.imap_url ?? null,
       webhook_secret: webhookSecret ?? before?.webhook_secret ?? null,
       marketing_paused_at: input.resumeMarketing ? null : (before?.marketing_paused_at ?? null),
       marketing_paused_reason: input.resumeMarketing ? null : (before?.marketing_paused_reason ?? null),

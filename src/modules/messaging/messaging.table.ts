@@ -65,6 +65,7 @@ export interface SenderSettingsTable {
   /** PEM; never returned by the API once saved. */
   dkim_private_key: string | null;
   bounce_address: Generated<string>;
+  /** Not used yet: reading a bounce mailbox over IMAP is not built (bounces come from SMTP answers and the provider webhook). */
   imap_url: string | null;
   /** Bearer secret of the provider bounce/complaint webhook. */
   webhook_secret: string | null;

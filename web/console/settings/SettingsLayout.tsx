@@ -1,5 +1,5 @@
 import { Stack, Tabs } from '@mantine/core';
-import { IconForms, IconKey, IconServer, IconUsers, IconWebhook } from '@tabler/icons-react';
+import { IconForms, IconKey, IconMailCog, IconServer, IconUsers, IconWebhook } from '@tabler/icons-react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 
@@ -8,6 +8,7 @@ const sections = [
   { path: '/settings/api-keys', label: 'API keys', icon: IconKey },
   { path: '/settings/custom-fields', label: 'Custom fields', icon: IconForms },
   { path: '/settings/webhooks', label: 'Webhooks', icon: IconWebhook },
+  { path: '/settings/sender', label: 'Sender', icon: IconMailCog },
   { path: '/settings/system', label: 'System', icon: IconServer },
 ];
 
