@@ -11,7 +11,7 @@ import type { Db } from '../../db/client.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { createList, isSuppressed, recordConsent } from '../consent/consent.ts';
 import { createContact } from '../contacts/contacts.ts';
-import { dispatchDue, openTransport } from './messaging.dispatch.ts';
+import { dispatchDue, type MailTransport, openTransport } from './messaging.dispatch.ts';
 import { enqueueMessages, type OutgoingMessage } from './messaging.outbox.ts';
 import { messageStats } from './messaging.stats.ts';
 
@@ -217,6 +217,47 @@ describe('dispatch over SMTP', () => {
     const recipients = mails.flatMap((m) => m.envelope.to);
     expect(new Set(recipients).size).toBe(30);
     expect(recipients).toHaveLength(30);
+  });
+});
+
+describe('a dispatcher killed mid-send', () => {
+  it('loses nothing: the one message whose SMTP acceptance raced the crash is sent twice, every other exactly once', async () => {
+    const source = unique('campaign');
+    const contacts = [];
+    for (let i = 0; i < 8; i++) contacts.push(await contact());
+    await enqueueMessages(
+      db,
+      clock,
+      ws.workspaceId,
+      contacts.map((c) => marketing(c.id, source)),
+    );
+    const before = smtp.received.length;
+    const real = openTransport(config());
+    let sends = 0;
+    // SMTP accepts the 4th message, then the process dies (kill -9) before it can mark the message sent.
+    const dying: MailTransport = {
+      kind: 'smtp',
+      send: async (mail, id) => {
+        const info = await real.send(mail, id);
+        if (++sends === 4) return new Promise<never>(() => undefined);
+        return info;
+      },
+      close: () => undefined,
+    };
+    void dispatchDue(db, clock, config(), { transport: dying, budgetMs: 60_000 });
+    await smtp.waitFor(before + 4);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A restarted dispatcher takes over once the dead one's lease has lapsed.
+    clock.advance(5 * 60_000 + 1000);
+    const report = await dispatchDue(db, clock, config(), { budgetMs: 5000 });
+    expect(report.sent).toBe(5);
+    real.close();
+    const received = (await smtp.waitFor(before + 9)).slice(before).flatMap((m) => m.envelope.to);
+    const copies = contacts.map((c) => received.filter((to) => to === c.email).length);
+    expect(copies.filter((n) => n === 2)).toHaveLength(1);
+    expect(copies.filter((n) => n === 1)).toHaveLength(7);
+    const stats = await messageStats(db, ws.workspaceId, { sourceType: 'campaign', sourceId: source });
+    expect(stats).toMatchObject({ sent: 8, queued: 0 });
   });
 });
 
