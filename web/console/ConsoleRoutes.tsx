@@ -2,10 +2,14 @@ import { Navigate, Route, Routes } from 'react-router';
 import { AccountPage } from './accounts/AccountPage.tsx';
 import { AccountsPage } from './accounts/AccountsPage.tsx';
 import { ConsoleLayout } from './ConsoleLayout.tsx';
+import { CampaignPage } from './messaging/CampaignPage.tsx';
+import { CampaignsPage } from './messaging/CampaignsPage.tsx';
 import { MessagingLayout } from './messaging/MessagingLayout.tsx';
 import { OutboxPage } from './messaging/OutboxPage.tsx';
 import { StreamPage } from './messaging/StreamPage.tsx';
 import { StreamsPage } from './messaging/StreamsPage.tsx';
+import { TemplateEditorPage } from './messaging/TemplateEditorPage.tsx';
+import { TemplatesPage } from './messaging/TemplatesPage.tsx';
 import { ModelPage } from './models/ModelPage.tsx';
 import { ModelsPage } from './models/ModelsPage.tsx';
 import { MyMomentsPage } from './moments/MyMomentsPage.tsx';
@@ -43,6 +47,10 @@ export function ConsoleRoutes() {
         <Route path="messaging" element={<MessagingLayout />}>
           <Route index element={<Navigate to="/messaging/outbox" replace />} />
           <Route path="outbox" element={<OutboxPage />} />
+          <Route path="templates" element={<TemplatesPage />} />
+          <Route path="templates/:ref" element={<TemplateEditorPage />} />
+          <Route path="campaigns" element={<CampaignsPage />} />
+          <Route path="campaigns/:id" element={<CampaignPage />} />
           <Route path="streams" element={<StreamsPage />} />
           <Route path="streams/:id" element={<StreamPage />} />
         </Route>
