@@ -105,6 +105,7 @@ export const stepStatsSchema = z
     template: z.string(),
     delay: z.string(),
     reached: z.number().describe('Enrolments that got to this step (its message queued, sent or excluded)'),
+    queued: z.number().describe('Waiting in the outbox to be sent'),
     sent: z.number(),
     delivered: z.number(),
     opened: z.number().describe('Opens by people (privacy-proxy opens are counted in machineOpened)'),

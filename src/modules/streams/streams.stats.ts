@@ -39,6 +39,7 @@ export async function streamStats(db: Db, actor: Actor, id: string): Promise<Str
       template: step.template,
       delay: step.delay,
       reached: past(index),
+      queued: s.queued,
       sent: s.sent,
       delivered: s.delivered,
       opened: s.opened,

@@ -22,7 +22,7 @@ const delayLabel = (delay: string, first: boolean) =>
 function Funnel({ stats }: { stats: StreamStats }) {
   const data = [
     { name: 'Entered', reached: stats.entered },
-    ...stats.steps.map((s) => ({ name: `Step ${s.index + 1}`, reached: s.reached, sent: s.sent, opened: s.opened, clicked: s.clicked })),
+    ...stats.steps.map((s) => ({ name: `Step ${s.index + 1}`, reached: s.reached, sent: s.sent + s.queued, opened: s.opened, clicked: s.clicked })),
     { name: 'Completed', reached: stats.completed },
   ];
   return (
@@ -34,10 +34,10 @@ function Funnel({ stats }: { stats: StreamStats }) {
           <YAxis allowDecimals={false} fontSize={12} width={36} />
           <Tooltip />
           <Legend />
-          <Bar dataKey="reached" name="Reached" fill="#adb5bd" />
-          <Bar dataKey="sent" name="Sent" fill="#228be6" />
-          <Bar dataKey="opened" name="Opened" fill="#15aabf" />
-          <Bar dataKey="clicked" name="Clicked" fill="#12b886" />
+          <Bar dataKey="reached" name="Reached" fill="#adb5bd" isAnimationActive={false} />
+          <Bar dataKey="sent" name="Queued or sent" fill="#228be6" isAnimationActive={false} />
+          <Bar dataKey="opened" name="Opened" fill="#15aabf" isAnimationActive={false} />
+          <Bar dataKey="clicked" name="Clicked" fill="#12b886" isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
     </div>
@@ -65,7 +65,7 @@ function StepsTable({ stream, stats }: { stream: Stream; stats: StreamStats | un
                 {delayLabel(step.delay, i === 0)}
               </Text>
               <Text size="sm">
-                {s?.sent ?? 0} sent · {s?.opened ?? 0} opened · {s?.clicked ?? 0} clicked · excluded: {excluded(step.id)}
+                {s?.queued ?? 0} queued · {s?.sent ?? 0} sent · {s?.opened ?? 0} opened · {s?.clicked ?? 0} clicked · excluded: {excluded(step.id)}
               </Text>
             </Card>
           );
@@ -80,6 +80,7 @@ function StepsTable({ stream, stats }: { stream: Stream; stats: StreamStats | un
           <Table.Th>Step</Table.Th>
           <Table.Th>Template</Table.Th>
           <Table.Th>When</Table.Th>
+          <Table.Th ta="right">Queued</Table.Th>
           <Table.Th ta="right">Sent</Table.Th>
           <Table.Th ta="right">Opened</Table.Th>
           <Table.Th ta="right">Clicked</Table.Th>
@@ -95,6 +96,7 @@ function StepsTable({ stream, stats }: { stream: Stream; stats: StreamStats | un
               <Table.Td>{i + 1}</Table.Td>
               <Table.Td>{step.template}</Table.Td>
               <Table.Td>{delayLabel(step.delay, i === 0)}</Table.Td>
+              <Table.Td ta="right">{s?.queued ?? 0}</Table.Td>
               <Table.Td ta="right">{s?.sent ?? 0}</Table.Td>
               <Table.Td ta="right">{s?.opened ?? 0}</Table.Td>
               <Table.Td ta="right">{s?.clicked ?? 0}</Table.Td>
