@@ -8,11 +8,13 @@ import { AppError, isUniqueViolation } from '../../lib/errors.ts';
 import type { AccountFilter } from '../accounts/accounts.schema.ts';
 import { createAccount, updateAccount } from '../accounts/accounts.ts';
 import { createApiKey } from '../apikeys/apikeys.ts';
+import { seedCampaignsDemo } from '../campaigns/campaigns.demo.ts';
 import { createContact, updateContact } from '../contacts/contacts.ts';
 import { createContract } from '../contracts/contracts.ts';
 import { createCustomField, listCustomFields } from '../customfields/customfields.ts';
 import { evaluateNewEvents, sweep } from '../engine/engine.ts';
 import { checkMemberPassword, createMember, memberActor } from '../members/members.ts';
+import { seedMessagingDemo } from '../messaging/messaging.demo.ts';
 import { activateModelVersion, approveModelVersion, createModelDraft } from '../models/models.ts';
 import type { ReleaseCreate } from '../releases/releases.schema.ts';
 import { createRelease, publishRelease } from '../releases/releases.ts';
@@ -138,7 +140,9 @@ export async function seedDemo(db: Db, clock: Clock, io?: DemoProgress): Promise
       for (const segment of demoSegments) await createSegment(tx, clock, actor, segment);
       const admin = memberActors.get('admin');
       if (!admin) throw new Error('The demo team has no admin');
+      await seedMessagingDemo(tx, clock, admin);
       await seedStreamsDemo(tx, clock, admin, seeded);
+      await seedCampaignsDemo(tx, clock, admin, seeded);
       await runDemoModels(tx, clock, actor, admin);
       await seedDemoNews(tx, clock, admin, seeded, memberIds);
       // Disabled: the demo sends nothing anywhere; the page shows what an endpoint looks like.

@@ -1,6 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
-import type { Tx } from '../../db/tx.ts';
+import { inTransaction, type Tx } from '../../db/tx.ts';
 import { systemActor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -153,7 +153,7 @@ export interface NoticeResult {
  * (method 'complaint') and may pause marketing (complaint rate). Idempotent per message.
  */
 export async function recordDeliveryNotice(db: Db, clock: Clock, workspaceId: string, notice: BounceNotice): Promise<NoticeResult> {
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const now = clock.now();
     const row = await findMessageFor(tx, workspaceId, notice);
     const address = row?.to_address ?? notice.email;

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
-import type { Tx } from '../../db/tx.ts';
+import { inTransaction, type Tx } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { randomToken, safeEqual } from '../../lib/crypto.ts';
@@ -106,7 +106,7 @@ export async function updateSenderSettings(
   input: SenderSettingsUpdate,
 ): Promise<{ settings: SenderSettings; webhookSecret: string | null }> {
   if (input.dkimPrivateKey) checkPrivateKey(input.dkimPrivateKey);
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const before = await findRow(tx, actor.workspaceId);
     const workspace = await getWorkspace(tx, actor.workspaceId);
     const now = clock.now();

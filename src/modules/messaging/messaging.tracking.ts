@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
+import { inTransaction } from '../../db/tx.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { findListRow, recordConsent, subscriptionStatuses } from '../consent/consent.ts';
 import { recordMessageEvents } from './messaging.events.ts';
@@ -57,7 +58,7 @@ export async function unsubscribe(
   data: UnsubscribeTokenData,
   request: { method: 'one_click' | 'unsubscribe_page'; sourceIp: string | null; userAgent: string | null },
 ): Promise<{ listName: string; maskedAddress: string }> {
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const list = await findListRow(tx, data.workspaceId, data.listId);
     const address = await contactAddress(tx as unknown as Db, data.workspaceId, data.contactId);
     if (address) {
@@ -119,7 +120,7 @@ export function isMachineOpen(userAgent: string, sentAt: Date | null, now: Date)
 
 /** The pixel was loaded: the first open is recorded (flagged machine or not); a later open by a person clears the flag. */
 export async function recordOpen(db: Db, clock: Clock, data: MessageTokenData, userAgent: string): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     const now = clock.now();
     const before = await tx
       .selectFrom('messages')
@@ -151,7 +152,7 @@ export async function recordOpen(db: Db, clock: Clock, data: MessageTokenData, u
 
 /** A tracked link was followed: recorded once per message and URL. False when the message is unknown (nothing to redirect to). */
 export async function recordClick(db: Db, clock: Clock, data: MessageTokenData, url: string, userAgent: string): Promise<boolean> {
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const now = clock.now();
     const row = await tx
       .updateTable('messages')

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Selectable, sql } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
-import type { Tx } from '../../db/tx.ts';
+import { inTransaction, type Tx } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { decodeCursor, encodeCursor, escapeLike } from '../../lib/cursor.ts';
@@ -159,7 +159,7 @@ export async function outboxSummary(db: Db, clock: Clock, config: Pick<Config, '
 
 /** A member lifts a source's pause (repeated SMTP errors): its queued messages go out again where they stopped. Audited. */
 export async function resumeSource(db: Db, clock: Clock, actor: Actor, source: { type: string; id: string }): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     if (!(await resumeMessageSource(tx, actor.workspaceId, source))) throw notFound('Paused source');
     await recordAudit(tx, clock, actor, {
       action: 'message_source.resumed',
