@@ -113,7 +113,11 @@ export async function runEnrolAction(db: Db, clock: Clock, instance: ActionInsta
   return { ok: true, outcome, evidence: { enrol: { stream: action.stream, enrolled: result.enrolled, skipped: result.skipped } } };
 }
 
-/** Model issues for actions naming templates, lists or streams this workspace does not have (errors: they could never run). */
+/**
+ * Model issues for actions naming templates, lists or streams this workspace does not have: warnings (the model is
+ * valid and may be applied before its content exists, like events not received yet), each saying what happens until
+ * then: the action fails, is tried again twice, and the moment is marked missed.
+ */
 export async function lintMomentActions(db: Db, workspaceId: string, def: ModelDefinition): Promise<ModelIssue[]> {
   const issues: ModelIssue[] = [];
   const templates = await findTemplateKeys(
@@ -125,17 +129,31 @@ export async function lintMomentActions(db: Db, workspaceId: string, def: ModelD
     const action = m.action;
     if (action?.type === 'email') {
       if (!templates.has(action.template))
-        issues.push({ severity: 'error', path: `moments.${i}.action.template`, message: `${action.template} is not a template of this workspace` });
+        issues.push({
+          severity: 'warning',
+          path: `moments.${i}.action.template`,
+          message: `${action.template} is not a template of this workspace: nothing is sent until it exists`,
+        });
       if (action.list) {
         const list = await findListRow(db, workspaceId, action.list);
-        if (!list) issues.push({ severity: 'error', path: `moments.${i}.action.list`, message: `${action.list} is not a mailing list of this workspace` });
+        if (!list)
+          issues.push({
+            severity: 'warning',
+            path: `moments.${i}.action.list`,
+            message: `${action.list} is not a mailing list of this workspace: nothing is sent until it exists`,
+          });
         else if (list.archived_at)
           issues.push({ severity: 'warning', path: `moments.${i}.action.list`, message: `${action.list} is archived: nobody will receive it` });
       }
     }
     if (action?.type === 'enrol') {
       const stream = await findStreamByKey(db, workspaceId, action.stream);
-      if (!stream) issues.push({ severity: 'error', path: `moments.${i}.action.stream`, message: `${action.stream} is not a stream of this workspace` });
+      if (!stream)
+        issues.push({
+          severity: 'warning',
+          path: `moments.${i}.action.stream`,
+          message: `${action.stream} is not a stream of this workspace: nobody is enrolled until it exists`,
+        });
       else if (stream.status !== 'active')
         issues.push({ severity: 'warning', path: `moments.${i}.action.stream`, message: `stream ${action.stream} is ${stream.status}` });
     }

@@ -303,24 +303,46 @@ ${actions}`;
     action: ${action}
 `;
 
-  it('rejects a model whose email action names an unknown template, with a clear error', async () => {
-    const result = await validateModel(database.db, clock, ws.workspaceId, {
-      source: model(moment('hello', '{ type: email, template: nope, personas: [admin] }')),
+  it('checks the actions of a model file: a malformed key or persona is an error, a template or stream the workspace lacks a warning', async () => {
+    const bad = await validateModel(database.db, clock, ws.workspaceId, {
+      source: model(moment('hello', '{ type: email, template: Welcome!, personas: [admin] }')),
       file: 'mailer.yaml',
     });
-    expect(result.issues).toContainEqual(
-      expect.objectContaining({ severity: 'error', path: 'moments.0.action.template', message: 'nope is not a template of this workspace' }),
+    expect(bad.issues).toContainEqual(
+      expect.objectContaining({
+        severity: 'error',
+        path: 'moments.0.action.template',
+        file: 'mailer.yaml',
+        line: 16,
+        message: 'must be a key: lower-case letters, digits, _ or -',
+      }),
     );
-    const stream = await validateModel(database.db, clock, ws.workspaceId, {
-      source: model(moment('hello', '{ type: enrol, stream: nope, personas: [admin] }')),
-      file: 'mailer.yaml',
-    });
-    expect(stream.issues).toContainEqual(expect.objectContaining({ severity: 'error', path: 'moments.0.action.stream' }));
     const persona = await validateModel(database.db, clock, ws.workspaceId, {
       source: model(moment('hello', '{ type: email, template: welcome, personas: [boss] }')),
       file: 'mailer.yaml',
     });
     expect(persona.issues[0]).toMatchObject({ severity: 'error', path: 'moments.0.action.personas.0' });
+    const unknown = await validateModel(database.db, clock, ws.workspaceId, {
+      source: model(moment('hello', '{ type: email, template: nope, personas: [admin] }')),
+      file: 'mailer.yaml',
+    });
+    expect(unknown.issues).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        path: 'moments.0.action.template',
+        message: 'nope is not a template of this workspace: nothing is sent until it exists',
+      }),
+    );
+    const stream = await validateModel(database.db, clock, ws.workspaceId, {
+      source: model(moment('hello', '{ type: enrol, stream: nope, personas: [admin] }')),
+      file: 'mailer.yaml',
+    });
+    expect(stream.issues).toContainEqual(expect.objectContaining({ severity: 'warning', path: 'moments.0.action.stream' }));
+    const list = await validateModel(database.db, clock, ws.workspaceId, {
+      source: model(moment('hello', '{ type: email, template: welcome, personas: [admin], list: nope }')),
+      file: 'mailer.yaml',
+    });
+    expect(list.issues).toContainEqual(expect.objectContaining({ severity: 'warning', path: 'moments.0.action.list' }));
   });
 
   it('emails the account’s contacts of the personas through the gate and records sent and excluded on the instance; enrol enrols', async () => {
