@@ -256,6 +256,28 @@ export const momentumEvents: CatalogEvent[] = [
       },
     }),
   ),
+  ...(
+    [
+      [
+        'Stream Entered',
+        'a contact enters a nurture stream (by its segment rule, an engine moment’s `enrol` action, or a member)',
+        { source: '`segment`, `moment` or `member`' },
+      ],
+      [
+        'Stream Exited',
+        'a contact leaves a nurture stream before its last step: an exit event or phase change on the account, an unsubscribe from its list, a suppressed address, or the stream archived',
+        { reason: '`event:<name>`, `phase:<key>`, `unsubscribed`, `suppressed` or `stream_archived`' },
+      ],
+      ['Stream Completed', 'a contact’s last step of a nurture stream is sent', {}],
+    ] as const
+  ).map(
+    ([name, when, extra]): CatalogEvent => ({
+      name,
+      source: 'streams',
+      when,
+      properties: { stream: 'the stream key', streamName: 'its name', enrolment: 'the enrolment', ...extra, summary: 'one line' },
+    }),
+  ),
 ];
 export const momentumEventNames: ReadonlySet<string> = new Set(momentumEvents.map((e) => e.name));
 

@@ -9,6 +9,7 @@ import { listCustomFields } from '../customfields/customfields.ts';
 import { enqueueMessages, type OutgoingMessage } from '../messaging/messaging.outbox.ts';
 import { findSegment } from '../segments/segments.ts';
 import { renderTemplate } from '../templates/templates.ts';
+import { recordStreamEvents } from './streams.events.ts';
 import type { StoredStep } from './streams.table.ts';
 import { stepDelayMs } from './streams.ts';
 
@@ -29,7 +30,7 @@ export async function enrolFromSegments(db: Db, clock: Clock, options: { workspa
   const now = clock.now();
   let q = db
     .selectFrom('streams')
-    .select(['workspace_id', 'id', 'entry_segment_id', 'entry_personas', 'steps'])
+    .select(['workspace_id', 'id', 'key', 'name', 'entry_segment_id', 'entry_personas', 'steps'])
     .where('status', '=', 'active')
     .where('entry_segment_id', 'is not', null);
   if (options.workspaceId) q = q.where('workspace_id', '=', options.workspaceId);
@@ -82,8 +83,17 @@ export async function enrolFromSegments(db: Db, clock: Clock, options: { workspa
       .columns(['workspace_id', 'id', 'stream_id', 'contact_id', 'account_id', 'source', 'source_id', 'entered_at', 'step', 'next_at'])
       .expression(select)
       .onConflict((oc) => oc.columns(['workspace_id', 'stream_id', 'contact_id']).doNothing())
-      .executeTakeFirst();
-    enrolled += Number(result.numInsertedOrUpdatedRows ?? 0);
+      .returning(['id', 'contact_id', 'account_id'])
+      .execute();
+    enrolled += result.length;
+    await recordStreamEvents(
+      db,
+      clock,
+      stream.workspace_id,
+      'Stream Entered',
+      stream,
+      result.map((r) => ({ enrolmentId: r.id, contactId: r.contact_id, accountId: r.account_id, extra: { source: 'segment' } })),
+    );
     await db.updateTable('streams').set({ entry_checked_at: now }).where('workspace_id', '=', stream.workspace_id).where('id', '=', stream.id).execute();
   }
   return { streams: streams.length, enrolled };
@@ -94,7 +104,9 @@ interface Claimed {
   id: string;
   stream_id: string;
   contact_id: string;
+  account_id: string | null;
   step: number;
+  stream_key: string;
   stream_name: string;
   list_id: string;
   steps: StoredStep[];
@@ -128,7 +140,7 @@ async function sendBatch(tx: Tx, clock: Clock, report: StepReport, options: { wo
   const now = clock.now();
   const workspaceId = options.workspaceId;
   const claimed = await sql<Claimed>`
-    select e.workspace_id, e.id, e.stream_id, e.contact_id, e.step, s.name as stream_name, s.list_id, s.steps,
+    select e.workspace_id, e.id, e.stream_id, e.contact_id, e.account_id, e.step, s.key as stream_key, s.name as stream_name, s.list_id, s.steps,
       coalesce(
         (select 'event:' || ev.name from events ev
           where ev.workspace_id = e.workspace_id and ev.account_id = e.account_id and ev.name = any(s.exit_events)
@@ -176,6 +188,20 @@ async function sendBatch(tx: Tx, clock: Clock, report: StepReport, options: { wo
       from (select unnest(${ids}::uuid[]) as id, unnest(${ids.map((id) => exits.get(id) as string)}::text[]) as reason) x
       where e.workspace_id = any(${[...new Set(rows.map((r) => r.workspace_id))]}::uuid[]) and e.id = x.id`.execute(tx);
     report.exited += exits.size;
+    for (const group of Map.groupBy(
+      rows.filter((r) => exits.has(r.id)),
+      (r) => `${r.workspace_id}/${r.stream_id}`,
+    ).values()) {
+      const first = group[0] as Claimed;
+      await recordStreamEvents(
+        tx,
+        clock,
+        first.workspace_id,
+        'Stream Exited',
+        { key: first.stream_key, name: first.stream_name },
+        group.map((r) => ({ enrolmentId: r.id, contactId: r.contact_id, accountId: r.account_id, extra: { reason: exits.get(r.id) as string } })),
+      );
+    }
   }
   // The rest get their step: rendered per (stream, step), enqueued, and moved on.
   const toSend = Map.groupBy(
@@ -215,7 +241,17 @@ async function sendBatch(tx: Tx, clock: Clock, report: StepReport, options: { wo
       .where('step', '=', first.step)
       .execute();
     report.sent += group.length;
-    if (!next) report.completed += group.length;
+    if (!next) {
+      report.completed += group.length;
+      await recordStreamEvents(
+        tx,
+        clock,
+        first.workspace_id,
+        'Stream Completed',
+        { key: first.stream_key, name: first.stream_name },
+        group.map((r) => ({ enrolmentId: r.id, contactId: r.contact_id, accountId: r.account_id })),
+      );
+    }
   }
   return rows.length;
 }

@@ -164,6 +164,18 @@ describe('nurture streams', () => {
     expect(await sendDueSteps(database.db, clock, { workspaceId: ws.workspaceId })).toMatchObject({ sent: 0, exited: 1 });
     expect((await messagesFor(contactId)).map((m) => m.source_id)).toEqual([stream.steps[0]?.id]);
     expect(await enrolment(stream.id, contactId)).toMatchObject({ exit_reason: 'event:Account Activated', step: 1, next_at: null });
+    // Entering and leaving are events on the account (timeline, metrics, engine).
+    const events = await database.db
+      .selectFrom('events')
+      .select(['name', 'properties'])
+      .where('account_id', '=', accountId)
+      .where('source', '=', 'module:streams')
+      .orderBy('timestamp')
+      .execute();
+    expect(events.map((e) => [e.name, e.properties.stream, e.properties.reason])).toEqual([
+      ['Stream Entered', stream.key, undefined],
+      ['Stream Exited', stream.key, 'event:Account Activated'],
+    ]);
   });
 
   it('ends the enrolment as unsubscribed when the contact withdraws from the list', async () => {

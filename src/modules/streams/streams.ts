@@ -9,6 +9,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { findListRow } from '../consent/consent.ts';
 import { durationHours } from '../models/models.schema.ts';
 import { findSegment } from '../segments/segments.ts';
+import { recordStreamEvents } from './streams.events.ts';
 import {
   type Enrolment,
   type Stream,
@@ -254,14 +255,23 @@ export async function updateStream(db: Db, clock: Clock, actor: Actor, id: strin
       .execute();
     if (input.steps !== undefined) await rescheduleWaiting(tx, actor.workspaceId, id, steps);
     if (set.status === 'archived') {
-      await tx
+      const exited = await tx
         .updateTable('stream_enrolments')
         .set({ exited_at: now, exit_reason: 'stream_archived', next_at: null })
         .where('workspace_id', '=', actor.workspaceId)
         .where('stream_id', '=', id)
         .where('completed_at', 'is', null)
         .where('exited_at', 'is', null)
+        .returning(['id', 'contact_id', 'account_id'])
         .execute();
+      await recordStreamEvents(
+        tx,
+        clock,
+        actor.workspaceId,
+        'Stream Exited',
+        row,
+        exited.map((e) => ({ enrolmentId: e.id, contactId: e.contact_id, accountId: e.account_id, extra: { reason: 'stream_archived' } })),
+      );
     }
     const after = await getStream(tx, actor, id);
     const action = set.status ? `stream.${set.status === 'active' ? (row.activated_at ? 'resumed' : 'activated') : set.status}` : 'stream.updated';
@@ -303,20 +313,28 @@ export async function enrolContacts(
   if (contactIds.length === 0) return { enrolled: 0, skipped: 0 };
   const stream = await db
     .selectFrom('streams')
-    .select(['status', 'steps'])
+    .select(['key', 'name', 'status', 'steps'])
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', streamId)
     .executeTakeFirst();
   if (!stream || stream.status === 'draft' || stream.status === 'archived' || stream.steps.length === 0) return { enrolled: 0, skipped: contactIds.length };
   const first = stream.steps[0] as StoredStep;
   const now = clock.now();
-  const inserted = await sql<{ id: string }>`
+  const inserted = await sql<{ id: string; contact_id: string; account_id: string | null }>`
     insert into stream_enrolments (workspace_id, id, stream_id, contact_id, account_id, source, source_id, entered_at, step, next_at)
     select c.workspace_id, gen_random_uuid(), ${streamId}::uuid, c.id, c.account_id, ${source.type}, ${source.id ?? null}, ${now}::timestamptz, 0,
       ${new Date(now.getTime() + stepDelayMs(first))}::timestamptz
     from contacts c where c.workspace_id = ${workspaceId}::uuid and c.id = any(${contactIds}::uuid[])
     on conflict (workspace_id, stream_id, contact_id) do nothing
-    returning id`.execute(db);
+    returning id, contact_id, account_id`.execute(db);
+  await recordStreamEvents(
+    db,
+    clock,
+    workspaceId,
+    'Stream Entered',
+    stream,
+    inserted.rows.map((r) => ({ enrolmentId: r.id, contactId: r.contact_id, accountId: r.account_id, extra: { source: source.type } })),
+  );
   return { enrolled: inserted.rows.length, skipped: contactIds.length - inserted.rows.length };
 }
 
