@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { systemClock } from '../../src/lib/clock.ts';
+import { fixedClock, systemClock } from '../../src/lib/clock.ts';
 import { createAccount } from '../../src/modules/accounts/accounts.ts';
 import { runCampaigns } from '../../src/modules/campaigns/campaigns.jobs.ts';
 import { createList, recordConsent } from '../../src/modules/consent/consent.ts';
 import { createContact } from '../../src/modules/contacts/contacts.ts';
 import { dispatchDue } from '../../src/modules/messaging/messaging.dispatch.ts';
+import { recordClick, recordOpen } from '../../src/modules/messaging/messaging.tracking.ts';
 import { createSegment } from '../../src/modules/segments/segments.ts';
 import type { TestWorkspace } from '../factories.ts';
 import { type ConsoleSession, openConsoleSession, shots } from './console-session.ts';
@@ -118,9 +119,25 @@ describe('templates and campaigns in the console', () => {
     // The minute jobs, run now: the campaign hands its audience to the outbox, dispatch writes .eml files.
     await runCampaigns(database.db, systemClock, { budgetMs: 5000 });
     await dispatchDue(database.db, systemClock, config, { budgetMs: 5000, pollMs: 0 });
+    // A minute later one reader opens it and clicks; Apple Mail's privacy proxy fetches the other's pixel.
+    const sent = await database.db.selectFrom('messages').select('id').where('source_type', '=', 'campaign').where('status', '=', 'sent').execute();
+    const later = fixedClock(new Date(Date.now() + 60_000));
+    const [first, second] = sent.map((m) => ({ workspaceId: ws.workspaceId, messageId: m.id }));
+    if (!first || !second) throw new Error('expected two sent messages');
+    await recordOpen(
+      database.db,
+      later,
+      first,
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+    );
+    await recordClick(database.db, later, first, 'https://momentum.example.com/docs', 'Mozilla/5.0 (Macintosh) Chrome/126.0');
+    await recordOpen(database.db, later, second, 'Mozilla/5.0');
     await page.reload();
     await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 10_000 }).toBe('sent');
     await expect.poll(() => page.getByTestId('stat-sent').textContent()).toBe('2');
+    expect(await page.getByTestId('stat-opened').textContent()).toBe('1');
+    expect(await page.getByTestId('stat-clicked').textContent()).toBe('1');
+    await page.getByText('1 more opens came from privacy proxies').waitFor();
     await page.getByText('Excluded, by reason').waitFor();
     await page.screenshot({ path: join(shots, 'campaigns-stats.png'), fullPage: true });
 

@@ -85,7 +85,7 @@ function StatsCharts({ campaign }: { campaign: CampaignDetail }) {
                 <XAxis dataKey="step" fontSize={12} />
                 <YAxis allowDecimals={false} fontSize={12} />
                 <Tooltip />
-                <Bar dataKey="n" name="Messages" fill="#1c7ed6" radius={[4, 4, 0, 0]} />
+                <Bar isAnimationActive={false} dataKey="n" name="Messages" fill="#1c7ed6" radius={[4, 4, 0, 0]} />
               </BarChart>
             </ResponsiveContainer>
           </div>
@@ -111,7 +111,7 @@ function StatsCharts({ campaign }: { campaign: CampaignDetail }) {
                   <XAxis type="number" allowDecimals={false} fontSize={12} />
                   <YAxis type="category" dataKey="reason" width={130} fontSize={12} />
                   <Tooltip />
-                  <Bar dataKey="n" name="Contacts" fill="#f59f00" radius={[0, 4, 4, 0]} />
+                  <Bar isAnimationActive={false} dataKey="n" name="Contacts" fill="#f59f00" radius={[0, 4, 4, 0]} />
                 </BarChart>
               </ResponsiveContainer>
             </div>
