@@ -11,6 +11,7 @@ export const messageSchema = z
     detail: z.string().nullable(),
     recipientKind: z.enum(['contact', 'member']),
     recipientId: z.uuid(),
+    recipientName: z.string().nullable().describe('The contact’s or member’s name (null once erased or deleted)'),
     accountId: z.uuid().nullable(),
     toAddress: z.string().nullable().describe('The address it was (or will be) sent to; null when excluded'),
     purpose: z.string().describe('The consent purpose: list:<id>, service, request, member:digest, member:test'),

@@ -19,7 +19,7 @@ import type { MessageStatus, MessagesTable } from './messaging.table.ts';
 type Row = Selectable<MessagesTable>;
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-function toMessage(row: Row): Message {
+function toMessage(row: Row, names: Map<string, string> = new Map()): Message {
   return {
     id: row.id,
     status: row.status,
@@ -27,6 +27,7 @@ function toMessage(row: Row): Message {
     detail: row.detail,
     recipientKind: row.recipient_kind,
     recipientId: row.recipient_id,
+    recipientName: row.erased_at ? null : (names.get(row.recipient_id) ?? null),
     accountId: row.account_id,
     toAddress: row.to_address,
     purpose: row.purpose,
@@ -81,10 +82,28 @@ export async function listMessages(db: Db, actor: Actor, query: ListMessagesQuer
     .execute();
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
+  const names = await recipientNames(db, actor.workspaceId, page);
   return {
-    items: page.map(toMessage),
+    items: page.map((row) => toMessage(row, names)),
     nextCursor: rows.length > query.limit && last ? encodeCursor(last.created_at.toISOString(), last.id) : null,
   };
+}
+
+/** The names of the messages' recipients (contacts and members), in two queries. */
+async function recipientNames(db: Db, workspaceId: string, rows: Row[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  const contacts = [...new Set(rows.filter((r) => r.recipient_kind === 'contact').map((r) => r.recipient_id))];
+  const members = [...new Set(rows.filter((r) => r.recipient_kind === 'member').map((r) => r.recipient_id))];
+  if (contacts.length > 0) {
+    const found = await sql<{ id: string; name: string }>`
+      select id, name from contacts where workspace_id = ${workspaceId}::uuid and id = any(${contacts}::uuid[])`.execute(db);
+    for (const r of found.rows) names.set(r.id, r.name);
+  }
+  if (members.length > 0) {
+    const found = await db.selectFrom('members').select(['id', 'name']).where('workspace_id', '=', workspaceId).where('id', 'in', members).execute();
+    for (const r of found) names.set(r.id, r.name);
+  }
+  return names;
 }
 
 async function getRow(db: Db | Tx, workspaceId: string, id: string): Promise<Row> {
@@ -124,7 +143,7 @@ export async function getMessage(db: Db, config: Pick<Config, 'publicUrl' | 'sec
     .orderBy('timestamp')
     .execute();
   return {
-    ...toMessage(row),
+    ...toMessage(row, await recipientNames(db, actor.workspaceId, [row])),
     basis: row.basis,
     emlFile: row.eml_file,
     smtpResponse: row.smtp_response,

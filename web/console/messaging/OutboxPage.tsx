@@ -38,7 +38,7 @@ function MessageDetailModal({ id, onClose }: { id: string; onClose: () => void }
           <DefinitionList
             items={[
               { label: 'Status', value: <Badge color={statusColor[m.status]}>{m.status}</Badge> },
-              { label: 'To', value: m.toAddress ?? '—' },
+              { label: 'To', value: `${m.recipientName ?? (m.recipientKind === 'member' ? 'Member' : 'Contact')}${m.toAddress ? ` <${m.toAddress}>` : ''}` },
               { label: 'Purpose', value: m.purpose },
               { label: 'Allowed by', value: m.basis ?? '—' },
               { label: 'Source', value: `${humanize(m.sourceType)}${m.sourceLabel ? `: ${m.sourceLabel}` : ''}` },
@@ -230,11 +230,14 @@ export function OutboxPage() {
                   <Table.Td>
                     {m.accountId ? (
                       <Anchor component={Link} to={`/accounts/${m.accountId}`} onClick={(e) => e.stopPropagation()} size="sm">
-                        {m.toAddress ?? 'contact'}
+                        {m.recipientName ?? 'Erased contact'}
                       </Anchor>
                     ) : (
-                      <Text size="sm">{m.toAddress ?? (m.recipientKind === 'member' ? 'member' : 'contact')}</Text>
+                      <Text size="sm">{m.recipientName ?? (m.recipientKind === 'member' ? 'Member' : 'Contact')}</Text>
                     )}
+                    <Text size="xs" c="dimmed">
+                      {m.toAddress ?? (m.recipientKind === 'member' ? 'member' : 'no address used')}
+                    </Text>
                   </Table.Td>
                   <Table.Td>
                     <Anchor component="button" size="sm" onClick={() => setOpen(m.id)}>

@@ -6,7 +6,7 @@ import type { SenderSettings, SenderSettingsResult, SenderSettingsUpdate } from 
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDateTime } from '../../ui/format.ts';
 import { SecretValue } from '../../ui/SecretValue.tsx';
-import { api, errorMessage, fieldErrors } from '../api-client.ts';
+import { api, fieldErrors } from '../api-client.ts';
 import { isAdmin, useMe } from '../use-me.ts';
 
 const senderKey = ['messaging-sender'] as const;
@@ -62,7 +62,6 @@ export function SenderSettingsPage() {
       if (result.webhookSecret) setNewSecret(result.webhookSecret);
       notifications.show({ color: 'teal', message: 'Sender settings saved' });
     },
-    onError: (error) => notifications.show({ color: 'red', title: 'Not saved', message: errorMessage(error) }),
   });
   const errors = fieldErrors(save.error);
 
