@@ -178,6 +178,36 @@ describe('nurture streams', () => {
     ]);
   });
 
+  it('ends the enrolment when the account enters an exit phase (the engine’s Phase Entered event)', async () => {
+    clock.set('2026-06-25T09:00:00Z');
+    const stream = await newStream(
+      [
+        { template: 'welcome', delay: '0d' },
+        { template: 'tips', delay: '1d' },
+      ],
+      { segment: false, exit: { phases: ['ongoing'] } },
+    );
+    const { accountId, contactIds } = await account('tech', [{ persona: 'admin' }]);
+    await enrolContacts(database.db, clock, ws.workspaceId, stream.id, contactIds, { type: 'member' });
+    await sendDueSteps(database.db, clock, { workspaceId: ws.workspaceId });
+    clock.advance(3_600_000);
+    const phase = (to: string) =>
+      recordInteractionEvent(database.db, clock, ws.workspaceId, {
+        accountId,
+        name: 'Phase Entered',
+        channel: 'other',
+        digital: false,
+        properties: { model: 'm', version: 1, from: 'onboarding', to },
+        key: unique('phase'),
+        source: 'test',
+      });
+    await phase('renewal'); // not an exit phase
+    clock.advance(DAY);
+    await phase('ongoing');
+    expect(await sendDueSteps(database.db, clock, { workspaceId: ws.workspaceId })).toMatchObject({ sent: 0, exited: 1 });
+    expect(await enrolment(stream.id, contactIds[0] as string)).toMatchObject({ exit_reason: 'phase:ongoing' });
+  });
+
   it('ends the enrolment as unsubscribed when the contact withdraws from the list', async () => {
     clock.set('2026-07-01T09:00:00Z');
     const stream = await newStream(
