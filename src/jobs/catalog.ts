@@ -7,6 +7,7 @@ import { evaluateNewEvents, sweep } from '../modules/engine/engine.ts';
 import { attachLateEvents, DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, purgeExpiredEvents } from '../modules/events/events.ts';
 import { purgeExpiredSessions } from '../modules/members/members.ts';
 import { dispatchDue } from '../modules/messaging/messaging.dispatch.ts';
+import { purgeErasedFiles } from '../modules/messaging/messaging.ts';
 import { runAutomatedMoments } from '../modules/moments/moments.ts';
 import { sendDigests } from '../modules/notifications/notifications.digest.ts';
 import { enrolFromSegments, sendDueSteps } from '../modules/streams/streams.jobs.ts';
@@ -134,6 +135,15 @@ export const jobCatalog: JobSpec[] = [
     retryDelaySeconds: 10,
     cron: '* * * * *',
     handle: async ({ db, clock, config }) => (config ? dispatchDue(db, clock, config, { budgetMs: 50_000, pollMs: 2_000 }) : { skipped: 'no configuration' }),
+  }),
+  job({
+    name: 'messaging.purge-erased',
+    // The .eml files of erased contacts' messages (the erasure itself runs in a request, without the data dir).
+    payload: z.object({}).passthrough(),
+    retryLimit: 3,
+    retryDelaySeconds: 300,
+    cron: '23 * * * *',
+    handle: async ({ db, config }) => (config ? { deleted: await purgeErasedFiles(db, config) } : { skipped: 'no configuration' }),
   }),
   job({
     name: 'webhooks.purge',

@@ -14,6 +14,7 @@ import { createContact } from '../contacts/contacts.ts';
 import { dispatchDue, type MailTransport, openTransport } from './messaging.dispatch.ts';
 import { enqueueMessages, type OutgoingMessage } from './messaging.outbox.ts';
 import { messageStats } from './messaging.stats.ts';
+import { eraseContactMessages, purgeErasedFiles } from './messaging.ts';
 
 const clock = testClock('2026-06-01T09:00:00Z');
 let database: TestDatabase;
@@ -284,5 +285,23 @@ describe('dispatch without SMTP_URL', () => {
       .where('id', '=', id as string)
       .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'sent', eml_file: written[0] });
+  });
+
+  it('an erased contact’s messages lose their personal data, a queued one is never sent, and the .eml file is deleted', async () => {
+    const pat = await contact();
+    const dataDir = mkdtempSync(join(tmpdir(), 'momentum-outbox-'));
+    const files = loadConfig({}, { MOMENTUM_SECRET: 'test-secret-that-is-long-enough-0123456789', MOMENTUM_DATA_DIR: dataDir });
+    const source = unique('campaign');
+    const [sent] = (await enqueueMessages(db, clock, ws.workspaceId, [marketing(pat.id, source)])).ids;
+    await dispatchDue(db, clock, files, { budgetMs: 3000 });
+    const [queued] = (await enqueueMessages(db, clock, ws.workspaceId, [marketing(pat.id, `${source}-2`)])).ids;
+    expect(await eraseContactMessages(db, ws.workspaceId, pat.id)).toBe(2);
+    const rows = await db.selectFrom('messages').selectAll().where('recipient_id', '=', pat.id).execute();
+    for (const row of rows) expect(row).toMatchObject({ to_address: null, subject: null, html: null, text: null });
+    expect(rows.find((r) => r.id === queued)).toMatchObject({ status: 'excluded', reason: 'withdrawn' });
+    expect(rows.find((r) => r.id === sent)?.status).toBe('sent');
+    expect(await purgeErasedFiles(db, files)).toBeGreaterThanOrEqual(1);
+    expect(readdirSync(join(dataDir, 'outbox'))).toEqual([]);
+    expect((await dispatchDue(db, clock, files, { budgetMs: 2000 })).sent).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { type Selectable, sql } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
@@ -119,7 +119,7 @@ async function getRow(db: Db | Tx, workspaceId: string, id: string): Promise<Row
 export async function getMessage(db: Db, config: Pick<Config, 'publicUrl' | 'secret' | 'dataDir'>, actor: Actor, id: string): Promise<MessageDetail> {
   const row = await getRow(db, actor.workspaceId, id);
   let source: string | null = null;
-  if (row.eml_file) {
+  if (row.eml_file && !row.erased_at) {
     try {
       source = readFileSync(join(config.dataDir, 'outbox', row.eml_file), 'utf8');
     } catch {
@@ -190,8 +190,9 @@ export async function resumeSource(db: Db, clock: Clock, actor: Actor, source: {
 }
 
 /**
- * Erasure of a contact: their messages keep only what the stats need (status, source, dates); the address, content,
- * file name and SMTP answers are removed, and a queued message will not be sent. Returns how many were erased.
+ * Erasure of a contact: their messages keep only what the stats need (status, source, dates); the address, content and
+ * SMTP answers are removed, and a queued message will not be sent. Their .eml files (named by message id only) are
+ * deleted by the `messaging.purge-erased` job, which knows the data dir. Returns how many messages were erased.
  */
 export async function eraseContactMessages(tx: Db | Tx, workspaceId: string, contactId: string): Promise<number> {
   const result = await (tx as Db)
@@ -204,7 +205,6 @@ export async function eraseContactMessages(tx: Db | Tx, workspaceId: string, con
       detail: null,
       smtp_response: null,
       last_error: null,
-      eml_file: null,
       erased_at: sql`coalesce(erased_at, now())`,
       status: sql`case when status = 'queued' then 'excluded' else status end`,
       reason: sql`case when status = 'queued' then 'withdrawn' else reason end`,
@@ -215,4 +215,20 @@ export async function eraseContactMessages(tx: Db | Tx, workspaceId: string, con
     .where('recipient_id', '=', contactId)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/** Deletes the .eml files of erased messages (the `messaging.purge-erased` job). Returns how many files were removed. */
+export async function purgeErasedFiles(db: Db, config: Pick<Config, 'dataDir'>): Promise<number> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(['workspace_id', 'id', 'eml_file'])
+    .where('erased_at', 'is not', null)
+    .where('eml_file', 'is not', null)
+    .limit(5000)
+    .execute();
+  for (const row of rows) {
+    rmSync(join(config.dataDir, 'outbox', basename(row.eml_file as string)), { force: true });
+    await db.updateTable('messages').set({ eml_file: null }).where('workspace_id', '=', row.workspace_id).where('id', '=', row.id).execute();
+  }
+  return rows.length;
 }
