@@ -117,7 +117,8 @@ async function compileMjml(source: TemplateSource): Promise<string> {
     throw fieldError('body', 1, 'an MJML body starts with <mjml> (or choose the simple format)');
   let result: Awaited<ReturnType<typeof mjml2html>>;
   try {
-    result = await mjml2html(mjml, { validationLevel: 'soft', keepComments: false });
+    // mj-include would read files of the server: never (stated, though it is mjml 5's default).
+    result = await mjml2html(mjml, { validationLevel: 'soft', keepComments: false, ignoreIncludes: true });
   } catch (error) {
     throw fieldError('body', null, `MJML: ${(error as Error).message}`);
   }

@@ -139,6 +139,16 @@ describe('templates', () => {
       createTemplate(database.db, clock, ws.admin, { key: 'bad', name: 'Bad', subject: 'x', body: 'a\n{% include "/etc/passwd" %}' }),
     );
     expect(include.details[0]).toMatchObject({ path: 'body.body', message: 'line 2: the include tag is not available in email templates' });
+    // MJML's own mj-include would read a server file into the email: it is ignored.
+    await createTemplate(database.db, clock, ws.admin, {
+      key: 'mj-include',
+      name: 'Include',
+      subject: 'x',
+      bodyFormat: 'mjml',
+      body: '<mjml><mj-body><mj-include path="/etc/passwd" type="html" /><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section></mj-body></mjml>',
+    });
+    const rendered = await renderTemplate(database.db, ws.workspaceId, 'mj-include', [plainId], { clock });
+    expect(JSON.stringify(rendered.get(plainId))).not.toContain('root:');
   });
 
   it('keeps rendering within its limits: a runaway loop excludes the contact with the reason, never hangs', async () => {
