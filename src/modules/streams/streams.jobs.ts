@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { inTransaction, type Tx } from '../../db/tx.ts';
 import { systemActor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { AppError } from '../../lib/errors.ts';
 import { compileFilter } from '../accounts/accounts.queries.ts';
 import { gate } from '../consent/consent.gate.ts';
 import { listCustomFields } from '../customfields/customfields.ts';
@@ -211,19 +212,24 @@ async function sendBatch(tx: Tx, clock: Clock, report: StepReport, options: { wo
   for (const group of toSend.values()) {
     const first = group[0] as Claimed;
     const step = first.steps[first.step] as StoredStep;
+    // A template deleted since the step was saved cannot block the other streams: its messages are excluded
+    // (missing data: the template), so the funnel shows why, and the enrolments move on.
     const rendered = await renderTemplate(
       tx,
       first.workspace_id,
       step.template,
       group.map((r) => r.contact_id),
       { clock },
-    );
+    ).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'not_found') return new Map<string, { missing: string[] }>();
+      throw error;
+    });
     const messages: OutgoingMessage[] = group.map((r) => ({
       recipientId: r.contact_id,
       purpose: { kind: 'list', listId: r.list_id },
       source: { type: 'stream_step', id: step.id, label: `${r.stream_name} · step ${r.step + 1}` },
       dedupeKey: `stream:${r.id}:${r.step}`,
-      content: rendered.get(r.contact_id) ?? { missing: ['contact'] },
+      content: rendered.get(r.contact_id) ?? { missing: rendered.size === 0 ? [`template ${step.template}`] : ['contact'] },
     }));
     await enqueueMessages(tx, clock, first.workspace_id, messages);
     const next = first.steps[first.step + 1];

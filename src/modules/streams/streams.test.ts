@@ -12,7 +12,7 @@ import { recordInteractionEvent } from '../events/events.ts';
 import { applyModel, validateModel } from '../models/models.ts';
 import { runAutomatedMoments } from '../moments/moments.ts';
 import { createSegment } from '../segments/segments.ts';
-import { createTemplate } from '../templates/templates.ts';
+import { createTemplate, deleteTemplate } from '../templates/templates.ts';
 import { enrolFromSegments, sendDueSteps } from './streams.jobs.ts';
 import { createStream, enrolContacts, listEnrolments, updateStream } from './streams.ts';
 
@@ -254,6 +254,33 @@ describe('nurture streams', () => {
       .execute();
     expect(sent).toHaveLength(10);
     expect(new Set(sent.map((m) => m.dedupe_key)).size).toBe(10);
+  });
+
+  it('excludes a step whose template was deleted since (missing data) and goes on, without blocking other streams', async () => {
+    clock.set('2026-07-15T09:00:00Z');
+    await createTemplate(database.db, clock, ws.admin, { key: 'doomed', name: 'Doomed', subject: 'Soon gone', body: '<p>Hi</p>' });
+    const doomed = await newStream(
+      [
+        { template: 'doomed', delay: '0d' },
+        { template: 'tips', delay: '1d' },
+      ],
+      { segment: false },
+    );
+    const fine = await newStream([{ template: 'welcome', delay: '0d' }], { segment: false });
+    const { contactIds } = await account('tech', [{ persona: 'admin' }]);
+    const contactId = contactIds[0] as string;
+    await enrolContacts(database.db, clock, ws.workspaceId, doomed.id, contactIds, { type: 'member' });
+    await enrolContacts(database.db, clock, ws.workspaceId, fine.id, contactIds, { type: 'member' });
+    await deleteTemplate(database.db, clock, ws.admin, 'doomed');
+    expect(await sendDueSteps(database.db, clock, { workspaceId: ws.workspaceId })).toMatchObject({ sent: 2 });
+    const messages = await messagesFor(contactId);
+    expect(messages.map((m) => [m.source_id, m.status, m.reason])).toEqual(
+      expect.arrayContaining([
+        [doomed.steps[0]?.id, 'excluded', 'missing_data'],
+        [fine.steps[0]?.id, 'queued', null],
+      ]),
+    );
+    expect(await enrolment(doomed.id, contactId)).toMatchObject({ step: 1 });
   });
 
   it('takes new steps at the end and new delays once active, and refuses removing or changing a sent step', async () => {
