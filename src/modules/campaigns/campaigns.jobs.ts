@@ -13,7 +13,7 @@ import { messageStats } from '../messaging/messaging.stats.ts';
 import { renderTemplate } from '../templates/templates.ts';
 import { audienceBatch, audienceFilter } from './campaigns.audience.ts';
 import { CAMPAIGN_BATCH } from './campaigns.schema.ts';
-import { pauseCampaign } from './campaigns.ts';
+import { marketingHold, pauseCampaign } from './campaigns.ts';
 
 /** A claimed campaign is one worker's for this long (a batch takes well under it). */
 const LEASE_MS = 2 * 60_000;
@@ -36,7 +36,7 @@ export interface CampaignRunReport {
   finished: number;
 }
 
-type BatchOutcome = 'more' | 'done' | 'stopped' | 'backlog';
+type BatchOutcome = 'more' | 'done' | 'stopped' | 'backlog' | 'held';
 
 async function sendBatch(
   db: Db,
@@ -62,6 +62,8 @@ async function sendBatch(
       return 'stopped';
     }
     if ((await messageStats(tx, workspaceId, { sourceType: 'campaign', sourceId: id })).queued >= maxBacklog) return 'backlog';
+    // Delivery holds the workspace's marketing (complaint rate): queue nothing more until a member lifts it.
+    if (await marketingHold(tx, workspaceId)) return 'held';
     const audience = { workspaceId, segmentId: row.segment_id, personas: row.personas };
     const filter = await audienceFilter(tx, clock, audience);
     if (!filter) {
@@ -167,8 +169,10 @@ export async function runCampaigns(db: Db, clock: Clock, options: CampaignRunOpt
   const stopAt = Date.now() + (options.budgetMs ?? 45_000);
   const report: CampaignRunReport = { started: await startDue(db, clock), batches: 0, queued: 0, excluded: 0, finished: 0 };
   const waiting = new Set<string>();
+  // Held campaigns wait for a member: left alone until the next run.
+  const held = new Set<string>();
   while (Date.now() < stopAt) {
-    const campaign = await claim(db, clock, waiting);
+    const campaign = await claim(db, clock, new Set([...waiting, ...held]));
     if (!campaign) {
       if (waiting.size === 0) break;
       // Every campaign left waits for the outbox to drain: look again in a second.
@@ -180,6 +184,7 @@ export async function runCampaigns(db: Db, clock: Clock, options: CampaignRunOpt
       for (;;) {
         const outcome = await sendBatch(db, clock, campaign.workspace_id, campaign.id, batch, maxBacklog, report);
         if (outcome === 'backlog') waiting.add(campaign.id);
+        if (outcome === 'held') held.add(campaign.id);
         if (outcome !== 'more' || Date.now() >= stopAt) break;
       }
     } finally {

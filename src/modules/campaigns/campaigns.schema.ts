@@ -114,7 +114,15 @@ export const campaignSchema = z
   .meta({ id: 'Campaign' });
 export type Campaign = z.infer<typeof campaignSchema>;
 
-export const campaignDetailSchema = campaignSchema.extend({ stats: campaignStatsSchema }).meta({ id: 'CampaignDetail' });
+export const campaignDetailSchema = campaignSchema
+  .extend({
+    stats: campaignStatsSchema,
+    heldBy: z
+      .string()
+      .nullable()
+      .describe("Why delivery holds the workspace's marketing (complaint rate): nothing more is sent until a member resumes it in Settings > Sender"),
+  })
+  .meta({ id: 'CampaignDetail' });
 export type CampaignDetail = z.infer<typeof campaignDetailSchema>;
 
 export const audiencePreviewSchema = z

@@ -11,6 +11,7 @@ import { createList, recordConsent } from '../consent/consent.ts';
 import type { Persona } from '../contacts/contacts.schema.ts';
 import { createContact } from '../contacts/contacts.ts';
 import { dispatchDue } from '../messaging/messaging.dispatch.ts';
+import { setMarketingPause } from '../messaging/messaging.settings.ts';
 import { createSegment } from '../segments/segments.ts';
 import { createTemplate, sendTestTemplate } from '../templates/templates.ts';
 import { runCampaigns } from './campaigns.jobs.ts';
@@ -214,6 +215,23 @@ describe('campaign sending', () => {
     await resumeCampaign(db, clock, ws.admin, campaign.id);
     await runCampaigns(db, clock, { budgetMs: 2000 });
     expect((await messagesOf(campaign.id)).length).toBe(3);
+  });
+
+  it("queues nothing more while delivery holds the workspace's marketing (complaint rate), and continues once it is lifted", async () => {
+    const { accountId } = await audience(2);
+    const campaign = await createCampaign(db, clock, ws.admin, { name: 'Held', templateId, listId, segmentId: await segmentOf(accountId) });
+    await scheduleCampaign(db, clock, ws.admin, campaign.id, { at: null });
+    await setMarketingPause(db, clock, ws.workspaceId, 'Complaint rate 0.31% reached 0.25%: marketing sends paused');
+    try {
+      await runCampaigns(db, clock, { budgetMs: 500 });
+      expect((await messagesOf(campaign.id)).length).toBe(0);
+      expect(await getCampaign(db, ws.admin, campaign.id)).toMatchObject({ status: 'sending', heldBy: expect.stringContaining('Complaint rate 0.31%') });
+    } finally {
+      await setMarketingPause(db, clock, ws.workspaceId, null);
+    }
+    await runCampaigns(db, clock, { budgetMs: 2000 });
+    expect((await messagesOf(campaign.id)).length).toBe(2);
+    expect(await getCampaign(db, ws.admin, campaign.id)).toMatchObject({ status: 'sent', heldBy: null });
   });
 
   it('starts a scheduled campaign when it is due, not before; a cancelled one never', async () => {

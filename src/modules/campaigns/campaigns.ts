@@ -8,6 +8,7 @@ import { newId } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { findListRow } from '../consent/consent.ts';
 import { resumeMessageSource } from '../messaging/messaging.feedback.ts';
+import { senderIdentity } from '../messaging/messaging.settings.ts';
 import { messageStats } from '../messaging/messaging.stats.ts';
 import { findSegment } from '../segments/segments.ts';
 import { findTemplate } from '../templates/templates.ts';
@@ -76,6 +77,13 @@ export async function listCampaigns(db: Db, actor: Actor, query: { status?: Camp
   return toCampaigns(db, actor.workspaceId, await q.orderBy('created_at', 'desc').limit(query.limit).execute());
 }
 
+/** Why delivery holds the workspace's marketing sends (complaint rate too high), or null. */
+export async function marketingHold(db: Db | Tx, workspaceId: string): Promise<string | null> {
+  // Links are not built here: the public URL only fills the identity's fallback sender address.
+  const identity = await senderIdentity(db, { publicUrl: 'http://localhost' }, workspaceId);
+  return identity.marketingPausedAt ? (identity.marketingPausedReason ?? 'Marketing sends are paused') : null;
+}
+
 /** What happened to a campaign's messages (messaging's stats of its source). */
 export async function campaignStats(db: Db | Tx, workspaceId: string, id: string): Promise<CampaignStats> {
   const s = await messageStats(db, workspaceId, { sourceType: 'campaign', sourceId: id });
@@ -95,7 +103,9 @@ export async function campaignStats(db: Db | Tx, workspaceId: string, id: string
 
 export async function getCampaign(db: Db, actor: Actor, id: string): Promise<CampaignDetail> {
   const [campaign] = await toCampaigns(db, actor.workspaceId, [await getRow(db, actor.workspaceId, id)]);
-  return { ...(campaign as Campaign), stats: await campaignStats(db, actor.workspaceId, id) };
+  const [stats, hold] = await Promise.all([campaignStats(db, actor.workspaceId, id), marketingHold(db, actor.workspaceId)]);
+  const active = campaign?.status === 'sending' || campaign?.status === 'scheduled' || campaign?.status === 'paused';
+  return { ...(campaign as Campaign), stats, heldBy: active ? hold : null };
 }
 
 interface Resolved {

@@ -198,6 +198,15 @@ export function CampaignPage() {
             )}
           </Group>
           {c.pauseReason && c.status === 'paused' && <Alert color="yellow">{c.pauseReason}</Alert>}
+          {c.heldBy && (
+            <Alert color="red" title="Delivery holds all marketing sends">
+              {c.heldBy}. Nothing more of this campaign is sent until an admin resumes marketing in{' '}
+              <Anchor component={Link} to="/settings/sender">
+                Settings → Sender
+              </Anchor>
+              .
+            </Alert>
+          )}
           <DefinitionList
             items={[
               {
