@@ -110,6 +110,9 @@ describe('streams in the console', () => {
     await page.goto(`${baseUrl}/messaging/streams`);
     await page.getByText('Onboarding nurture').first().waitFor();
     await page.screenshot({ path: join(shots, 'streams-phone.png'), fullPage: true });
+    await page.getByText('Onboarding nurture').first().click();
+    await page.getByRole('img', { name: /Funnel/ }).waitFor();
+    await page.screenshot({ path: join(shots, 'stream-phone.png'), fullPage: true });
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 

@@ -138,8 +138,27 @@ function Enrolments({ streamId }: { streamId: string }) {
           Nobody here yet.
         </Text>
       )}
-      {enrolments.data && enrolments.data.length > 0 && (
-        <Table.ScrollContainer minWidth={phone ? 520 : 0}>
+      {enrolments.data && enrolments.data.length > 0 && phone && (
+        <Stack gap="xs">
+          {enrolments.data.map((e) => (
+            <Card key={e.id} withBorder padding="sm">
+              <Text size="sm" fw={600}>
+                {e.contact.name}
+                {e.account ? ` · ${e.account.name}` : ''}
+              </Text>
+              <Text size="xs" c="dimmed">
+                {e.contact.email} · entered {formatDateTime(e.enteredAt)}
+              </Text>
+              <Text size="sm">
+                {e.step} sent ·{' '}
+                {e.exitedAt ? `exited: ${exitReasonLabel(e.exitReason ?? '')}` : e.completedAt ? 'completed' : `next ${formatDateTime(e.nextAt)}`}
+              </Text>
+            </Card>
+          ))}
+        </Stack>
+      )}
+      {enrolments.data && enrolments.data.length > 0 && !phone && (
+        <Table.ScrollContainer minWidth={0}>
           <Table>
             <Table.Thead>
               <Table.Tr>
