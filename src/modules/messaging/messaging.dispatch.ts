@@ -79,15 +79,15 @@ const LEASE_MS = 5 * 60_000;
 type Row = Selectable<MessagesTable>;
 
 /**
- * Claims due queued messages of one workspace, within its per-minute rate (minus what it sent in the last minute and
- * what is being sent now), skipping paused sources and, while marketing is paused, marketing messages. SKIP LOCKED and
- * the lease make two dispatchers never claim one message.
+ * Claims due queued messages of one workspace, within its per-minute rate (minus what it sent in the last minute),
+ * skipping paused sources and, while marketing is paused, marketing messages. SKIP LOCKED and the lease make two
+ * dispatchers never claim one message (several dispatchers may each claim a batch within the same minute's room: the
+ * rate can be exceeded by at most one batch per dispatcher).
  */
 async function claim(db: Db, now: Date, workspaceId: string, limit: number, token: string): Promise<Row[]> {
   const room = await sql<{ rate: number; recent: number; paused: boolean }>`
     select coalesce(s.rate_per_minute, 600) as rate, s.marketing_paused_at is not null as paused,
-      (select count(*) from messages x where x.workspace_id = ${workspaceId}::uuid and x.sent_at > ${new Date(now.getTime() - 60_000)}::timestamptz)
-      + (select count(*) from messages x where x.workspace_id = ${workspaceId}::uuid and x.status = 'queued' and x.locked_until > ${now}::timestamptz) as recent
+      (select count(*) from messages x where x.workspace_id = ${workspaceId}::uuid and x.sent_at > ${new Date(now.getTime() - 60_000)}::timestamptz) as recent
     from (select 1) one left join sender_settings s on s.workspace_id = ${workspaceId}::uuid`.execute(db);
   const r = room.rows[0] ?? { rate: 600, recent: 0, paused: false };
   const n = Math.min(limit, Number(r.rate) - Number(r.recent));
@@ -101,7 +101,7 @@ async function claim(db: Db, now: Date, workspaceId: string, limit: number, toke
         and (${!r.paused} or q.purpose not like 'list:%')
         and not exists (select 1 from message_source_pauses p where p.workspace_id = q.workspace_id and p.source_type = q.source_type
           and p.source_id = q.source_id and p.paused_at is not null)
-      order by q.next_attempt_at, q.id
+      order by q.next_attempt_at
       limit ${n}
       for update skip locked
     ) due
@@ -257,12 +257,18 @@ export async function dispatchDue(db: Db, clock: Clock, config: SendConfig, opti
   const token = newId();
   const identities = new Map<string, SenderIdentity>();
   try {
+    // Workspaces with due messages take turns, a batch each, until none has any left; then look again.
+    let workspaces: string[] = [];
     while (Date.now() < stopAt) {
-      const workspaces = await dueWorkspaces(db, clock.now());
+      if (workspaces.length === 0) workspaces = await dueWorkspaces(db, clock.now());
       let worked = false;
-      for (const workspaceId of workspaces) {
+      for (const workspaceId of [...workspaces]) {
+        if (Date.now() >= stopAt) break;
         const claimed = await claim(db, clock.now(), workspaceId, options.batch ?? 100, token);
-        if (claimed.length === 0) continue;
+        if (claimed.length === 0) {
+          workspaces = workspaces.filter((w) => w !== workspaceId);
+          continue;
+        }
         worked = true;
         const { send, excluded } = await recheck(db, clock, workspaceId, claimed);
         report.excluded += excluded;
