@@ -29,6 +29,7 @@ const options = {
   lenientIf: true,
   ownPropertyOnly: true,
   fs: noFiles,
+  relativeReference: false,
   renderLimit: RENDER_LIMITS.renderMs,
   parseLimit: RENDER_LIMITS.parseChars,
   memoryLimit: RENDER_LIMITS.memory,
