@@ -17,6 +17,8 @@ import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { apiKeysRoutes } from './modules/apikeys/apikeys.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { campaignsRoutes } from './modules/campaigns/campaigns.routes.ts';
+import { consentPagesRoutes } from './modules/consent/consent.pages.ts';
+import { consentRoutes } from './modules/consent/consent.routes.ts';
 import { contactsRoutes } from './modules/contacts/contacts.routes.ts';
 import { contractsRoutes } from './modules/contracts/contracts.routes.ts';
 import { customFieldsRoutes } from './modules/customfields/customfields.routes.ts';
@@ -50,6 +52,7 @@ const apiV1 = [
   customFieldsRoutes,
   accountsRoutes,
   contactsRoutes,
+  consentRoutes,
   contractsRoutes,
   timelineRoutes,
   segmentsRoutes,
@@ -70,7 +73,7 @@ const apiV1 = [
 /** Segment-compatible ingestion (/v1/track, /v1/batch ...), registered without a prefix. */
 const ingestion = [ingestRoutes];
 /** Public pages for contacts, no sign-in (subscribe, confirm, preferences, unsubscribe), registered without a prefix. */
-const publicPages = [messagingPagesRoutes];
+const publicPages = [consentPagesRoutes, messagingPagesRoutes];
 
 export interface BuildOptions {
   logger?: boolean;

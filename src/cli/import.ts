@@ -22,6 +22,7 @@ function printReport(io: CommandIO, file: string, partial: boolean, report: Impo
     const counts = `${report.created} created, ${report.updated} updated${report.failed > 0 ? `, ${report.failed} failed` : ''}`;
     io.out(report.dryRun ? `Dry run of ${file} (nothing written): would be ${counts}.` : `Imported ${report.type} from ${file}: ${counts}.`);
   }
+  for (const s of report.skipped) io.out(`  row ${s.row}, ${s.column}: ${s.message}`);
   if (report.errors.length === 0) return;
   io.out(`${report.failed} ${report.type === 'contracts' ? 'contract' : 'row'}${report.failed === 1 ? '' : 's'} with errors:`);
   for (const e of report.errors.slice(0, SHOWN_ERRORS)) io.out(`  row ${e.row}, ${e.column}: ${e.message}`);
@@ -38,6 +39,7 @@ export const importCommand = defineCommand({
     encoding: z.string().max(50).optional(),
     partial: z.boolean().default(false),
     dryRun: z.boolean().default(false),
+    consentProof: z.string().max(1000).optional(),
   }),
   async run(rt, io, args) {
     const workspace = await findFirstWorkspace(rt.db);
@@ -58,6 +60,7 @@ export const importCommand = defineCommand({
         mode: args.partial ? 'partial' : 'all_or_nothing',
         dryRun: args.dryRun,
         encoding: args.encoding,
+        consentProof: args.consentProof,
         onProgress: (done, total) => io.progress(label, done, total),
       });
     } catch (error) {
@@ -75,7 +78,7 @@ function encodingName(value: string): string {
   return value;
 }
 
-/** `momentum import TYPE FILE.csv [--encoding E] [--partial] [--dry-run]`. */
+/** `momentum import TYPE FILE.csv [--encoding E] [--partial] [--dry-run] [--consent-proof TEXT]`. */
 export function registerImportCommand(program: Command, exit: (code: number) => void): void {
   program
     .command('import')
@@ -85,7 +88,8 @@ export function registerImportCommand(program: Command, exit: (code: number) => 
     .addOption(new Option('--encoding <encoding>', 'the file encoding when it is not UTF-8, e.g. windows-1252 or latin1').argParser(encodingName))
     .option('--partial', 'import the good rows even when some rows have errors (default: all or nothing)')
     .option('--dry-run', 'validate and report without writing anything')
-    .action(async (type: string, file: string, opts: { encoding?: string; partial?: boolean; dryRun?: boolean }) =>
+    .option('--consent-proof <text>', 'contacts with a consent_lists column: how they agreed (where, when, what they were shown); required with that column')
+    .action(async (type: string, file: string, opts: { encoding?: string; partial?: boolean; dryRun?: boolean; consentProof?: string }) =>
       exit(
         await runCommand(loadConfig(), importCommand, {
           type,
@@ -93,6 +97,7 @@ export function registerImportCommand(program: Command, exit: (code: number) => 
           encoding: opts.encoding,
           partial: opts.partial ?? false,
           dryRun: opts.dryRun ?? false,
+          consentProof: opts.consentProof,
         }),
       ),
     );

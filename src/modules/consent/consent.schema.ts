@@ -95,3 +95,52 @@ export const suppressionSchema = z.object({
   createdBy: z.string(),
 });
 export type Suppression = z.infer<typeof suppressionSchema>;
+
+/** A contact's consent: the status per purpose and the ledger behind it, newest first. */
+export const contactConsentSchema = z.object({
+  contact: z.object({ id: z.uuid(), name: z.string(), email: z.string(), suppressed: z.enum(suppressionReasons).nullable() }),
+  subscriptions: z.array(subscriptionSchema),
+  records: z.array(consentRecordSchema),
+});
+export type ContactConsent = z.infer<typeof contactConsentSchema>;
+
+/** A member records what the contact asked for (by email, on a call): the note says how the request came. */
+export const consentRequestSchema = z.strictObject({
+  listId: z.uuid().nullable().describe('the list; null for service messages'),
+  action: z.enum(['granted', 'withdrawn']),
+  note: z
+    .string()
+    .trim()
+    .min(5, { message: 'say how the contact asked (at least 5 characters), e.g. "Asked by email to Sam on 3 May"' })
+    .max(1000)
+    .describe('how and when the contact asked: kept in the ledger as the proof'),
+});
+export type ConsentRequest = z.input<typeof consentRequestSchema>;
+
+export const consentRequestResultSchema = z.object({
+  recorded: z.boolean(),
+  reason: z.enum(['unchanged', 'withdrawn_earlier']).nullable().describe('why nothing was recorded'),
+  consent: contactConsentSchema,
+});
+
+/** Erasure asks for the contact's address again, so a slip of the mouse cannot erase the wrong person. */
+export const consentEraseSchema = z.strictObject({
+  confirm: z.string().trim().min(1).max(254).describe("the contact's email address, typed again"),
+});
+
+export const consentEraseResultSchema = z.object({
+  recordsRemoved: z.number().int(),
+  withdrawalsKept: z.number().int().describe('one hashed withdrawal per purpose the address had'),
+  messagesErased: z.number().int().nullable().describe('outbox messages whose personal data was removed'),
+});
+export type ConsentEraseResult = z.infer<typeof consentEraseResultSchema>;
+
+export const suppressionCreateSchema = z.strictObject({
+  address: z
+    .string()
+    .trim()
+    .max(254)
+    .pipe(z.email({ message: 'must be an email address like name@example.com' })),
+  detail: z.string().trim().max(500).default(''),
+});
+export type SuppressionCreate = z.input<typeof suppressionCreateSchema>;

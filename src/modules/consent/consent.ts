@@ -1,5 +1,6 @@
-import { type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
+import type { DB } from '../../db/schema.ts';
 import { inTransaction, type Tx } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -8,6 +9,7 @@ import { normaliseEmail } from '../../lib/email.ts';
 import { AppError, invalid, isUniqueViolation, notFound, parseBody } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { recordInteractionEvent } from '../events/events.ts';
 import {
   type ConsentMethod,
   type MailingList,
@@ -186,7 +188,7 @@ const statusOf = (action: ConsentAction | undefined): SubscriptionStatus =>
 export async function recordConsent(tx: Db | Tx, clock: Clock, workspaceId: string, input: ConsentInput): Promise<ConsentOutcome> {
   const contact = await tx
     .selectFrom('contacts')
-    .select(['id', 'email'])
+    .select(['id', 'email', 'account_id'])
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', input.contactId)
     .executeTakeFirst();
@@ -204,6 +206,8 @@ export async function recordConsent(tx: Db | Tx, clock: Clock, workspaceId: stri
     .executeTakeFirst();
   if (latest?.action === input.action && input.action !== 'granted') return { recorded: false, reason: 'unchanged' };
   if (latest?.action === 'withdrawn' && input.action === 'granted' && input.method === 'import') return { recorded: false, reason: 'withdrawn_earlier' };
+  // Importing the same file again records nothing new.
+  if (latest?.action === 'granted' && input.action === 'granted' && input.method === 'import') return { recorded: false, reason: 'unchanged' };
   const id = newId();
   await tx
     .insertInto('consent_records')
@@ -225,7 +229,118 @@ export async function recordConsent(tx: Db | Tx, clock: Clock, workspaceId: stri
       at: clock.now(),
     })
     .execute();
+  await recordConsentEvent(tx, clock, workspaceId, { ...input, id, accountId: contact.account_id, wasGranted: latest?.action === 'granted' });
   return { recorded: true, id };
+}
+
+/** Withdrawals from an email's own links and feedback are messaging's events (Email Unsubscribed, Complained, Bounced). */
+const emailMethods: ReadonlySet<ConsentMethod> = new Set(['one_click', 'unsubscribe_page', 'complaint', 'hard_bounce']);
+
+/**
+ * A list subscription starting or ending is an event on the contact's account (Contact Subscribed, Contact
+ * Unsubscribed), keyed by the record so it is stored once. A contact without an account has no timeline: the ledger
+ * alone holds it.
+ */
+async function recordConsentEvent(
+  tx: Db | Tx,
+  clock: Clock,
+  workspaceId: string,
+  record: ConsentInput & { id: string; accountId: string | null; wasGranted: boolean },
+): Promise<void> {
+  if (!record.accountId || !record.purpose.startsWith('list:')) return;
+  const subscribed = record.action === 'granted' && !record.wasGranted;
+  const unsubscribed = record.action === 'withdrawn' && !emailMethods.has(record.method);
+  if (!subscribed && !unsubscribed) return;
+  const list = await tx
+    .selectFrom('mailing_lists')
+    .select(['key', 'name'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', record.purpose.slice('list:'.length))
+    .executeTakeFirst();
+  const how = record.method.replaceAll('_', ' ');
+  await recordInteractionEvent(tx as Db, clock, workspaceId, {
+    accountId: record.accountId,
+    contactId: record.contactId,
+    name: subscribed ? 'Contact Subscribed' : 'Contact Unsubscribed',
+    channel: 'other',
+    digital: false,
+    properties: {
+      list: list?.key ?? null,
+      listName: list?.name ?? null,
+      method: record.method,
+      recordedBy: record.recordedBy.name,
+      summary: `${subscribed ? 'Subscribed to' : 'Unsubscribed from'} ${list?.name ?? 'a list'} (${how})`,
+    },
+    key: `consent:${record.id}`,
+    source: 'consent',
+  });
+}
+
+/**
+ * Erasure (a data-subject request): the contact's records and pending confirmations are deleted and one withdrawal
+ * per purpose the address had is kept with only the address hash (contact null, method 'erasure'), so a later import
+ * or form cannot silently subscribe the address again; the address is suppressed keeping only its hash (an earlier
+ * bounce or complaint suppression loses its clear-text address too). The one other writer of the ledger.
+ */
+export async function eraseConsentRecords(
+  tx: Tx,
+  clock: Clock,
+  workspaceId: string,
+  contact: { id: string; email: string },
+  recordedBy: { name: string; memberId: string | null },
+): Promise<{ recordsRemoved: number; withdrawalsKept: number }> {
+  const hash = addressHash(contact.email);
+  const mine = (eb: ExpressionBuilder<DB, 'consent_records'>) => eb.or([eb('contact_id', '=', contact.id), eb('address_hash', '=', hash)]);
+  const purposes = await tx.selectFrom('consent_records').select('purpose').distinct().where('workspace_id', '=', workspaceId).where(mine).execute();
+  const removed = await tx.deleteFrom('consent_records').where('workspace_id', '=', workspaceId).where(mine).executeTakeFirst();
+  await tx
+    .deleteFrom('consent_confirmations')
+    .where('workspace_id', '=', workspaceId)
+    .where((eb) => eb.or([eb('contact_id', '=', contact.id), eb('address_hash', '=', hash)]))
+    .execute();
+  const now = clock.now();
+  if (purposes.length > 0) {
+    await tx
+      .insertInto('consent_records')
+      .values(
+        purposes.map((p) => ({
+          workspace_id: workspaceId,
+          id: newId(),
+          contact_id: null,
+          address_hash: hash,
+          purpose: p.purpose,
+          action: 'withdrawn' as const,
+          method: 'erasure',
+          wording: null,
+          wording_version: null,
+          source_ip: null,
+          user_agent: null,
+          proof: null,
+          recorded_by: recordedBy.name,
+          recorded_by_member_id: recordedBy.memberId,
+          at: now,
+        })),
+      )
+      .execute();
+  }
+  await tx
+    .insertInto('suppressions')
+    .values({
+      workspace_id: workspaceId,
+      address_hash: hash,
+      address: null,
+      reason: 'erasure',
+      detail: 'erased on request',
+      created_at: now,
+      created_by: recordedBy.name,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['workspace_id', 'address_hash'])
+        .doUpdateSet({ address: null, reason: 'erasure', detail: 'erased on request', created_at: now, created_by: recordedBy.name }),
+    )
+    .execute();
+  return { recordsRemoved: Number(removed.numDeletedRows), withdrawalsKept: purposes.length };
 }
 
 /** A contact's status per purpose (every list of the workspace, and service), derived from the ledger. */

@@ -44,6 +44,8 @@ const contactFields = [
   spec('account_external_id', 'Account ID', 'Associated Company ID', 'Associated Company ID (Primary)', 'Company ID'),
   spec('account_name', 'Account Name', 'Company Name', 'Associated Company', 'Associated Company (Primary)', 'Company'),
   spec('momentum_account_id'),
+  // List keys (semicolon-separated) the contact agreed to: accepted only with the file's stated proof of consent.
+  spec('consent_lists', 'Consent Lists', 'Subscribed Lists'),
 ];
 
 const contractFields = [

@@ -23,6 +23,7 @@ const reportSchema = z
     dryRun: z.boolean(),
     errors: z.array(rowErrorSchema).describe('Row-level errors: row is the spreadsheet row number (the header is row 1)'),
     warnings: z.array(z.object({ column: z.string().nullable(), message: z.string() })),
+    skipped: z.array(rowErrorSchema).describe('Rows written whose consent was not recorded, and why (an address that withdrew earlier)'),
   })
   .meta({ id: 'ImportReport' });
 
@@ -34,6 +35,11 @@ const importQuery = z.strictObject({
     .transform((v) => v === 'true')
     .describe('Validate and report without writing'),
   encoding: z.string().trim().max(50).optional().describe('The file encoding when it is not UTF-8, e.g. windows-1252 or latin1'),
+  consentProof: z
+    .string()
+    .max(1000)
+    .optional()
+    .describe('Contacts with a consent_lists column: how these contacts agreed (required with that column; kept in the consent ledger as proof)'),
 });
 
 const exportAccountsQuery = listQuery.omit({ limit: true, cursor: true });
@@ -110,8 +116,8 @@ export const importRoutes = defineRoutes((app, { db, clock }) => {
     },
     async (request) => {
       const bytes = await fileOf(request);
-      const { mode, dryRun, encoding } = request.query;
-      const report = await importCsv(db, clock, actorOf(request), request.params.type, bytes, { mode, dryRun, encoding });
+      const { mode, dryRun, encoding, consentProof } = request.query;
+      const report = await importCsv(db, clock, actorOf(request), request.params.type, bytes, { mode, dryRun, encoding, consentProof });
       if (mode === 'all_or_nothing' && report.errors.length > 0) refuse(report);
       return report;
     },

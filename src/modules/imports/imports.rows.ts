@@ -240,6 +240,8 @@ export function readAccount(
 export interface ContactRecord {
   row: number;
   input: ContactInput & { email: string };
+  /** Lists the contact agreed to (consent_lists column), granted with the file's proof of consent. */
+  consentLists: string[];
 }
 
 export interface ContactIndex {
@@ -266,7 +268,13 @@ export function readAccountRef(r: RowReader, accounts: AccountIndex): string | n
   return null;
 }
 
-export function readContact(r: RowReader, fields: CustomField[], accounts: AccountIndex, contacts: ContactIndex): ContactRecord | undefined {
+export function readContact(
+  r: RowReader,
+  fields: CustomField[],
+  accounts: AccountIndex,
+  contacts: ContactIndex,
+  lists: Map<string, string> = new Map(),
+): ContactRecord | undefined {
   const rawEmail = r.raw('email') ?? '';
   const parsed = emailSchema.safeParse(rawEmail);
   if (rawEmail === '') r.fail('email', 'is required: the key to create or update by');
@@ -298,8 +306,21 @@ export function readContact(r: RowReader, fields: CustomField[], accounts: Accou
     accountId: readAccountRef(r, accounts),
   };
   input.custom = r.custom(fields, existing?.custom);
+  const consentLists = readConsentLists(r, lists);
   if (r.errors.length > 0) return undefined;
-  return { row: r.row.row, input };
+  return { row: r.row.row, input, consentLists };
+}
+
+/** The lists a row's consent_lists column names (keys of this workspace's unarchived lists), as list ids. */
+function readConsentLists(r: RowReader, lists: Map<string, string>): string[] {
+  const keys = r.list('consent_lists') ?? [];
+  const ids: string[] = [];
+  for (const key of keys) {
+    const id = lists.get(key.toLowerCase());
+    if (id) ids.push(id);
+    else r.fail('consent_lists', `"${key}" is not the key of a list of this workspace (see Messaging > Lists)`);
+  }
+  return ids;
 }
 
 /** The day a contact left (a date column); the same day as stored keeps the stored time, so a re-import changes nothing. */

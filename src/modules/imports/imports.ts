@@ -5,6 +5,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { listAccounts, updateAccount, upsertAccountByExternalId } from '../accounts/accounts.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { listLists, recordConsent } from '../consent/consent.ts';
 import { listContacts, upsertContactByEmail } from '../contacts/contacts.ts';
 import { listContracts, updateContract, upsertContractByExternalId } from '../contracts/contracts.ts';
 import { type CustomField, listCustomFields } from '../customfields/customfields.ts';
@@ -39,6 +40,11 @@ export interface ImportOptions {
   /** The file's encoding when it is not UTF-8 (windows-1252, latin1, ...). */
   encoding?: string | undefined;
   onProgress?: ((done: number, total: number) => void) | undefined;
+  /**
+   * Contacts only: how the contacts in the file agreed to the lists in its consent_lists column (where, when, what
+   * they were shown). Required with that column; recorded in the consent ledger as each grant's proof.
+   */
+  consentProof?: string | undefined;
 }
 
 export interface ImportReport {
@@ -50,6 +56,8 @@ export interface ImportReport {
   dryRun: boolean;
   errors: RowError[];
   warnings: ImportWarning[];
+  /** Rows written whose consent was not recorded, and why (the address withdrew earlier: an import cannot re-subscribe it). */
+  skipped: RowError[];
 }
 
 const PAGE = 5000;
@@ -61,6 +69,8 @@ interface Plan<R extends { row: number }> {
   /** Records that could not be imported (rows, or contracts for contract files). */
   failed: number;
   write(tx: Tx, record: R): Promise<boolean>;
+  /** Filled by write (cleared before each attempt). */
+  skipped?: RowError[];
 }
 
 /**
@@ -84,8 +94,32 @@ export async function importCsv(db: Db, clock: Clock, actor: Actor, type: Import
     message: 'not imported: no attribute or custom field has this name (define a custom field with this key, or name it custom.<key>)',
   }));
   if (type === 'accounts') return run(db, clock, actor, type, options, warnings, await planAccounts(db, clock, actor, map, table, fields));
-  if (type === 'contacts') return run(db, clock, actor, type, options, warnings, await planContacts(db, clock, actor, map, table, fields));
+  if (type === 'contacts') {
+    const proof = checkConsentProof(map, options.consentProof, warnings);
+    return run(db, clock, actor, type, options, warnings, await planContacts(db, clock, actor, map, table, fields, proof));
+  }
   return run(db, clock, actor, type, options, warnings, await planContracts(db, clock, actor, map, table));
+}
+
+/** A consent_lists column needs the file's stated proof of consent (GDPR Art. 7(1): the controller must be able to demonstrate it). */
+function checkConsentProof(map: HeaderMap, consentProof: string | undefined, warnings: ImportWarning[]): string | undefined {
+  const proof = consentProof?.trim() ?? '';
+  if (!map.fields.has('consent_lists')) {
+    if (proof) warnings.push({ column: null, message: 'the proof of consent was not used: the file has no consent_lists column' });
+    return undefined;
+  }
+  if (proof.length < 10) {
+    const message =
+      proof === ''
+        ? 'the file has a consent_lists column: state how these contacts agreed (where, when, what they were shown) as the proof of consent (--consent-proof "..." or consentProof=...)'
+        : 'the proof of consent must say how these contacts agreed in at least 10 characters';
+    throw new AppError('validation_failed', message, [{ path: 'consentProof', message }]);
+  }
+  if (proof.length > 1000)
+    throw new AppError('validation_failed', 'the proof of consent must be at most 1000 characters', [
+      { path: 'consentProof', message: 'at most 1000 characters' },
+    ]);
+  return proof;
 }
 
 /** Every account of the workspace by id, external id and name (imports resolve references with it; exports name accounts). */
@@ -186,15 +220,25 @@ async function planAccounts(db: Db, clock: Clock, actor: Actor, map: HeaderMap, 
   };
 }
 
-async function planContacts(db: Db, clock: Clock, actor: Actor, map: HeaderMap, table: CsvTable, fields: CustomField[]): Promise<Plan<ContactRecord>> {
-  const [accounts, contacts] = await Promise.all([loadAccountIndex(db, clock, actor), loadContactIndex(db, actor)]);
+async function planContacts(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  map: HeaderMap,
+  table: CsvTable,
+  fields: CustomField[],
+  consentProof: string | undefined,
+): Promise<Plan<ContactRecord>> {
+  const [accounts, contacts, mailingLists] = await Promise.all([loadAccountIndex(db, clock, actor), loadContactIndex(db, actor), listLists(db, actor)]);
+  const lists = new Map(mailingLists.map((l) => [l.key, l.id]));
+  const skipped: RowError[] = [];
   const records: ContactRecord[] = [];
   const errors: RowError[] = [];
   const emails = duplicateCheck();
   const externalIds = duplicateCheck();
   for (const row of table.rows) {
     const r = new RowReader(map, row);
-    const record = readContact(r, fields, accounts, contacts);
+    const record = readContact(r, fields, accounts, contacts, lists);
     emails(r, 'email', record?.input.email ?? r.raw('email')?.toLowerCase(), 'email');
     externalIds(r, 'external_id', r.raw('external_id'), 'external id');
     if (record && r.errors.length === 0) records.push(record);
@@ -205,7 +249,29 @@ async function planContacts(db: Db, clock: Clock, actor: Actor, map: HeaderMap, 
     errors,
     warnings: [],
     failed: distinctRows(errors),
-    write: async (tx, { input }) => (await upsertContactByEmail(tx, clock, actor, input, fields)).created,
+    skipped,
+    write: async (tx, { row, input, consentLists }) => {
+      const { contact, created } = await upsertContactByEmail(tx, clock, actor, input, fields);
+      for (const listId of consentProof ? consentLists : []) {
+        const outcome = await recordConsent(tx, clock, actor.workspaceId, {
+          contactId: contact.id,
+          purpose: `list:${listId}`,
+          action: 'granted',
+          method: 'import',
+          proof: consentProof,
+          recordedBy: { name: actor.name, memberId: actor.type === 'member' ? actor.id : null },
+        });
+        if (!outcome.recorded && outcome.reason === 'withdrawn_earlier') {
+          const key = mailingLists.find((l) => l.id === listId)?.key;
+          skipped.push({
+            row,
+            column: 'consent_lists',
+            message: `${key}: not subscribed, the address withdrew from this list earlier (only the contact can subscribe again)`,
+          });
+        }
+      }
+      return created;
+    },
   };
 }
 
@@ -275,6 +341,7 @@ async function run<R extends { row: number }>(
     dryRun,
     errors: errors.sort((a, b) => a.row - b.row),
     warnings: [...fileWarnings, ...plan.warnings],
+    skipped: [...(plan.skipped ?? [])].sort((a, b) => a.row - b.row),
   });
   if (errors.length > 0 && mode === 'all_or_nothing') return report(0, 0, plan.failed);
   let pending = plan.records;
@@ -283,6 +350,7 @@ async function run<R extends { row: number }>(
   // partial mode the import runs again without that record (so a write failure costs a retry, not a savepoint per row).
   for (;;) {
     try {
+      plan.skipped?.splice(0);
       const counts = await db.transaction().execute(async (tx) => {
         const counts = { created: 0, updated: 0 };
         let done = 0;
