@@ -278,6 +278,31 @@ export const momentumEvents: CatalogEvent[] = [
       properties: { stream: 'the stream key', streamName: 'its name', enrolment: 'the enrolment', ...extra, summary: 'one line' },
     }),
   ),
+  ...(
+    [
+      [
+        'Contact Subscribed',
+        'a contact’s subscription to a list is confirmed: a form on a single opt-in list, a double opt-in confirmation, the preference centre, an import with proof or a member recording the contact’s request (contacts with an account)',
+      ],
+      [
+        'Contact Unsubscribed',
+        'a contact leaves a list other than by an email’s own link (that is Email Unsubscribed): the preference centre, the portal or a member recording the contact’s request',
+      ],
+    ] as const
+  ).map(
+    ([name, when]): CatalogEvent => ({
+      name,
+      source: 'consent',
+      when,
+      properties: {
+        list: 'the list key',
+        listName: 'its name',
+        method: '`form`, `double_opt_in`, `import`, `preference_centre`, `portal`, `admin` or `api`',
+        recordedBy: '`contact`, or the member or key that recorded it',
+        summary: 'one line',
+      },
+    }),
+  ),
 ];
 export const momentumEventNames: ReadonlySet<string> = new Set(momentumEvents.map((e) => e.name));
 
