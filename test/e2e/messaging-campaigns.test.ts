@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config.ts';
 import { fixedClock, systemClock } from '../../src/lib/clock.ts';
 import { createAccount } from '../../src/modules/accounts/accounts.ts';
 import { runCampaigns } from '../../src/modules/campaigns/campaigns.jobs.ts';
+import { createCampaign } from '../../src/modules/campaigns/campaigns.ts';
 import { createList, recordConsent } from '../../src/modules/consent/consent.ts';
 import { createContact } from '../../src/modules/contacts/contacts.ts';
 import { dispatchDue } from '../../src/modules/messaging/messaging.dispatch.ts';
@@ -151,6 +152,23 @@ describe('templates and campaigns in the console', () => {
     await page.getByText('June activation push').waitFor();
     await page.screenshot({ path: join(shots, 'campaigns-list-phone.png'), fullPage: true });
     await page.setViewportSize({ width: 1366, height: 900 });
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('a draft is scheduled from its page: a time in the past is refused at the field, a later one schedules it', async () => {
+    const draft = await createCampaign(database.db, systemClock, ws.admin, { name: 'Draft for later', templateId: 'activation-tips', listId: 'product-news' });
+    await page.goto(`${baseUrl}/messaging/campaigns/${draft.id}`);
+    await page.getByTestId('audience-preview').waitFor();
+    await page.getByRole('button', { name: 'Schedule' }).click();
+    const dialog = page.getByRole('dialog');
+    const local = (ms: number) => new Date(Date.now() + ms - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await dialog.getByLabel('Send at (your time)').fill(local(-3600_000));
+    await dialog.getByRole('button', { name: 'Schedule' }).click();
+    await dialog.getByText('is in the past').waitFor();
+    await dialog.getByLabel('Send at (your time)').fill(local(86_400_000));
+    await dialog.getByRole('button', { name: 'Schedule' }).click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent()).toBe('scheduled');
+    await page.screenshot({ path: join(shots, 'campaigns-scheduled.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 });

@@ -263,7 +263,7 @@ const refuse = (row: Row, what: string) => new AppError('conflict', `A ${row.sta
 export async function scheduleCampaign(db: Db, clock: Clock, actor: Actor, id: string, input: { at?: string | null | undefined }): Promise<CampaignDetail> {
   const body = parseBody(campaignScheduleSchema, input);
   const at = body.at ? new Date(body.at) : null;
-  if (at && at.getTime() <= clock.now().getTime()) throw invalid('body.at', 'is in the past: choose a later time, or null to send now');
+  if (at && at.getTime() <= clock.now().getTime()) throw invalid('body.at', 'is in the past: choose a later time (or send it now)');
   return transition(db, clock, actor, id, at ? 'campaign.scheduled' : 'campaign.send_started', async (row, now, tx) => {
     if (row.status !== 'draft' && row.status !== 'scheduled') throw refuse(row, 'scheduled');
     // What it names may have changed since it was saved.

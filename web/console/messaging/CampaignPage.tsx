@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Center, Grid, Group, Loader, Paper, Progress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Center, Grid, Group, Loader, Modal, Paper, Progress, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -9,7 +9,7 @@ import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { DefinitionList } from '../../ui/DefinitionList.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDateTime } from '../../ui/format.ts';
-import { api, errorMessage } from '../api-client.ts';
+import { api, errorMessage, fieldErrors } from '../api-client.ts';
 import { canWrite, useMe } from '../use-me.ts';
 import { audienceLabel } from './CampaignsPage.tsx';
 import { AudienceSummary } from './CampaignWizard.tsx';
@@ -129,6 +129,17 @@ export function CampaignPage() {
   const me = useMe();
   const queryClient = useQueryClient();
   const [confirm, setConfirm] = useState<Action | null>(null);
+  const [scheduling, setScheduling] = useState(false);
+  const [at, setAt] = useState('');
+  const schedule = useMutation({
+    mutationFn: () => api.post<CampaignDetail>(`/campaigns/${id}/schedule`, { at: at ? new Date(at).toISOString() : null }),
+    onSuccess: (updated) => {
+      queryClient.setQueryData([...campaignsKey, id], updated);
+      queryClient.invalidateQueries({ queryKey: campaignsKey });
+      notifications.show({ color: 'teal', message: `"${updated.name}" is scheduled for ${formatDateTime(updated.scheduledAt)}` });
+      setScheduling(false);
+    },
+  });
   const c = campaign.data;
   const editable = c?.status === 'draft' || c?.status === 'scheduled';
   const audience = useQuery({
@@ -189,6 +200,11 @@ export function CampaignPage() {
             </div>
             {writable && (
               <Group gap="xs">
+                {(c.status === 'draft' || c.status === 'scheduled') && (
+                  <Button variant="light" onClick={() => setScheduling(true)}>
+                    {c.status === 'draft' ? 'Schedule' : 'Reschedule'}
+                  </Button>
+                )}
                 {actions.map((a) => (
                   <Button key={a} variant={a === 'cancel' ? 'default' : 'filled'} color={confirmations[a].color} onClick={() => setConfirm(a)}>
                     {confirmations[a].label}
@@ -244,6 +260,29 @@ export function CampaignPage() {
         </Paper>
       )}
       {!editable && <StatsCharts campaign={c} />}
+      {scheduling && (
+        <Modal opened onClose={() => setScheduling(false)} title="Schedule the campaign" size="sm">
+          <Stack gap="md">
+            <TextInput
+              type="datetime-local"
+              label="Send at (your time)"
+              required
+              value={at}
+              onChange={(e) => setAt(e.currentTarget.value)}
+              error={fieldErrors(schedule.error).at}
+              data-autofocus
+            />
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setScheduling(false)}>
+                Cancel
+              </Button>
+              <Button onClick={() => schedule.mutate()} loading={schedule.isPending} disabled={at === ''}>
+                Schedule
+              </Button>
+            </Group>
+          </Stack>
+        </Modal>
+      )}
       {confirm && (
         <ConfirmModal
           title={confirmations[confirm].title}
