@@ -9,6 +9,7 @@ import type { AccountFilter } from '../accounts/accounts.schema.ts';
 import { createAccount, updateAccount } from '../accounts/accounts.ts';
 import { createApiKey } from '../apikeys/apikeys.ts';
 import { seedCampaignsDemo } from '../campaigns/campaigns.demo.ts';
+import { seedConsentDemo } from '../consent/consent.demo.ts';
 import { createContact, updateContact } from '../contacts/contacts.ts';
 import { createContract } from '../contracts/contracts.ts';
 import { createCustomField, listCustomFields } from '../customfields/customfields.ts';
@@ -140,6 +141,7 @@ export async function seedDemo(db: Db, clock: Clock, io?: DemoProgress): Promise
       for (const segment of demoSegments) await createSegment(tx, clock, actor, segment);
       const admin = memberActors.get('admin');
       if (!admin) throw new Error('The demo team has no admin');
+      await seedConsentDemo(tx, clock, admin, seeded);
       await seedMessagingDemo(tx, clock, admin);
       await seedStreamsDemo(tx, clock, admin, seeded);
       await seedCampaignsDemo(tx, clock, admin, seeded);
