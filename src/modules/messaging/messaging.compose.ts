@@ -114,7 +114,8 @@ export function composeMail(config: LinkConfig, identity: SenderIdentity, messag
 const replaceAll = (text: string, search: string, value: string) => text.split(search).join(value);
 
 function listLabel(label: string | null): string {
-  const clean = (label ?? '').replace(/[^\x20-\x7e]|["\\<>]/g, '').slice(0, 60);
+  // Written as is (ASCII only): other characters become a hyphen, quotes and brackets go.
+  const clean = (label ?? '').replace(/[^\x20-\x7e]+/g, '-').replace(/["\\<>]/g, '').replace(/\s+/g, ' ').trim().slice(0, 60);
   return clean ? `"${clean}" ` : '';
 }
 
