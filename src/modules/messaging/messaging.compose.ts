@@ -115,7 +115,12 @@ const replaceAll = (text: string, search: string, value: string) => text.split(s
 
 function listLabel(label: string | null): string {
   // Written as is (ASCII only): other characters become a hyphen, quotes and brackets go.
-  const clean = (label ?? '').replace(/[^\x20-\x7e]+/g, '-').replace(/["\\<>]/g, '').replace(/\s+/g, ' ').trim().slice(0, 60);
+  const clean = (label ?? '')
+    .replace(/[^\x20-\x7e]+/g, '-')
+    .replace(/["\\<>]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 60);
   return clean ? `"${clean}" ` : '';
 }
 
