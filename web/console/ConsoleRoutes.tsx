@@ -4,10 +4,12 @@ import { AccountsPage } from './accounts/AccountsPage.tsx';
 import { ConsoleLayout } from './ConsoleLayout.tsx';
 import { CampaignPage } from './messaging/CampaignPage.tsx';
 import { CampaignsPage } from './messaging/CampaignsPage.tsx';
+import { ListsPage } from './messaging/ListsPage.tsx';
 import { MessagingLayout } from './messaging/MessagingLayout.tsx';
 import { OutboxPage } from './messaging/OutboxPage.tsx';
 import { StreamPage } from './messaging/StreamPage.tsx';
 import { StreamsPage } from './messaging/StreamsPage.tsx';
+import { SuppressionsPage } from './messaging/SuppressionsPage.tsx';
 import { TemplateEditorPage } from './messaging/TemplateEditorPage.tsx';
 import { TemplatesPage } from './messaging/TemplatesPage.tsx';
 import { ModelPage } from './models/ModelPage.tsx';
@@ -47,6 +49,8 @@ export function ConsoleRoutes() {
         <Route path="messaging" element={<MessagingLayout />}>
           <Route index element={<Navigate to="/messaging/outbox" replace />} />
           <Route path="outbox" element={<OutboxPage />} />
+          <Route path="lists" element={<ListsPage />} />
+          <Route path="suppressions" element={<SuppressionsPage />} />
           <Route path="templates" element={<TemplatesPage />} />
           <Route path="templates/:ref" element={<TemplateEditorPage />} />
           <Route path="campaigns" element={<CampaignsPage />} />

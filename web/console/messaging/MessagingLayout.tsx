@@ -1,15 +1,17 @@
 import { Stack, Tabs } from '@mantine/core';
-import { IconMailForward, IconSpeakerphone, IconTemplate, IconTimeline } from '@tabler/icons-react';
+import { IconListCheck, IconMailForward, IconMailOff, IconSpeakerphone, IconTemplate, IconTimeline } from '@tabler/icons-react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 
 // One tab per part of messaging, each its own address under /messaging. Add a tab with one line here and its route
 // under the `messaging` route in ConsoleRoutes.tsx.
 const sections = [
+  { path: '/messaging/lists', label: 'Lists', icon: IconListCheck },
   { path: '/messaging/templates', label: 'Templates', icon: IconTemplate },
   { path: '/messaging/campaigns', label: 'Campaigns', icon: IconSpeakerphone },
   { path: '/messaging/streams', label: 'Streams', icon: IconTimeline },
   { path: '/messaging/outbox', label: 'Outbox', icon: IconMailForward },
+  { path: '/messaging/suppressions', label: 'Suppressions', icon: IconMailOff },
 ];
 
 /** Messaging: lists, templates, campaigns, streams, the outbox and suppressions, one tab each. */
