@@ -61,8 +61,9 @@ export type ComposableMessage = Pick<
 
 /**
  * The mail nodemailer sends (or writes as .eml) for one outbox row. Marketing (list) messages get the footer (sender,
- * postal address, unsubscribe and preference links) in both parts, List-Unsubscribe (https, plus mailto when a bounce
- * mailbox is set), List-Unsubscribe-Post and List-Id, tracked links and an open pixel. Transactional messages use the
+ * postal address, unsubscribe and preference links) in both parts, List-Unsubscribe (https only: a mailto: address would
+ * promise unsubscribes from a mailbox nothing reads yet), List-Unsubscribe-Post and List-Id, tracked links and an open
+ * pixel. Transactional messages use the
  * transactional sender and carry none of that.
  */
 export function composeMail(config: LinkConfig, identity: SenderIdentity, message: ComposableMessage, now: Date): Mail.Options {
@@ -82,9 +83,8 @@ export function composeMail(config: LinkConfig, identity: SenderIdentity, messag
     html = trackLinks(config, message, html, now);
     html = insertBeforeBodyEnd(html, footerHtml(identity, from.name, unsubscribe, prefs as string) + pixel(config, message, now));
     text = `${text.trimEnd()}\n\n${footerText(identity, from.name, unsubscribe, prefs as string)}`;
-    const mailto = identity.bounceAddress ? `, <mailto:${identity.bounceAddress}?subject=${encodeURIComponent(`unsubscribe ${message.id}`)}>` : '';
     // Prepared (written as is): nodemailer would otherwise MIME-encode the List-Id phrase, which list tools do not decode.
-    headers['List-Unsubscribe'] = { prepared: true, value: `<${unsubscribe}>${mailto}` };
+    headers['List-Unsubscribe'] = { prepared: true, value: `<${unsubscribe}>` };
     headers['List-Unsubscribe-Post'] = { prepared: true, value: 'List-Unsubscribe=One-Click' };
     headers['List-Id'] = { prepared: true, value: `${listLabel(message.source_label)}<${purpose.listId}.list-id.${domain}>` };
   }

@@ -86,7 +86,7 @@ export const senderSettingsSchema = z
     dkimDomain: z.string(),
     dkimSelector: z.string(),
     dkimPrivateKey: z.enum(['set', 'unset']).describe('The key is never returned once saved'),
-    bounceAddress: z.string().describe('Envelope sender for bounces (VERP: local+<message>@domain) and the List-Unsubscribe mailto'),
+    bounceAddress: z.string().describe('Envelope sender, so bounces reach this mailbox naming their message (VERP: local+<message>@domain)'),
     webhookSecret: z.enum(['set', 'unset']).describe('Bearer secret of the provider bounce/complaint webhook'),
     webhookUrl: z.string().describe('Where a provider posts bounces and complaints'),
     defaultFromAddress: z.string(),

@@ -201,9 +201,9 @@ export function SenderSettingsPage() {
             </Title>
             <Text size="sm" c="dimmed">
               SMTP refusals (5xx) suppress the address at once. With a bounce mailbox address, the envelope sender carries each message’s id (bounces+id@…), so
-              a bounce names its message, and List-Unsubscribe gains a mailto: address. A provider can post bounces and complaints to the webhook below.
+              a bounce names its message. A provider can post bounces and complaints to the webhook below.
             </Text>
-            {field('bounceAddress', 'Bounce mailbox address', 'Envelope sender and mailto: unsubscribe address (optional)', 'bounces@example.com')}
+            {field('bounceAddress', 'Bounce mailbox address', 'The envelope sender of every message (optional)', 'bounces@example.com')}
             <Text size="sm">
               Provider webhook: <Code>POST {s.webhookUrl}</Code> with <Code>Authorization: Bearer &lt;secret&gt;</Code> —{' '}
               {s.webhookSecret === 'set' ? 'a secret is set' : 'no secret yet'}.
