@@ -1,6 +1,6 @@
 import { ActionIcon, Anchor, Badge, Button, Center, Group, Loader, Paper, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconPencil, IconPlus, IconShieldCheck, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
@@ -10,6 +10,7 @@ import { api } from '../api-client.ts';
 import type { Contact, Page } from '../api-types.ts';
 import { canWrite, useMe } from '../use-me.ts';
 import { timelineKey } from './AccountTimeline.tsx';
+import { ContactConsent } from './ContactConsent.tsx';
 import { ContactEditModal } from './ContactEditModal.tsx';
 
 /** The people at the account (GET /api/v1/contacts?accountId=). */
@@ -18,6 +19,7 @@ export function AccountContacts({ accountId }: { accountId: string }) {
   // undefined: no dialog; null: a new contact.
   const [editing, setEditing] = useState<Contact | null | undefined>(undefined);
   const [deleting, setDeleting] = useState<Contact | null>(null);
+  const [consentOf, setConsentOf] = useState<string | null>(null);
   const queryClient = useQueryClient();
   const remove = useMutation({
     mutationFn: (contact: Contact) => api.delete(`/contacts/${contact.id}`),
@@ -80,6 +82,15 @@ export function AccountContacts({ accountId }: { accountId: string }) {
                     <Table.Td fw={500}>
                       <Group gap={6} wrap="nowrap">
                         {contact.name}
+                        <ActionIcon
+                          variant="subtle"
+                          size="sm"
+                          aria-label={`Consent of ${contact.name}`}
+                          title="Consent"
+                          onClick={() => setConsentOf(contact.id)}
+                        >
+                          <IconShieldCheck size={16} aria-hidden />
+                        </ActionIcon>
                         {contact.leftAt && (
                           <Badge size="xs" color="gray" variant="outline" title={`Left on ${contact.leftAt.slice(0, 10)}`}>
                             Left
@@ -123,6 +134,7 @@ export function AccountContacts({ accountId }: { accountId: string }) {
           </Text>
         )}
       </Stack>
+      {consentOf && <ContactConsent contactId={consentOf} onClose={() => setConsentOf(null)} />}
       {editing !== undefined && <ContactEditModal contact={editing ?? undefined} accountId={accountId} onClose={() => setEditing(undefined)} />}
       {deleting && (
         <ConfirmModal
