@@ -222,6 +222,16 @@ describe('DKIM', () => {
     expect(fields).toContain('list-unsubscribe');
     expect(fields).toContain('list-unsubscribe-post');
     await api.call('PATCH', '/api/v1/messaging/sender', { key, body: { dkimDomain: '', dkimSelector: '', dkimPrivateKey: null } });
+    // Audited, without the key.
+    const audit = await db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('workspace_id', '=', ws.workspaceId)
+      .where('action', '=', 'sender_settings.updated')
+      .execute();
+    expect(audit.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(audit)).not.toContain('PRIVATE KEY');
+    expect(audit.some((e) => (e.after as { dkimPrivateKey?: string } | null)?.dkimPrivateKey === 'set')).toBe(true);
   });
 });
 
