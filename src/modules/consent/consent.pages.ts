@@ -14,7 +14,6 @@ import {
   resendConfirmation,
   savePreferences,
   subscribe,
-  subscribeUrl,
 } from './consent.forms.ts';
 import { confirmPage, expiredPage, messagePage, preferencesPage, subscribePage } from './consent.html.ts';
 
@@ -29,6 +28,9 @@ const source = (request: FastifyRequest) => ({
 });
 
 const body = (request: FastifyRequest): FormBody => (request.body && typeof request.body === 'object' ? (request.body as FormBody) : {});
+
+/** The pages' own forms post to a path on the same host (whatever PUBLIC_URL says); embedded forms use the full address. */
+const hostedPath = (list: { workspaceId: string; key: string }) => `/subscribe/${list.workspaceId}/${list.key}`;
 
 const notFoundPage = () => messagePage('Page not found', ['This page does not exist, or the list is no longer offered.']);
 const invalidLinkPage = () =>
@@ -78,7 +80,7 @@ export const consentPagesRoutes = defineRoutes((app, { db, clock, config }) => {
   app.get('/subscribe/:workspaceId/:listKey', { ...page, schema: { hide: true, params: listParams } }, async (request, reply) => {
     const list = await findPublicList(db, request.params.workspaceId, request.params.listKey);
     if (!list) return html(reply, 404, notFoundPage());
-    return html(reply, 200, subscribePage(list, subscribeUrl(config, list.workspaceId, list.key)));
+    return html(reply, 200, subscribePage(list, hostedPath(list)));
   });
 
   app.post(
@@ -89,8 +91,7 @@ export const consentPagesRoutes = defineRoutes((app, { db, clock, config }) => {
       if (!list) return html(reply, 404, notFoundPage());
       const form = body(request);
       const result = await subscribe(db, clock, config, list, { name: form.name, email: form.email, website: form.website, v: form.v, ...source(request) });
-      if (result.kind === 'invalid')
-        return html(reply, 400, subscribePage(list, subscribeUrl(config, list.workspaceId, list.key), result.values, result.errors));
+      if (result.kind === 'invalid') return html(reply, 400, subscribePage(list, hostedPath(list), result.values, result.errors));
       if (result.kind === 'subscribed')
         return html(reply, 200, messagePage('You are subscribed', [`Thank you: you will receive ${list.name}.`, 'Every email has a link to unsubscribe.']));
       return html(
@@ -126,7 +127,7 @@ export const consentPagesRoutes = defineRoutes((app, { db, clock, config }) => {
   );
 
   function confirmationReply(reply: FastifyReply, state: Awaited<ReturnType<typeof confirmationState>>, token: string, posted: boolean) {
-    const action = `${config.publicUrl}/confirm/${token}`;
+    const action = `/confirm/${token}`;
     switch (state.kind) {
       case 'invalid':
         return html(reply, 400, invalidLinkPage());
@@ -154,7 +155,7 @@ export const consentPagesRoutes = defineRoutes((app, { db, clock, config }) => {
   app.get('/preferences/:token', { ...page, schema: { hide: true, params: tokenParams } }, async (request, reply) => {
     const centre = await preferenceCentre(db, clock, config.secret, request.params.token);
     if (!centre) return html(reply, 400, invalidLinkPage());
-    return html(reply, 200, preferencesPage(centre, `${config.publicUrl}/preferences/${request.params.token}`, false));
+    return html(reply, 200, preferencesPage(centre, `/preferences/${request.params.token}`, false));
   });
 
   app.post('/preferences/:token', { ...page, schema: { hide: true, params: tokenParams } }, async (request, reply) => {
@@ -166,6 +167,6 @@ export const consentPagesRoutes = defineRoutes((app, { db, clock, config }) => {
       ...source(request),
     });
     if (!centre) return html(reply, 400, invalidLinkPage());
-    return html(reply, 200, preferencesPage(centre, `${config.publicUrl}/preferences/${request.params.token}`, true));
+    return html(reply, 200, preferencesPage(centre, `/preferences/${request.params.token}`, true));
   });
 });

@@ -39,7 +39,7 @@ function FormModal({ list, onClose }: { list: MailingList; onClose: () => void }
             <Text fw={600} size="sm">
               Hosted page
             </Text>
-            <Group gap="xs" wrap="nowrap">
+            <Group gap="xs" wrap="wrap">
               <Anchor href={form.data.hostedUrl} target="_blank" rel="noreferrer" style={{ wordBreak: 'break-all' }} size="sm">
                 {form.data.hostedUrl} <IconExternalLink size={14} aria-hidden />
               </Anchor>
