@@ -131,6 +131,16 @@ describe("a contact's consent API", () => {
     expect(later.items.filter((e) => e.name === 'Contact Unsubscribed')).toHaveLength(1);
   });
 
+  it('records no Contact Unsubscribed for a withdrawal by an email link (messaging records Email Unsubscribed: one fact, one event)', async () => {
+    const list = await newList('one-fact');
+    const contact = await newContact('onefact@customer.test');
+    const base = { contactId: contact.id, purpose: `list:${list.id}`, recordedBy: { name: 'contact' } };
+    await recordConsent(suite.database.db, clock, suite.ws.workspaceId, { ...base, action: 'granted', method: 'form' });
+    await recordConsent(suite.database.db, clock, suite.ws.workspaceId, { ...base, action: 'withdrawn', method: 'one_click' });
+    const events = await listEvents(suite.database.db, suite.ws.system, { accountId: contact.accountId, limit: 10 });
+    expect(events.items.map((e) => e.name).filter((n) => n.startsWith('Contact'))).toEqual(['Contact Subscribed']);
+  });
+
   it('exports the ledger as JSON and CSV downloads (a data-subject request), audited', async () => {
     const list = await newList('exported');
     const contact = await newContact('export@customer.test');
