@@ -16,11 +16,11 @@ import type {
   EventsTable,
 } from '../modules/events/events.table.ts';
 import type { MembersTable, SessionsTable, SignInFailuresTable } from '../modules/members/members.table.ts';
-import type { MemberCalendarTokensTable } from '../modules/notifications/notifications.table.ts';
 import type { MessageSourcePausesTable, MessagesTable, SenderSettingsTable } from '../modules/messaging/messaging.table.ts';
 import type { MetricDefinitionsTable } from '../modules/metrics/metrics.table.ts';
 import type { ModelsTable, ModelVersionsTable } from '../modules/models/models.table.ts';
 import type { MomentInstancesTable } from '../modules/moments/moments.table.ts';
+import type { MemberCalendarTokensTable } from '../modules/notifications/notifications.table.ts';
 import type { ReleasesTable } from '../modules/releases/releases.table.ts';
 import type { SegmentsTable } from '../modules/segments/segments.table.ts';
 import type { StreamEnrolmentsTable, StreamsTable } from '../modules/streams/streams.table.ts';

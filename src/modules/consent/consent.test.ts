@@ -138,7 +138,7 @@ describe("a contact's consent API", () => {
     await recordConsent(suite.database.db, clock, suite.ws.workspaceId, { ...base, action: 'granted', method: 'form' });
     await recordConsent(suite.database.db, clock, suite.ws.workspaceId, { ...base, action: 'withdrawn', method: 'one_click' });
     const events = await listEvents(suite.database.db, suite.ws.system, { accountId: contact.accountId, limit: 10 });
-    expect(events.items.map((e) => e.name).filter((n) => n.startsWith('Contact'))).toEqual(['Contact Subscribed']);
+    expect(events.items.map((e) => e.name).filter((n) => n?.startsWith('Contact'))).toEqual(['Contact Subscribed']);
   });
 
   it('exports the ledger as JSON and CSV downloads (a data-subject request), audited', async () => {
