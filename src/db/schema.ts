@@ -16,7 +16,7 @@ import type {
   EventsTable,
 } from '../modules/events/events.table.ts';
 import type { MembersTable, SessionsTable, SignInFailuresTable } from '../modules/members/members.table.ts';
-import type { MessageSourcePausesTable, MessagesTable, SenderSettingsTable } from '../modules/messaging/messaging.table.ts';
+import type { BounceMailboxReceiptsTable, MessageSourcePausesTable, MessagesTable, SenderSettingsTable } from '../modules/messaging/messaging.table.ts';
 import type { MetricDefinitionsTable } from '../modules/metrics/metrics.table.ts';
 import type { ModelsTable, ModelVersionsTable } from '../modules/models/models.table.ts';
 import type { MomentInstancesTable } from '../modules/moments/moments.table.ts';
@@ -73,4 +73,5 @@ export interface DB {
   messages: MessagesTable;
   sender_settings: SenderSettingsTable;
   message_source_pauses: MessageSourcePausesTable;
+  bounce_mailbox_receipts: BounceMailboxReceiptsTable;
 }

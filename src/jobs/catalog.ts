@@ -7,6 +7,7 @@ import { evaluateNewEvents, sweep } from '../modules/engine/engine.ts';
 import { attachLateEvents, DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, purgeExpiredEvents } from '../modules/events/events.ts';
 import { purgeExpiredSessions } from '../modules/members/members.ts';
 import { dispatchDue } from '../modules/messaging/messaging.dispatch.ts';
+import { readDueMailboxes } from '../modules/messaging/messaging.mailbox.ts';
 import { purgeErasedFiles } from '../modules/messaging/messaging.ts';
 import { runAutomatedMoments } from '../modules/moments/moments.ts';
 import { sendDigests } from '../modules/notifications/notifications.digest.ts';
@@ -144,6 +145,16 @@ export const jobCatalog: JobSpec[] = [
     retryDelaySeconds: 300,
     cron: '23 * * * *',
     handle: async ({ db, config }) => (config ? { deleted: await purgeErasedFiles(db, config) } : { skipped: 'no configuration' }),
+  }),
+  job({
+    name: 'messaging.read-bounces',
+    // Each workspace's bounce mailbox over IMAP, where one is set: unseen DSNs, ARF complaints and mailto: unsubscribe
+    // requests, at most 200 mails per mailbox and run; a mailbox that fails gets the error on its settings and waits.
+    payload: z.object({}).passthrough(),
+    retryLimit: 1,
+    retryDelaySeconds: 60,
+    cron: '*/5 * * * *',
+    handle: async ({ db, clock, config }) => (config ? readDueMailboxes(db, clock, config, { budgetMs: 240_000 }) : { skipped: 'no configuration' }),
   }),
   job({
     name: 'webhooks.purge',

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Config } from '../../config.ts';
 import type { Purpose } from '../consent/consent.gate.ts';
-import { preferencesUrl, unsubscribeUrl } from './messaging.links.ts';
+import { preferencesUrl, unsubscribeMailto, unsubscribeUrl } from './messaging.links.ts';
 import type { SenderIdentity } from './messaging.settings.ts';
 import type { MessagesTable } from './messaging.table.ts';
 import { signClickToken, signOpenToken } from './messaging.tokens.ts';
@@ -61,9 +61,9 @@ export type ComposableMessage = Pick<
 
 /**
  * The mail nodemailer sends (or writes as .eml) for one outbox row. Marketing (list) messages get the footer (sender,
- * postal address, unsubscribe and preference links) in both parts, List-Unsubscribe (https only: a mailto: address would
- * promise unsubscribes from a mailbox nothing reads yet), List-Unsubscribe-Post and List-Id, tracked links and an open
- * pixel. Transactional messages use the
+ * postal address, unsubscribe and preference links) in both parts, List-Unsubscribe (the https one-click link, plus a
+ * mailto: to the bounce address only while that mailbox is read over IMAP: otherwise it would promise unsubscribes
+ * nobody acts on), List-Unsubscribe-Post and List-Id, tracked links and an open pixel. Transactional messages use the
  * transactional sender and carry none of that.
  */
 export function composeMail(config: LinkConfig, identity: SenderIdentity, message: ComposableMessage, now: Date): Mail.Options {
@@ -84,7 +84,11 @@ export function composeMail(config: LinkConfig, identity: SenderIdentity, messag
     html = insertBeforeBodyEnd(html, footerHtml(identity, from.name, unsubscribe, prefs as string) + pixel(config, message, now));
     text = `${text.trimEnd()}\n\n${footerText(identity, from.name, unsubscribe, prefs as string)}`;
     // Prepared (written as is): nodemailer would otherwise MIME-encode the List-Id phrase, which list tools do not decode.
-    headers['List-Unsubscribe'] = { prepared: true, value: `<${unsubscribe}>` };
+    // RFC 2369: the HTTPS one-click link first; a mailto: only while the bounce mailbox is read (nobody acts on it otherwise).
+    const mailto = identity.unsubscribeMailbox
+      ? unsubscribeMailto(config, identity.unsubscribeMailbox, message.workspace_id, message.recipient_id, purpose.listId, now)
+      : null;
+    headers['List-Unsubscribe'] = { prepared: true, value: mailto ? `<${unsubscribe}>, <${mailto}>` : `<${unsubscribe}>` };
     headers['List-Unsubscribe-Post'] = { prepared: true, value: 'List-Unsubscribe=One-Click' };
     headers['List-Id'] = { prepared: true, value: `${listLabel(message.source_label)}<${purpose.listId}.list-id.${domain}>` };
   }

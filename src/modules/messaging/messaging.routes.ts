@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
+import { testBounceMailbox } from './messaging.mailbox.ts';
 import {
+  mailboxTestResultSchema,
+  mailboxTestSchema,
   messageDetailSchema,
   messageSchema,
   messageStatuses,
@@ -114,5 +117,20 @@ export const messagingRoutes = defineRoutes((app, { db, clock, config }) => {
       },
     },
     async (request) => updateSenderSettings(db, clock, config, actorOf(request), request.body),
+  );
+
+  app.post(
+    '/messaging/sender/mailbox-test',
+    {
+      config: { access: 'admin' },
+      schema: {
+        operationId: 'testBounceMailbox',
+        tags,
+        summary: 'Log in to the bounce mailbox (the one given, else the saved one) and count its messages; the IMAP error otherwise',
+        body: mailboxTestSchema,
+        response: { 200: mailboxTestResultSchema, ...errors },
+      },
+    },
+    async (request) => testBounceMailbox(db, actorOf(request), request.body),
   );
 });

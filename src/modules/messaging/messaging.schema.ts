@@ -74,6 +74,24 @@ export const outboxSummarySchema = z
   .meta({ id: 'OutboxSummary' });
 export type OutboxSummary = z.infer<typeof outboxSummarySchema>;
 
+/** What one read of the bounce mailbox found (each mail is counted once, under what was done with it). */
+export const mailboxReadResultSchema = z
+  .object({
+    read: z.number().describe('Unseen mails looked at'),
+    hardBounces: z.number().describe('DSNs with a permanent failure (5.x.x): the address is suppressed'),
+    softBounces: z.number().describe('DSNs with a temporary failure (4.x.x): recorded only'),
+    complaints: z.number().describe('ARF feedback reports (abuse): the address is suppressed and the list withdrawn'),
+    unsubscribes: z.number().describe('mailto: unsubscribe requests with a valid token'),
+    deliveryReports: z.number().describe('DSNs that report a delivery, not a failure'),
+    invalidTokens: z.number().describe('Unsubscribe requests whose token is invalid, tampered or expired: ignored'),
+    unmatched: z.number().describe('DSNs and reports that name no message Momentum sent: left alone'),
+    unrecognised: z.number().describe('Other mail (or too large): left alone, unread'),
+    alreadyDone: z.number().describe('Mails acted on by an earlier read that had not flagged them yet'),
+    remaining: z.number().describe('Unseen mails left for the next read (each read takes a bounded batch)'),
+  })
+  .meta({ id: 'MailboxReadResult' });
+export type MailboxReadResult = z.infer<typeof mailboxReadResultSchema>;
+
 export const senderSettingsSchema = z
   .object({
     fromName: z.string().describe('Marketing sender name (default: the workspace name)'),
@@ -87,6 +105,12 @@ export const senderSettingsSchema = z
     dkimSelector: z.string(),
     dkimPrivateKey: z.enum(['set', 'unset']).describe('The key is never returned once saved'),
     bounceAddress: z.string().describe('Envelope sender, so bounces reach this mailbox naming their message (VERP: local+<message>@domain)'),
+    imapUrl: z.string().describe('The bounce mailbox read over IMAP, without its password (imaps://user@host:993/INBOX); empty when none is set'),
+    imapPassword: z.enum(['set', 'unset']).describe('The mailbox password is never returned once saved'),
+    imapReadAt: z.string().nullable().describe('When the bounce mailbox was last read'),
+    imapError: z.string().nullable().describe('Why the last read of the bounce mailbox failed (null once a read succeeds)'),
+    imapErrorAt: z.string().nullable(),
+    imapResult: mailboxReadResultSchema.nullable().describe('What the last read of the bounce mailbox found'),
     webhookSecret: z.enum(['set', 'unset']).describe('Bearer secret of the provider bounce/complaint webhook'),
     webhookUrl: z.string().describe('Where a provider posts bounces and complaints'),
     defaultFromAddress: z.string(),
@@ -114,6 +138,14 @@ const domain = z
   .max(253)
   .refine((v) => v === '' || /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v), { error: 'must be a domain like example.com' });
 
+const imapUrl = z
+  .string()
+  .trim()
+  .max(1000)
+  .refine((v) => v === '' || /^imaps?:\/\/[^\s]+$/i.test(v), {
+    error: 'must be an imap:// or imaps:// URL like imaps://bounces%40example.com@imap.example.com/INBOX',
+  });
+
 export const senderSettingsUpdateSchema = z
   .strictObject({
     fromName: name.optional(),
@@ -132,6 +164,11 @@ export const senderSettingsUpdateSchema = z
       .optional(),
     dkimPrivateKey: z.string().max(10_000).nullable().optional().describe('PEM; null removes it; absent keeps it'),
     bounceAddress: address.optional(),
+    imapUrl: imapUrl
+      .nullable()
+      .optional()
+      .describe('The bounce mailbox to read (imaps://user@host:993/INBOX; the password here or in imapPassword); "" or null removes it; absent keeps it'),
+    imapPassword: z.string().min(1).max(500).optional().describe('The mailbox password (write-only); absent keeps the saved one'),
     rotateWebhookSecret: z.boolean().optional().describe('true: make a new webhook secret, returned in this answer only'),
     resumeMarketing: z.boolean().optional().describe('true: lift a pause of marketing sends (after a complaint-rate pause)'),
   })
@@ -142,6 +179,26 @@ export const senderSettingsResultSchema = z
   .object({ settings: senderSettingsSchema, webhookSecret: z.string().nullable().describe('A new webhook secret, in this answer only') })
   .meta({ id: 'SenderSettingsResult' });
 export type SenderSettingsResult = z.infer<typeof senderSettingsResultSchema>;
+
+/** Test the bounce mailbox: the one given (password here, in the URL, or the saved one for the same user and host), else the saved one. */
+export const mailboxTestSchema = z
+  .strictObject({
+    imapUrl: imapUrl.optional(),
+    imapPassword: z.string().min(1).max(500).optional(),
+  })
+  .meta({ id: 'MailboxTest' });
+export type MailboxTestInput = z.input<typeof mailboxTestSchema>;
+
+export const mailboxTestResultSchema = z
+  .object({
+    ok: z.boolean(),
+    mailbox: z.string().describe('The mailbox tested, without its password'),
+    messages: z.number().nullable().describe('Messages in the folder'),
+    unseen: z.number().nullable().describe('Unseen messages in the folder (what the next read looks at)'),
+    error: z.string().nullable().describe('Why the connection or login failed'),
+  })
+  .meta({ id: 'MailboxTestResult' });
+export type MailboxTestResult = z.infer<typeof mailboxTestResultSchema>;
 
 /** A provider's notice of a bounce or complaint (POST /hooks/messaging/:workspaceId/bounces), one or many. */
 export const bounceNoticeSchema = z.strictObject({

@@ -8,7 +8,7 @@ import { randomToken, safeEqual } from '../../lib/crypto.ts';
 import { invalid } from '../../lib/errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { getWorkspace } from '../workspaces/workspaces.ts';
-import type { SenderSettings, SenderSettingsUpdate } from './messaging.schema.ts';
+import type { MailboxReadResult, SenderSettings, SenderSettingsUpdate } from './messaging.schema.ts';
 import type { SenderSettingsTable } from './messaging.table.ts';
 
 export const DEFAULT_RATE_PER_MINUTE = 600;
@@ -23,6 +23,8 @@ export interface SenderIdentity {
   ratePerMinute: number;
   dkim: { domainName: string; keySelector: string; privateKey: string } | null;
   bounceAddress: string | null;
+  /** The bounce address while a bounce mailbox is read over IMAP: marketing mail's List-Unsubscribe carries a mailto: to it. */
+  unsubscribeMailbox: string | null;
   marketingPausedAt: Date | null;
   marketingPausedReason: string | null;
 }
@@ -60,12 +62,18 @@ export async function senderIdentity(db: Db | Tx, config: Pick<Config, 'publicUr
         ? { domainName: row.dkim_domain, keySelector: row.dkim_selector, privateKey: row.dkim_private_key }
         : null,
     bounceAddress: row?.bounce_address || null,
+    unsubscribeMailbox: row?.imap_url && row.bounce_address ? row.bounce_address : null,
     marketingPausedAt: row?.marketing_paused_at ?? null,
     marketingPausedReason: row?.marketing_paused_reason ?? null,
   };
 }
 
-function toSettings(row: Selectable<SenderSettingsTable> | undefined, postalAddress: string, config: Pick<Config, 'publicUrl'>, workspaceId: string) {
+type SettingsRow = Omit<Selectable<SenderSettingsTable>, 'imap_next_read_at' | 'imap_failures'>;
+
+const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
+
+function toSettings(row: SettingsRow | undefined, postalAddress: string, config: Pick<Config, 'publicUrl'>, workspaceId: string) {
+  const mailbox = row?.imap_url ? parseImapUrl(row.imap_url) : null;
   const settings: SenderSettings = {
     fromName: row?.from_name ?? '',
     fromAddress: row?.from_address ?? '',
@@ -78,12 +86,18 @@ function toSettings(row: Selectable<SenderSettingsTable> | undefined, postalAddr
     dkimSelector: row?.dkim_selector ?? '',
     dkimPrivateKey: row?.dkim_private_key ? 'set' : 'unset',
     bounceAddress: row?.bounce_address ?? '',
+    imapUrl: mailbox && typeof mailbox !== 'string' ? formatImapUrl(mailbox, false) : '',
+    imapPassword: mailbox && typeof mailbox !== 'string' && mailbox.password ? 'set' : 'unset',
+    imapReadAt: iso(row?.imap_read_at),
+    imapError: row?.imap_error ?? null,
+    imapErrorAt: iso(row?.imap_error_at),
+    imapResult: (row?.imap_result as MailboxReadResult | null | undefined) ?? null,
     webhookSecret: row?.webhook_secret ? 'set' : 'unset',
     webhookUrl: `${config.publicUrl}/hooks/messaging/${workspaceId}/bounces`,
     defaultFromAddress: `no-reply@${publicHost(config)}`,
-    marketingPausedAt: row?.marketing_paused_at?.toISOString() ?? null,
+    marketingPausedAt: iso(row?.marketing_paused_at),
     marketingPausedReason: row?.marketing_paused_reason ?? null,
-    updatedAt: row?.updated_at.toISOString() ?? null,
+    updatedAt: iso(row?.updated_at),
   };
   return settings;
 }
@@ -94,9 +108,9 @@ export async function getSenderSettings(db: Db, config: Pick<Config, 'publicUrl'
 }
 
 /**
- * Saves the sender settings (audited, secrets never in the audit entry). The DKIM key and webhook secret are
- * write-only: `null` clears them, absent keeps them. `rotateWebhookSecret` makes a new provider-webhook secret,
- * returned in this answer only.
+ * Saves the sender settings (audited, secrets never in the audit entry). The DKIM key, the bounce mailbox password and
+ * the webhook secret are write-only: for the key `null` clears it, absent keeps it; the mailbox goes with its URL.
+ * `rotateWebhookSecret` makes a new provider-webhook secret, returned in this answer only.
  */
 export async function updateSenderSettings(
   db: Db,
@@ -111,6 +125,7 @@ export async function updateSenderSettings(
     const workspace = await getWorkspace(tx, actor.workspaceId);
     const now = clock.now();
     const webhookSecret = input.rotateWebhookSecret ? `mws_${randomToken(24)}` : null;
+    const imapUrl = resolveImapUrl(before?.imap_url ?? null, input);
     const values = {
       from_name: input.fromName ?? before?.from_name ?? '',
       from_address: input.fromAddress ?? before?.from_address ?? '',
@@ -122,45 +137,126 @@ export async function updateSenderSettings(
       dkim_selector: input.dkimSelector ?? before?.dkim_selector ?? '',
       dkim_private_key: input.dkimPrivateKey === undefined ? (before?.dkim_private_key ?? null) : input.dkimPrivateKey,
       bounce_address: input.bounceAddress ?? before?.bounce_address ?? '',
-      imap_url: before?.imap_url ?? null,
+      imap_url: imapUrl,
       webhook_secret: webhookSecret ?? before?.webhook_secret ?? null,
       marketing_paused_at: input.resumeMarketing ? null : (before?.marketing_paused_at ?? null),
       marketing_paused_reason: input.resumeMarketing ? null : (before?.marketing_paused_reason ?? null),
       updated_at: now,
+      // Another mailbox (or password) is read at the next run, with no failures or error left from the old one.
+      ...(imapUrl !== (before?.imap_url ?? null)
+        ? { imap_next_read_at: null, imap_failures: 0, imap_error: null, imap_error_at: null, imap_result: null }
+        : {}),
     };
     if ((values.dkim_domain || values.dkim_selector || values.dkim_private_key) && !(values.dkim_domain && values.dkim_selector && values.dkim_private_key)) {
       const missing = !values.dkim_domain ? 'dkimDomain' : !values.dkim_selector ? 'dkimSelector' : 'dkimPrivateKey';
       throw invalid(`body.${missing}`, 'DKIM needs a domain, a selector and a private key together (or none of them)');
     }
-    await tx
+    if (values.imap_url && !values.bounce_address) {
+      throw invalid('body.bounceAddress', 'a bounce mailbox read over IMAP needs the address it receives mail at (the envelope sender)');
+    }
+    const after = await tx
       .insertInto('sender_settings')
       .values({ workspace_id: actor.workspaceId, ...values })
       .onConflict((oc) => oc.column('workspace_id').doUpdateSet(values))
-      .execute();
+      .returningAll()
+      .executeTakeFirstOrThrow();
     const postalAddress = input.postalAddress ?? workspace.postalAddress;
     if (input.postalAddress !== undefined && input.postalAddress !== workspace.postalAddress) {
       await tx.updateTable('workspaces').set({ postal_address: input.postalAddress }).where('id', '=', actor.workspaceId).execute();
     }
-    const visible = (row: typeof values | undefined, postal: string) =>
-      row
-        ? {
-            ...toSettings({ workspace_id: actor.workspaceId, ...row, webhook_secret: row.webhook_secret }, postal, config, actor.workspaceId),
-            updatedAt: undefined,
-          }
-        : null;
+    // What a member chose, secrets as set/unset: not when it was saved nor how the last mailbox read went.
+    const visible = (row: SettingsRow | undefined, postal: string) => {
+      if (!row) return null;
+      const { updatedAt, imapReadAt, imapError, imapErrorAt, imapResult, ...chosen } = toSettings(row, postal, config, actor.workspaceId);
+      return chosen;
+    };
+    const shown = visible(after, postalAddress);
     await recordAudit(tx, clock, actor, {
       action: 'sender_settings.updated',
       entityType: 'sender_settings',
       entityId: actor.workspaceId,
       before: visible(before, workspace.postalAddress),
-      after: { ...visible(values, postalAddress), webhookSecret: webhookSecret ? 'rotated' : (visible(values, postalAddress)?.webhookSecret ?? 'unset') },
+      after: {
+        ...shown,
+        webhookSecret: webhookSecret ? 'rotated' : (shown?.webhookSecret ?? 'unset'),
+        imapPassword:
+          passwordOf(values.imap_url) && passwordOf(values.imap_url) !== passwordOf(before?.imap_url) ? 'changed' : (shown?.imapPassword ?? 'unset'),
+      },
     });
-    return { settings: toSettings({ workspace_id: actor.workspaceId, ...values }, postalAddress, config, actor.workspaceId), webhookSecret };
+    return { settings: toSettings(after, postalAddress, config, actor.workspaceId), webhookSecret };
   });
 }
 
 function checkPrivateKey(pem: string): void {
   if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem)) throw invalid('body.dkimPrivateKey', 'must be a PEM private key (-----BEGIN PRIVATE KEY----- ...)');
+}
+
+/** The bounce mailbox of an imap:// or imaps:// URL. */
+export interface ImapMailbox {
+  secure: boolean;
+  /** As in the URL (an IPv6 address keeps its brackets). */
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** The folder read (the URL's path), INBOX by default. */
+  folder: string;
+}
+
+/** An imap:// or imaps:// URL as a mailbox, or what is wrong with it. */
+export function parseImapUrl(text: string): ImapMailbox | string {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return 'is not a URL: imaps://user@host/INBOX';
+  }
+  const scheme = url.protocol.toLowerCase();
+  if (scheme !== 'imap:' && scheme !== 'imaps:') return 'must start with imap:// or imaps://';
+  if (!url.hostname) return 'names no host: imaps://user@host/INBOX';
+  try {
+    const user = decodeURIComponent(url.username);
+    if (!user) return 'names no user: imaps://user@host/INBOX (write an @ in the user name as %40)';
+    const folder = decodeURIComponent(url.pathname.replace(/^\/+/, '')).replace(/\/+$/, '') || 'INBOX';
+    const port = url.port ? Number(url.port) : scheme === 'imaps:' ? 993 : 143;
+    return { secure: scheme === 'imaps:', host: url.hostname, port, user, password: decodeURIComponent(url.password), folder };
+  } catch {
+    return 'has a malformed %-escape';
+  }
+}
+
+/** The URL of a mailbox, with its password (stored) or without (shown). */
+export function formatImapUrl(mailbox: ImapMailbox, withPassword: boolean): string {
+  const auth = encodeURIComponent(mailbox.user) + (withPassword && mailbox.password ? `:${encodeURIComponent(mailbox.password)}` : '');
+  const port = mailbox.port === (mailbox.secure ? 993 : 143) ? '' : `:${mailbox.port}`;
+  return `${mailbox.secure ? 'imaps' : 'imap'}://${auth}@${mailbox.host}${port}/${encodeURIComponent(mailbox.folder)}`;
+}
+
+/**
+ * The mailbox URL to store (password included) from what a member gave: a URL with or without its password, and
+ * perhaps the password apart. The saved password is kept only for the same user at the same host, so that changing the
+ * host cannot hand the saved password to another server.
+ */
+export function resolveImapUrl(saved: string | null, input: { imapUrl?: string | null | undefined; imapPassword?: string | undefined }): string | null {
+  const savedMailbox = saved ? parseImapUrl(saved) : null;
+  const kept = savedMailbox && typeof savedMailbox !== 'string' ? savedMailbox : null;
+  if (input.imapUrl === undefined) {
+    if (input.imapPassword === undefined) return saved;
+    if (!kept) throw invalid('body.imapPassword', 'there is no bounce mailbox to set a password for: give imapUrl too');
+    return formatImapUrl({ ...kept, password: input.imapPassword }, true);
+  }
+  if (input.imapUrl === null || input.imapUrl.trim() === '') return null;
+  const given = parseImapUrl(input.imapUrl);
+  if (typeof given === 'string') throw invalid('body.imapUrl', given);
+  const sameAccount = kept && kept.host.toLowerCase() === given.host.toLowerCase() && kept.user === given.user;
+  const password = input.imapPassword ?? (given.password || (sameAccount ? kept.password : ''));
+  if (!password) throw invalid('body.imapPassword', 'the bounce mailbox needs a password (give imapPassword, or put it in the URL)');
+  return formatImapUrl({ ...given, password }, true);
+}
+
+function passwordOf(url: string | null | undefined): string {
+  const mailbox = url ? parseImapUrl(url) : null;
+  return mailbox && typeof mailbox !== 'string' ? mailbox.password : '';
 }
 
 /** Whether a provider webhook call carries the workspace's secret. */

@@ -65,8 +65,22 @@ export interface SenderSettingsTable {
   /** PEM; never returned by the API once saved. */
   dkim_private_key: string | null;
   bounce_address: Generated<string>;
-  /** Not used yet: reading a bounce mailbox over IMAP is not built (bounces come from SMTP answers and the provider webhook). */
+  /**
+   * The bounce mailbox read over IMAP (`imaps://user:password@host:993/INBOX`, password included, never returned by the
+   * API): the `messaging.read-bounces` job reads its unseen mail (DSNs, ARF complaints, mailto: unsubscribe requests),
+   * and marketing mail's List-Unsubscribe carries a mailto: to the bounce address while it is set.
+   */
   imap_url: string | null;
+  /** When the mailbox is next read; while a reader holds it, the end of its lease. Null: due now. */
+  imap_next_read_at: Date | null;
+  /** The last read that logged in and finished. */
+  imap_read_at: Date | null;
+  /** Failed reads in a row (each waits longer: a mail provider locks an account that keeps failing to log in). */
+  imap_failures: Generated<number>;
+  imap_error: string | null;
+  imap_error_at: Date | null;
+  /** What the last read found (MailboxReadResult). */
+  imap_result: unknown;
   /** Bearer secret of the provider bounce/complaint webhook. */
   webhook_secret: string | null;
   /** Marketing sends stop while set (complaint rate too high); transactional mail still goes. */
@@ -84,4 +98,15 @@ export interface MessageSourcePausesTable {
   last_error: string | null;
   paused_at: Date | null;
   updated_at: Date;
+}
+
+/** One mail of the bounce mailbox that was acted on: a crash before it is flagged on the server cannot act twice. */
+export interface BounceMailboxReceiptsTable {
+  workspace_id: string;
+  /** A hash of the mail's Message-ID (or of its bytes when it has none). */
+  mail_key: string;
+  kind: 'hard_bounce' | 'soft_bounce' | 'complaint' | 'unsubscribe' | 'delivery_report';
+  /** The outbox message it was about. */
+  message_id: string | null;
+  processed_at: Date;
 }

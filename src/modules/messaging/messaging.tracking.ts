@@ -48,15 +48,23 @@ export async function unsubscribeTarget(db: Db, config: Pick<Config, 'publicUrl'
 }
 
 /**
- * Withdraws the contact's consent to the list at once (a one-click POST or the page's button), records Email
- * Unsubscribed on the message that carried the link, and is idempotent: posting again appends nothing. A contact erased
- * since has nothing left to withdraw (the erasure kept the withdrawal as a hash).
+ * Withdraws the contact's consent to the list at once (a one-click POST, the page's button, or a mail to the mailto:
+ * of List-Unsubscribe read from the bounce mailbox), records Email Unsubscribed on the message that carried the link,
+ * and is idempotent: posting again appends nothing. A contact erased since has nothing left to withdraw (the erasure
+ * kept the withdrawal as a hash).
  */
 export async function unsubscribe(
   db: Db,
   clock: Clock,
   data: UnsubscribeTokenData,
-  request: { method: 'one_click' | 'unsubscribe_page'; sourceIp: string | null; userAgent: string | null },
+  request: {
+    method: 'one_click' | 'unsubscribe_page';
+    sourceIp: string | null;
+    userAgent: string | null;
+    /** How the request came when not by the link: 'mailto' (kept in the event), with the ledger's proof. */
+    via?: 'mailto';
+    proof?: string;
+  },
 ): Promise<{ listName: string; maskedAddress: string }> {
   return inTransaction(db, async (tx) => {
     const list = await findListRow(tx, data.workspaceId, data.listId);
@@ -71,6 +79,7 @@ export async function unsubscribe(
         sourceIp: request.sourceIp,
         userAgent: request.userAgent?.slice(0, 500) ?? null,
         recordedBy: { name: 'contact' },
+        proof: request.proof ?? null,
       });
     }
     // The link is the same in every message of the list to the contact: the latest one sent gets the unsubscribe.
@@ -96,7 +105,13 @@ export async function unsubscribe(
       : undefined;
     if (row) {
       await recordMessageEvents(tx, clock, data.workspaceId, [
-        { row, name: 'Email Unsubscribed', key: `unsubscribe:${row.id}`, at: now, properties: { list: list?.name ?? null, method: request.method } },
+        {
+          row,
+          name: 'Email Unsubscribed',
+          key: `unsubscribe:${row.id}`,
+          at: now,
+          properties: { list: list?.name ?? null, method: request.method, ...(request.via ? { via: request.via } : {}) },
+        },
       ]);
     }
     return { listName: list?.name ?? 'this list', maskedAddress: address ? maskAddress(address) : 'This address' };
