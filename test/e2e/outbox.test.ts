@@ -14,6 +14,7 @@ import { createList, recordConsent, subscriptionStatuses } from '../../src/modul
 import { createContact } from '../../src/modules/contacts/contacts.ts';
 import { dispatchDue } from '../../src/modules/messaging/messaging.dispatch.ts';
 import { enqueueMessages } from '../../src/modules/messaging/messaging.outbox.ts';
+import { startImapServer } from '../imap.ts';
 import { header } from '../smtp.ts';
 import { type ConsoleSession, openConsoleSession, shots } from './console-session.ts';
 
@@ -131,5 +132,40 @@ describe('the outbox in the console', () => {
       .executeTakeFirstOrThrow();
     expect(workspace.postal_address).toBe('1 Market Street, Springfield');
     expect(session.pageErrors).toEqual([]);
+  });
+
+  test('an admin sets the bounce mailbox read over IMAP: a wrong password fails the connection test in words, the right one logs in', async () => {
+    const imap = await startImapServer();
+    try {
+      await page.goto(`${baseUrl}/settings/sender`);
+      await page.getByRole('textbox', { name: 'Bounce mailbox address' }).fill('bounces@globex-vendor.example.com');
+      await page.getByRole('textbox', { name: 'IMAP URL' }).fill(`imap://bounces@127.0.0.1:${imap.port}/INBOX`);
+      await page.getByLabel('Password', { exact: true }).fill('not-the-password');
+      await page.getByRole('button', { name: 'Test connection' }).click();
+      await page.getByText(`Login failed for bounces at 127.0.0.1:${imap.port}`).waitFor();
+      await page.getByLabel('Password', { exact: true }).fill(imap.password);
+      await page.getByRole('button', { name: 'Test connection' }).click();
+      await page.getByText('Logged in').waitFor();
+      await page.getByRole('button', { name: 'Save sender settings' }).click();
+      await page.getByText('Sender settings saved').waitFor();
+      await page.getByText('read every 5 minutes').waitFor();
+      await page.getByText('Not read yet.').waitFor();
+      // The password is never shown again.
+      await page.getByLabel('Replace the password').waitFor();
+      expect(await page.getByLabel('Replace the password').inputValue()).toBe('');
+      expect(await page.content()).not.toContain(imap.password);
+      await page.screenshot({ path: join(shots, 'sender-settings-bounce-mailbox.png'), fullPage: true });
+      const saved = await session.database.db
+        .selectFrom('sender_settings')
+        .select('imap_url')
+        .where('workspace_id', '=', session.ws.workspaceId)
+        .executeTakeFirstOrThrow();
+      expect(saved.imap_url).toBe(imap.url);
+      await page.getByRole('button', { name: 'Stop reading the mailbox' }).click();
+      await page.getByText('not read', { exact: true }).waitFor();
+      expect(session.pageErrors).toEqual([]);
+    } finally {
+      await imap.close();
+    }
   });
 });

@@ -8,6 +8,7 @@ import { formatDateTime } from '../../ui/format.ts';
 import { SecretValue } from '../../ui/SecretValue.tsx';
 import { api, fieldErrors } from '../api-client.ts';
 import { isAdmin, useMe } from '../use-me.ts';
+import { BounceMailboxFields } from './BounceMailboxFields.tsx';
 
 const senderKey = ['messaging-sender'] as const;
 
@@ -22,6 +23,7 @@ type TextFields = Pick<
   | 'dkimDomain'
   | 'dkimSelector'
   | 'bounceAddress'
+  | 'imapUrl'
 >;
 
 const textFields = (s: SenderSettings): TextFields => ({
@@ -34,6 +36,7 @@ const textFields = (s: SenderSettings): TextFields => ({
   dkimDomain: s.dkimDomain,
   dkimSelector: s.dkimSelector,
   bounceAddress: s.bounceAddress,
+  imapUrl: s.imapUrl,
 });
 
 /** Who marketing and transactional mail comes from, the postal address in every footer, the send rate, DKIM and bounces. */
@@ -45,6 +48,7 @@ export function SenderSettingsPage() {
   const [form, setForm] = useState<TextFields | null>(null);
   const [rate, setRate] = useState<number | string>(600);
   const [dkimKey, setDkimKey] = useState('');
+  const [imapPassword, setImapPassword] = useState('');
   const [newSecret, setNewSecret] = useState<string | null>(null);
   useEffect(() => {
     if (settings.data && !form) {
@@ -59,6 +63,7 @@ export function SenderSettingsPage() {
       queryClient.invalidateQueries({ queryKey: ['outbox'] });
       setForm(textFields(result.settings));
       setDkimKey('');
+      setImapPassword('');
       if (result.webhookSecret) setNewSecret(result.webhookSecret);
       notifications.show({ color: 'teal', message: 'Sender settings saved' });
     },
@@ -90,6 +95,7 @@ export function SenderSettingsPage() {
       ...form,
       ratePerMinute: Number(rate),
       ...(dkimKey.trim() ? { dkimPrivateKey: dkimKey.trim() } : {}),
+      ...(imapPassword ? { imapPassword } : {}),
     });
   };
   const dkimRecord =
@@ -201,9 +207,19 @@ export function SenderSettingsPage() {
             </Title>
             <Text size="sm" c="dimmed">
               SMTP refusals (5xx) suppress the address at once. With a bounce mailbox address, the envelope sender carries each message’s id (bounces+id@…), so
-              a bounce names its message. A provider can post bounces and complaints to the webhook below.
+              a bounce names its message. Momentum can read that mailbox over IMAP, and a provider can post bounces and complaints to the webhook below.
             </Text>
             {field('bounceAddress', 'Bounce mailbox address', 'The envelope sender of every message (optional)', 'bounces@example.com')}
+            <BounceMailboxFields
+              settings={s}
+              url={form.imapUrl}
+              onUrl={(imapUrl) => setForm({ ...form, imapUrl })}
+              password={imapPassword}
+              onPassword={setImapPassword}
+              errors={errors}
+              onRemove={() => save.mutate({ imapUrl: '' })}
+              removing={save.isPending}
+            />
             <Text size="sm">
               Provider webhook: <Code>POST {s.webhookUrl}</Code> with <Code>Authorization: Bearer &lt;secret&gt;</Code> —{' '}
               {s.webhookSecret === 'set' ? 'a secret is set' : 'no secret yet'}.
