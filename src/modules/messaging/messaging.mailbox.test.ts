@@ -13,10 +13,10 @@ import { createAccount } from '../accounts/accounts.ts';
 import { createList, isSuppressed, recordConsent, subscriptionStatuses } from '../consent/consent.ts';
 import { createContact } from '../contacts/contacts.ts';
 import { dispatchDue } from './messaging.dispatch.ts';
-import { KEYWORD_DONE, KEYWORD_SKIPPED, readDueMailboxes } from './messaging.mailbox.ts';
+import { KEYWORD_DONE, KEYWORD_SKIPPED, readBounceMailbox, readDueMailboxes } from './messaging.mailbox.ts';
 import { enqueueMessages } from './messaging.outbox.ts';
 import type { MailboxReadResult } from './messaging.schema.ts';
-import { getSenderSettings, updateSenderSettings } from './messaging.settings.ts';
+import { getSenderSettings, type ImapMailbox, parseImapUrl, updateSenderSettings } from './messaging.settings.ts';
 
 // The bounce mailbox read over IMAP against a real Dovecot (test/imap.ts), with mail sent over a real SMTP server
 // (test/smtp.ts): DSNs, ARF complaints and mailto: unsubscribe requests made from the messages as they arrived.
@@ -399,6 +399,17 @@ describe('reading the bounce mailbox', () => {
     expect([...(flags.get(uid) ?? [])]).toEqual([KEYWORD_SKIPPED]);
     expect([...(flags.get(forgedUid) ?? [])]).toEqual([KEYWORD_SKIPPED]);
     expect((await readJob()).totals).toEqual(counts({}));
+  });
+
+  it('takes a bounded batch per read, oldest first, and leaves the rest for the next one', async () => {
+    for (const n of [1, 2, 3]) {
+      await imap.append(await new MailComposer({ from: 'sam@partner.test', to: BOUNCES, subject: `Note ${n}`, text: 'Hello' }).compile().build());
+    }
+    const mailbox = parseImapUrl(imap.url) as ImapMailbox;
+    expect(await readBounceMailbox(db, clock, config(), ws.workspaceId, mailbox, { maxMessages: 2 })).toEqual(
+      counts({ read: 2, unrecognised: 2, remaining: 1 }),
+    );
+    expect(await readBounceMailbox(db, clock, config(), ws.workspaceId, mailbox, { maxMessages: 2 })).toEqual(counts({ read: 1, unrecognised: 1 }));
   });
 
   it('running twice doubles nothing, even when a read acted on mail and crashed before flagging it', async () => {

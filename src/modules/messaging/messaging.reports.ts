@@ -134,8 +134,8 @@ export async function classifyMail(raw: Buffer): Promise<ClassifiedMail> {
     }
     const status = /^\d\.\d{1,3}\.\d{1,3}/.exec(failed.get('status') ?? '')?.[0] ?? '';
     const hard = status.startsWith('5') || (!status && /^failed$/i.test(failed.get('action') ?? ''));
-    const diagnostic = failed.get('diagnostic-code') ?? '';
-    const detail = `${status || failed.get('action')}${diagnostic ? ` ${diagnostic.replace(/^smtp;\s*/i, '')}` : ''}`.slice(0, 1000);
+    const diagnostic = (failed.get('diagnostic-code') ?? '').replace(/^smtp;\s*/i, '');
+    const detail = (diagnostic.includes(status) ? diagnostic : `${status || failed.get('action')} ${diagnostic}`).trim().slice(0, 1000);
     const recipient = addressOf(failed.get('final-recipient')) ?? addressOf(failed.get('original-recipient'));
     return { ...base, report: { kind: 'bounce', hard, status, recipient, detail, messageIds: ids } };
   }
