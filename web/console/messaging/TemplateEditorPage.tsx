@@ -302,7 +302,9 @@ export function TemplateEditorPage() {
                       {preview.data.subject}
                     </Text>
                   </Text>
+                  {/* A new frame per preview: Chromium does not always reload a sandboxed frame whose srcdoc changed. */}
                   <iframe
+                    key={preview.dataUpdatedAt}
                     title="Email preview"
                     sandbox=""
                     srcDoc={preview.data.html ?? ''}
