@@ -1,11 +1,11 @@
-import { Badge, Button, Card, Center, Group, Loader, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import type { Campaign } from '../../../src/modules/campaigns/campaigns.schema.ts';
 import { EmptyState } from '../../ui/EmptyState.tsx';
-import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDateTime, humanize } from '../../ui/format.ts';
+import { QueryStatus } from '../../ui/QueryStatus.tsx';
 import { usePhone } from '../../ui/use-phone.ts';
 import { canWrite, useMe } from '../use-me.ts';
 import { CampaignWizard } from './CampaignWizard.tsx';
@@ -48,12 +48,7 @@ export function CampaignsPage() {
           A one-off email to contacts of a segment with chosen personas (for example the admins of accounts in onboarding), sent now or at a set time, only to
           those who consented to the list.
         </Text>
-        {campaigns.isPending && (
-          <Center p="lg">
-            <Loader />
-          </Center>
-        )}
-        {campaigns.isError && <ErrorAlert error={campaigns.error} title="Could not load campaigns" />}
+        <QueryStatus query={campaigns} errorTitle="Could not load campaigns" />
         {campaigns.data?.length === 0 && (
           <EmptyState title="No campaigns yet" action={add}>
             Pick a template, a list and an audience; the preview says who will receive it and who is excluded and why.

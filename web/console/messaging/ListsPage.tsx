@@ -1,9 +1,10 @@
-import { Anchor, Badge, Button, Card, Center, Code, CopyButton, Group, Loader, Modal, Paper, Stack, Switch, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Code, CopyButton, Group, Loader, Modal, Paper, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import { IconCopy, IconExternalLink, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import type { MailingList } from '../../../src/modules/consent/consent.schema.ts';
 import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
+import { QueryStatus } from '../../ui/QueryStatus.tsx';
 import { usePhone } from '../../ui/use-phone.ts';
 import { canWrite, useMe } from '../use-me.ts';
 import { ListFormModal } from './ListFormModal.tsx';
@@ -118,12 +119,7 @@ export function ListsPage() {
           latest record per list.
         </Text>
         <Switch label="Show archived lists" checked={archived} onChange={(e) => setArchived(e.currentTarget.checked)} />
-        {lists.isPending && (
-          <Center p="lg">
-            <Loader />
-          </Center>
-        )}
-        {lists.isError && <ErrorAlert error={lists.error} title="Could not load lists" />}
+        <QueryStatus query={lists} errorTitle="Could not load lists" />
         {lists.data?.length === 0 && (
           <EmptyState title="No lists yet" action={writer && <Button onClick={() => setEditing('new')}>Create the first list</Button>}>
             A newsletter, onboarding tips, webinar invitations: each list has its own wording and opt-in type.

@@ -1,10 +1,10 @@
-import { Badge, Button, Card, Center, Group, Loader, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import type { Stream } from '../../../src/modules/streams/streams.schema.ts';
 import { EmptyState } from '../../ui/EmptyState.tsx';
-import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
+import { QueryStatus } from '../../ui/QueryStatus.tsx';
 import { usePhone } from '../../ui/use-phone.ts';
 import { canWrite, useMe } from '../use-me.ts';
 import { StreamFormModal } from './StreamFormModal.tsx';
@@ -40,12 +40,7 @@ export function StreamsPage() {
           A sequence of emails, each after a delay, to contacts who enter by a segment rule or an engine moment, and leave when an exit event happens, the
           account changes phase or they unsubscribe. Each contact goes through a stream once.
         </Text>
-        {streams.isPending && (
-          <Center p="lg">
-            <Loader />
-          </Center>
-        )}
-        {streams.isError && <ErrorAlert error={streams.error} title="Could not load streams" />}
+        <QueryStatus query={streams} errorTitle="Could not load streams" />
         {streams.data?.length === 0 && (
           <EmptyState title="No streams yet" action={canWrite(me.data) && <Button onClick={() => setCreating(true)}>Create the first stream</Button>}>
             An onboarding nurture, for example: a welcome email, tips two days later, a check-in after a week, until the account is activated.

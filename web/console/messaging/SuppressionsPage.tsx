@@ -1,4 +1,4 @@
-import { Badge, Button, Card, Center, Group, Loader, Modal, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, Modal, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconPlus, IconSearch } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -8,6 +8,7 @@ import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDateTime, humanize } from '../../ui/format.ts';
+import { QueryStatus } from '../../ui/QueryStatus.tsx';
 import { usePhone } from '../../ui/use-phone.ts';
 import { api, errorMessage, fieldErrors } from '../api-client.ts';
 import { isAdmin, useMe } from '../use-me.ts';
@@ -113,12 +114,7 @@ export function SuppressionsPage() {
           onChange={(e) => setQ(e.currentTarget.value)}
           maw={360}
         />
-        {suppressions.isPending && (
-          <Center p="lg">
-            <Loader />
-          </Center>
-        )}
-        {suppressions.isError && <ErrorAlert error={suppressions.error} title="Could not load suppressions" />}
+        <QueryStatus query={suppressions} errorTitle="Could not load suppressions" />
         {suppressions.data?.length === 0 && (
           <EmptyState title={q ? 'No address matches' : 'No suppressed addresses'}>Bounces, complaints and erasures appear here.</EmptyState>
         )}

@@ -1,10 +1,10 @@
-import { Badge, Button, Card, Center, Group, Loader, Paper, Stack, Switch, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, Paper, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { EmptyState } from '../../ui/EmptyState.tsx';
-import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDateTime } from '../../ui/format.ts';
+import { QueryStatus } from '../../ui/QueryStatus.tsx';
 import { usePhone } from '../../ui/use-phone.ts';
 import { canWrite, useMe } from '../use-me.ts';
 import { useTemplates } from './use-campaigns.ts';
@@ -35,12 +35,7 @@ export function TemplatesPage() {
           {'{{ team.csm.name }}'}); a contact lacking data a template needs is excluded rather than sent a broken email.
         </Text>
         <Switch label="Show archived" checked={archived} onChange={(e) => setArchived(e.currentTarget.checked)} />
-        {templates.isPending && (
-          <Center p="lg">
-            <Loader />
-          </Center>
-        )}
-        {templates.isError && <ErrorAlert error={templates.error} title="Could not load templates" />}
+        <QueryStatus query={templates} errorTitle="Could not load templates" />
         {templates.data?.length === 0 && (
           <EmptyState title="No templates yet" action={add}>
             A welcome email, activation tips, a renewal reminder: write it once, preview it as any contact.
