@@ -1,23 +1,7 @@
 // Campaign shapes shared by the API and the console (web/ may import this file: keep it free of server code).
 import { z } from 'zod';
-import type { ExclusionReason } from '../consent/consent.gate.ts';
+import { exclusionReasons } from '../consent/consent.schema.ts';
 import { personas } from '../contacts/contacts.schema.ts';
-
-/** The gate's exclusion reasons (consent.gate.ts is server code the console cannot import; the check below keeps them equal). */
-export const exclusionReasons = [
-  'no_email',
-  'suppressed',
-  'withdrawn',
-  'no_consent',
-  'unconfirmed',
-  'left_company',
-  'list_archived',
-  'member_inactive',
-  'member_opted_out',
-  'missing_data',
-] as const satisfies readonly ExclusionReason[];
-type AllReasons = Exclude<ExclusionReason, (typeof exclusionReasons)[number]> extends never ? true : never;
-export const allReasonsListed: AllReasons = true;
 
 export const campaignStatuses = ['draft', 'scheduled', 'sending', 'paused', 'sent', 'cancelled'] as const;
 export type CampaignStatusName = (typeof campaignStatuses)[number];

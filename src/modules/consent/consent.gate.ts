@@ -1,23 +1,12 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import type { Tx } from '../../db/tx.ts';
+import type { ExclusionReason } from './consent.schema.ts';
+
+export type { ExclusionReason } from './consent.schema.ts';
 
 /** What a message is for: the consent it needs. */
 export type Purpose = { kind: 'list'; listId: string } | { kind: 'service' } | { kind: 'request' } | { kind: 'member'; topic: 'digest' | 'test' };
-
-export const exclusionReasons = [
-  'no_email',
-  'suppressed',
-  'withdrawn',
-  'no_consent',
-  'unconfirmed',
-  'left_company',
-  'list_archived',
-  'member_inactive',
-  'member_opted_out',
-  'missing_data',
-] as const;
-export type ExclusionReason = (typeof exclusionReasons)[number];
 
 export type GateDecision =
   | { allowed: true; recipientId: string; address: string; basis: string }

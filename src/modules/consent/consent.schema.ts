@@ -2,6 +2,21 @@ import { z } from 'zod';
 
 // API shapes of the consent module, shared by the server and the console.
 
+/** Why the gate refused a message (recorded on it, counted in audience previews and stats). */
+export const exclusionReasons = [
+  'no_email',
+  'suppressed',
+  'withdrawn',
+  'no_consent',
+  'unconfirmed',
+  'left_company',
+  'list_archived',
+  'member_inactive',
+  'member_opted_out',
+  'missing_data',
+] as const;
+export type ExclusionReason = (typeof exclusionReasons)[number];
+
 export const optIns = ['single', 'double'] as const;
 export const consentActions = ['requested', 'granted', 'withdrawn'] as const;
 /** How a consent record came to be. */
