@@ -13,7 +13,7 @@ import { createAccount } from '../accounts/accounts.ts';
 import { createList, isSuppressed, recordConsent, subscriptionStatuses } from '../consent/consent.ts';
 import { createContact } from '../contacts/contacts.ts';
 import { dispatchDue } from './messaging.dispatch.ts';
-import { KEYWORD_DONE, KEYWORD_SKIPPED, readBounceMailbox, readDueMailboxes } from './messaging.mailbox.ts';
+import { emptyResult, KEYWORD_DONE, KEYWORD_SKIPPED, readBounceMailbox, readDueMailboxes } from './messaging.mailbox.ts';
 import { enqueueMessages } from './messaging.outbox.ts';
 import type { MailboxReadResult } from './messaging.schema.ts';
 import { getSenderSettings, type ImapMailbox, parseImapUrl, updateSenderSettings } from './messaging.settings.ts';
@@ -208,20 +208,7 @@ async function readJob() {
   clock.advance(5 * 60_000);
   return readDueMailboxes(db, clock, config(), { budgetMs: 30_000 });
 }
-const counts = (partial: Partial<MailboxReadResult>): MailboxReadResult => ({
-  read: 0,
-  hardBounces: 0,
-  softBounces: 0,
-  complaints: 0,
-  unsubscribes: 0,
-  deliveryReports: 0,
-  invalidTokens: 0,
-  unmatched: 0,
-  unrecognised: 0,
-  alreadyDone: 0,
-  remaining: 0,
-  ...partial,
-});
+const counts = (partial: Partial<MailboxReadResult>): MailboxReadResult => ({ ...emptyResult(), ...partial });
 
 describe('List-Unsubscribe and the bounce mailbox', () => {
   it('carries only the HTTPS link without a mailbox, and a mailto: with the token once one is set, DKIM covering both headers', async () => {

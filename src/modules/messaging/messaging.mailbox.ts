@@ -40,7 +40,8 @@ export const KEYWORD_SKIPPED = '$MomentumSkipped';
 type Outcome = Exclude<keyof MailboxReadResult, 'read' | 'remaining'>;
 const SKIPPED_OUTCOMES: ReadonlySet<Outcome> = new Set(['invalidTokens', 'unmatched', 'unrecognised']);
 
-const emptyResult = (): MailboxReadResult => ({
+/** A read that found nothing (what each outcome counts up from). */
+export const emptyResult = (): MailboxReadResult => ({
   read: 0,
   hardBounces: 0,
   softBounces: 0,
