@@ -10,7 +10,7 @@ export const demoCommand = defineCommand({
   args: z.object({}),
   async run(rt, io) {
     const started = performance.now();
-    const result = await seedDemo(rt.db, rt.clock, io);
+    const result = await seedDemo(rt.db, rt.clock, io, rt.config);
     if (result.created) io.err(`Seeded the demo workspace in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
     else io.err('The demo workspace already exists; nothing was changed.');
     if (result.created || (await demoSignInWorks(rt.db))) io.out(`Sign in as ${result.email} / ${result.password}`);
@@ -28,7 +28,7 @@ export async function ensureDemo(rt: Runtime): Promise<{ email: string; password
     const io = terminalIO();
     io.err('Empty database: seeding the demo workspace...');
     try {
-      const result = await seedDemo(rt.db, rt.clock, io);
+      const result = await seedDemo(rt.db, rt.clock, io, rt.config);
       return { email: result.email, password: result.password };
     } finally {
       io.done();

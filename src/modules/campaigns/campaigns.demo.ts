@@ -1,10 +1,13 @@
 // The demo workspace's templates and campaigns: a newsletter list most admins and champions consented to (imported
-// with proof, a few withdrawn since), a campaign sent nine days ago whose messages wait in the outbox for the running
-// server's dispatch job (written as .eml files without SMTP_URL), and a draft for the renewal season.
+// with proof, a few withdrawn since), a campaign sent nine days ago with what its readers did since (opens, some by
+// privacy proxies, and clicks, recorded as the tracking links record them), and a draft for the renewal season.
+import type { Config } from '../../config.ts';
 import type { Tx } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
 import { type Clock, fixedClock } from '../../lib/clock.ts';
 import { createList, findListRow, recordConsent } from '../consent/consent.ts';
+import { dispatchDue } from '../messaging/messaging.dispatch.ts';
+import { recordClick, recordOpen } from '../messaging/messaging.tracking.ts';
 import { listSegments } from '../segments/segments.ts';
 import type { TemplateCreate } from '../templates/templates.schema.ts';
 import { createTemplate, findTemplate } from '../templates/templates.ts';
@@ -64,7 +67,39 @@ export interface DemoCampaignAccount {
   contacts: { id: string; persona: string }[];
 }
 
-export async function seedCampaignsDemo(tx: Tx, clock: Clock, admin: Actor, accounts: DemoCampaignAccount[]): Promise<void> {
+const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+const PHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148';
+/** Apple Mail Privacy Protection fetches every pixel with a bare user agent soon after delivery. */
+const PROXY = 'Mozilla/5.0';
+
+/**
+ * The sent campaign's history: its messages go out (as .eml files in the data dir's outbox: demo addresses are never
+ * mailed, whatever SMTP_URL says), then, over the following days, seven readers in ten open it (one in ten only
+ * through a privacy proxy, a machine open), three in ten click through to the release notes.
+ */
+async function seedCampaignHistory(tx: Tx, sentAt: Date, config: Config, workspaceId: string, campaignId: string): Promise<void> {
+  const sendClock = fixedClock(sentAt);
+  await dispatchDue(tx, sendClock, { ...config, smtpUrl: undefined }, { workspaceId, budgetMs: 60_000, batch: 500 });
+  const sent = await tx
+    .selectFrom('messages')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('source_type', '=', 'campaign')
+    .where('source_id', '=', campaignId)
+    .where('status', '=', 'sent')
+    .orderBy('to_address')
+    .execute();
+  for (const [i, { id }] of sent.entries()) {
+    const data = { workspaceId, messageId: id };
+    const later = (minutes: number) => fixedClock(new Date(sentAt.getTime() + minutes * 60_000));
+    if (i % 10 === 7) await recordOpen(tx, later(1), data, PROXY);
+    if (i % 10 >= 7) continue;
+    await recordOpen(tx, later(45 + ((i * 97) % 2800)), data, i % 2 ? PHONE : DESKTOP);
+    if (i % 10 < 3) await recordClick(tx, later(50 + ((i * 97) % 2800)), data, 'https://momentum.demo/releases', i % 2 ? PHONE : DESKTOP);
+  }
+}
+
+export async function seedCampaignsDemo(tx: Tx, clock: Clock, admin: Actor, accounts: DemoCampaignAccount[], config?: Config): Promise<void> {
   const ws = admin.workspaceId;
   const now = clock.now().getTime();
   const at = (daysAgo: number) => fixedClock(new Date(now - daysAgo * DAY));
@@ -109,6 +144,7 @@ export async function seedCampaignsDemo(tx: Tx, clock: Clock, admin: Actor, acco
   });
   await scheduleCampaign(tx, at(10), admin, sent.id, { at: new Date(now - 9 * DAY).toISOString() });
   await runCampaigns(tx, at(9), { budgetMs: 60_000, maxBacklog: 100_000 });
+  if (config) await seedCampaignHistory(tx, new Date(now - 9 * DAY + 10 * 60_000), config, ws, sent.id);
   await createCampaign(tx, clock, admin, {
     name: 'Renewal season: activation tips for admins',
     templateId: 'activation-tips',

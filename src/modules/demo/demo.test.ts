@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { testClock } from '../../../test/factories.ts';
@@ -8,6 +11,7 @@ import type { Db } from '../../db/client.ts';
 import { systemActor } from '../../lib/actor.ts';
 import { listAccounts } from '../accounts/accounts.ts';
 import { listApiKeys } from '../apikeys/apikeys.ts';
+import { campaignStats, listCampaigns } from '../campaigns/campaigns.ts';
 import { listContacts } from '../contacts/contacts.ts';
 import { listContracts } from '../contracts/contracts.ts';
 import { listEvents } from '../events/events.ts';
@@ -25,14 +29,17 @@ const clock = testClock('2026-06-01T09:00:00Z');
 const actor = systemActor(DEMO_WORKSPACE_ID);
 let first: TestDatabase;
 let second: TestDatabase;
+const dataDir = mkdtempSync(join(tmpdir(), 'momentum-demo-test-'));
+const config = loadConfig({}, { MOMENTUM_SECRET: 'test-secret-that-is-long-enough-0123456789', MOMENTUM_DATA_DIR: dataDir });
 
 beforeAll(async () => {
   [first, second] = await Promise.all([createTestDatabase(), createTestDatabase()]);
-  await seedDemo(first.db, clock);
+  await seedDemo(first.db, clock, undefined, config);
 }, 120_000);
 afterAll(async () => {
   await first?.dispose();
   await second?.dispose();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function allAccounts(db: Db) {
@@ -199,16 +206,34 @@ describe('demo workspace', () => {
     );
   });
 
+  it('shows a campaign sent nine days ago with its stats: sent as .eml files, opened (some only by privacy proxies) and clicked', async () => {
+    const admin = (await listMembers(first.db, actor)).find((m) => m.email === DEMO_ADMIN_EMAIL);
+    const member = memberActor({ workspace_id: DEMO_WORKSPACE_ID, id: admin?.id ?? '', name: admin?.name ?? '', roles: admin?.roles ?? [] });
+    const sent = (await listCampaigns(first.db, member, { status: 'sent', limit: 10 }))[0];
+    expect(sent?.name).toBe('May product news');
+    const stats = await campaignStats(first.db, DEMO_WORKSPACE_ID, sent?.id ?? '');
+    expect(stats.sent).toBeGreaterThan(50);
+    expect(stats.queued).toBe(0);
+    expect(stats.opened / stats.sent).toBeGreaterThan(0.6);
+    expect(stats.machineOpened).toBeGreaterThan(0);
+    expect(stats.clicked / stats.sent).toBeGreaterThan(0.2);
+    expect(stats.clicked).toBeLessThan(stats.opened);
+    // With the campaign went the demo's other messages due by then.
+    expect(readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.eml')).length).toBeGreaterThanOrEqual(stats.sent);
+    const opened = await listEvents(first.db, actor, { name: 'Email Opened', limit: 1 });
+    expect(opened.items).toHaveLength(1);
+  });
+
   it('changes nothing when run again', async () => {
     const before = await digest(first.db);
-    const again = await seedDemo(first.db, clock);
+    const again = await seedDemo(first.db, clock, undefined, config);
     expect(again).toEqual({ created: false, email: DEMO_ADMIN_EMAIL, password: DEMO_ADMIN_PASSWORD });
     expect(await digest(first.db)).toBe(before);
     expect(await allAccounts(first.db)).toHaveLength(200);
   });
 
   it('produces the same workspace from the same day in another database', async () => {
-    const result = await seedDemo(second.db, clock);
+    const result = await seedDemo(second.db, clock, undefined, { ...config, dataDir: join(dataDir, 'second') });
     expect(result.created).toBe(true);
     expect(await digest(second.db)).toBe(await digest(first.db));
   }, 120_000);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Config } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
 import { inTransaction } from '../../db/tx.ts';
 import { type Actor, systemActor } from '../../lib/actor.ts';
@@ -99,9 +100,10 @@ export async function demoSignInWorks(db: Db): Promise<boolean> {
  * months of timeline, saved segments, and the customer-success, high-touch and tech-touch example models
  * (approved and active), swept once as of the clock so the demo opens with moments to do. Deterministic for a given day (seeded generator, dates relative
  * to the clock) and idempotent: when the demo workspace exists nothing is written. One transaction, so an
- * interrupted seed leaves nothing behind and the next start seeds again.
+ * interrupted seed leaves nothing behind and the next start seeds again. With the config, the campaign sent nine days
+ * ago has gone out (as .eml files in the data dir's outbox) and has its opens and clicks.
  */
-export async function seedDemo(db: Db, clock: Clock, io?: DemoProgress): Promise<SeedResult> {
+export async function seedDemo(db: Db, clock: Clock, io?: DemoProgress, config?: Config): Promise<SeedResult> {
   const signIn = { email: DEMO_ADMIN_EMAIL, password: DEMO_ADMIN_PASSWORD };
   if (await hasDemoWorkspace(db)) return { created: false, ...signIn };
   const plan = planDemo(clock.now(), DEMO_ACCOUNT_COUNT);
@@ -144,7 +146,7 @@ export async function seedDemo(db: Db, clock: Clock, io?: DemoProgress): Promise
       await seedConsentDemo(tx, clock, admin, seeded);
       await seedMessagingDemo(tx, clock, admin);
       await seedStreamsDemo(tx, clock, admin, seeded);
-      await seedCampaignsDemo(tx, clock, admin, seeded);
+      await seedCampaignsDemo(tx, clock, admin, seeded, config);
       await runDemoModels(tx, clock, actor, admin);
       await seedDemoNews(tx, clock, admin, seeded, memberIds);
       // Disabled: the demo sends nothing anywhere; the page shows what an endpoint looks like.

@@ -243,6 +243,8 @@ export interface DispatchOptions {
   /** While nothing is due, look again every this many ms until the budget is spent (0: return at once). */
   pollMs?: number;
   batch?: number;
+  /** Only this workspace's messages (the demo sends its history); default every workspace with messages due. */
+  workspaceId?: string;
 }
 
 /**
@@ -260,7 +262,7 @@ export async function dispatchDue(db: Db, clock: Clock, config: SendConfig, opti
     // Workspaces with due messages take turns, a batch each, until none has any left; then look again.
     let workspaces: string[] = [];
     while (Date.now() < stopAt) {
-      if (workspaces.length === 0) workspaces = await dueWorkspaces(db, clock.now());
+      if (workspaces.length === 0) workspaces = options.workspaceId ? [options.workspaceId] : await dueWorkspaces(db, clock.now());
       let worked = false;
       for (const workspaceId of [...workspaces]) {
         if (Date.now() >= stopAt) break;
