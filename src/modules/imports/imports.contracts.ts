@@ -4,7 +4,8 @@ import { billingKinds, contractPatchSchema, contractStatuses } from '../contract
 import type { ContractInput, LineItemInput } from '../contracts/contracts.ts';
 import type { CsvRow } from './imports.csv.ts';
 import type { HeaderMap } from './imports.mapping.ts';
-import { type AccountIndex, type RowError, RowReader, readAccountRef } from './imports.rows.ts';
+import { type AccountIndex, RowReader, readAccountRef } from './imports.rows.ts';
+import type { RowError } from './imports.schema.ts';
 
 export interface ContractRecord {
   /** The first row of the contract: errors found while writing are reported there. */

@@ -2,9 +2,7 @@
 // list, then the column names of Salesforce (report and Data Loader) and HubSpot exports.
 import type { CustomField } from '../customfields/customfields.ts';
 import { unguardFormula } from './imports.csv.ts';
-
-export const importTypes = ['accounts', 'contacts', 'contracts'] as const;
-export type ImportType = (typeof importTypes)[number];
+import type { ImportType } from './imports.schema.ts';
 
 export interface FieldSpec {
   /** Momentum's own header (what the export writes). */

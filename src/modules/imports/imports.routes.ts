@@ -8,39 +8,10 @@ import { AppError } from '../../lib/errors.ts';
 import { accountQueryFromRequest, listQuery } from '../accounts/accounts.routes.ts';
 import { guardFormula } from './imports.csv.ts';
 import { type CsvExport, exportAccounts, exportContacts, exportContracts } from './imports.exports.ts';
-import { importTypes } from './imports.mapping.ts';
-import { type ImportReport, importCsv, importModes } from './imports.ts';
+import { type ImportReport, importQuerySchema, importReportSchema, importTypes } from './imports.schema.ts';
+import { importCsv } from './imports.ts';
 
 const MAX_FILE = 100 * 1024 * 1024;
-
-const rowErrorSchema = z.object({ row: z.number().int(), column: z.string(), message: z.string() });
-const reportSchema = z
-  .object({
-    type: z.enum(importTypes),
-    created: z.number().int(),
-    updated: z.number().int(),
-    failed: z.number().int(),
-    dryRun: z.boolean(),
-    errors: z.array(rowErrorSchema).describe('Row-level errors: row is the spreadsheet row number (the header is row 1)'),
-    warnings: z.array(z.object({ column: z.string().nullable(), message: z.string() })),
-    skipped: z.array(rowErrorSchema).describe('Rows written whose consent was not recorded, and why (an address that withdrew earlier)'),
-  })
-  .meta({ id: 'ImportReport' });
-
-const importQuery = z.strictObject({
-  mode: z.enum(importModes).default('all_or_nothing').describe('all_or_nothing: any bad row and nothing is written; partial: write the good rows'),
-  dryRun: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true')
-    .describe('Validate and report without writing'),
-  encoding: z.string().trim().max(50).optional().describe('The file encoding when it is not UTF-8, e.g. windows-1252 or latin1'),
-  consentProof: z
-    .string()
-    .max(1000)
-    .optional()
-    .describe('Contacts with a consent_lists column: how these contacts agreed (required with that column; kept in the consent ledger as proof)'),
-});
 
 const exportAccountsQuery = listQuery.omit({ limit: true, cursor: true });
 
@@ -110,8 +81,8 @@ export const importRoutes = defineRoutes((app, { db, clock }) => {
           '(path `row 7.email`) and writes nothing.',
         consumes: ['multipart/form-data', 'text/csv'],
         params: z.object({ type: z.enum(importTypes) }),
-        querystring: importQuery,
-        response: { 200: reportSchema, ...errors },
+        querystring: importQuerySchema,
+        response: { 200: importReportSchema, ...errors },
       },
     },
     async (request) => {

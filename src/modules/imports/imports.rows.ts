@@ -9,18 +9,7 @@ import type { ContactInput } from '../contacts/contacts.ts';
 import { type CustomField, checkCustomValues } from '../customfields/customfields.ts';
 import { type CsvRow, unguardFormula } from './imports.csv.ts';
 import { cell, columnOf, type HeaderMap } from './imports.mapping.ts';
-
-export interface RowError {
-  /** Spreadsheet row number: the header is row 1, the first data row is row 2. */
-  row: number;
-  column: string;
-  message: string;
-}
-
-export interface ImportWarning {
-  column: string | null;
-  message: string;
-}
+import type { RowError } from './imports.schema.ts';
 
 /** Existing accounts, loaded once per import: contacts and contracts reference them, account rows update them. */
 export interface AccountIndex {

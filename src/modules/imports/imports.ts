@@ -12,25 +12,18 @@ import { type CustomField, listCustomFields } from '../customfields/customfields
 import { listMembers } from '../members/members.ts';
 import { type ContractIndex, type ContractRecord, columnForPath, readContracts } from './imports.contracts.ts';
 import { type CsvTable, readCsv } from './imports.csv.ts';
-import { type HeaderMap, type ImportType, mapHeaders } from './imports.mapping.ts';
+import { type HeaderMap, mapHeaders } from './imports.mapping.ts';
 import {
   type AccountIndex,
   type AccountRecord,
   type ContactIndex,
   type ContactRecord,
-  type ImportWarning,
   type MemberLookup,
-  type RowError,
   RowReader,
   readAccount,
   readContact,
 } from './imports.rows.ts';
-
-export type { ImportType } from './imports.mapping.ts';
-export type { ImportWarning, RowError } from './imports.rows.ts';
-
-export const importModes = ['all_or_nothing', 'partial'] as const;
-export type ImportMode = (typeof importModes)[number];
+import type { ImportMode, ImportReport, ImportType, ImportWarning, RowError } from './imports.schema.ts';
 
 export interface ImportOptions {
   /** all_or_nothing (default): any bad row means nothing is written. partial: the good rows are written. */
@@ -45,19 +38,6 @@ export interface ImportOptions {
    * they were shown). Required with that column; recorded in the consent ledger as each grant's proof.
    */
   consentProof?: string | undefined;
-}
-
-export interface ImportReport {
-  type: ImportType;
-  created: number;
-  updated: number;
-  /** Records (accounts, contacts or contracts) not written because of errors. */
-  failed: number;
-  dryRun: boolean;
-  errors: RowError[];
-  warnings: ImportWarning[];
-  /** Rows written whose consent was not recorded, and why (the address withdrew earlier: an import cannot re-subscribe it). */
-  skipped: RowError[];
 }
 
 const PAGE = 5000;
