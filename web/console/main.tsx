@@ -30,8 +30,10 @@ const queryClient = new QueryClient({
   },
   mutationCache: new MutationCache({
     // Every failed change is reported once; forms also show the field errors next to the inputs.
-    onError: (error) => {
+    onError: (error, _variables, _result, mutation) => {
       if (error instanceof ApiError && error.status === 401) return;
+      // A page that lays out every error itself (the import's row table can hold thousands) says so in meta.
+      if (mutation.meta?.showsItsErrors === true) return;
       // Field errors are next to the inputs too; the notification lists them in words.
       const details = error instanceof ApiError ? error.details : [];
       const message =
