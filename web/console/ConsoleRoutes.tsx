@@ -2,6 +2,7 @@ import { Navigate, Route, Routes } from 'react-router';
 import { AccountPage } from './accounts/AccountPage.tsx';
 import { AccountsPage } from './accounts/AccountsPage.tsx';
 import { ConsoleLayout } from './ConsoleLayout.tsx';
+import { ImportPage } from './imports/ImportPage.tsx';
 import { CampaignPage } from './messaging/CampaignPage.tsx';
 import { CampaignsPage } from './messaging/CampaignsPage.tsx';
 import { ListsPage } from './messaging/ListsPage.tsx';
@@ -35,6 +36,7 @@ export function ConsoleRoutes() {
       <Route element={<ConsoleLayout />}>
         <Route index element={<Navigate to="/accounts" replace />} />
         <Route path="accounts" element={<AccountsPage />} />
+        <Route path="accounts/import" element={<ImportPage />} />
         <Route path="accounts/:id" element={<AccountPage />} />
         <Route path="segments" element={<SegmentsPage />} />
         <Route path="settings" element={<SettingsLayout />}>

@@ -45,9 +45,33 @@ export function withQuery(path: string, query?: Query): string {
   return text ? `${path}?${text}` : path;
 }
 
+/** Sent with every request: the server accepts changes signed in by cookie only with this header (another site cannot send it). */
+const CONSOLE_HEADERS: Readonly<Record<string, string>> = { accept: 'application/json', 'x-momentum-client': 'console' };
+
+/** The answer's JSON, or the ApiError it carries (a 401 also tells the console shell, unless the caller handles it). */
+function readAnswer<T>(status: number, text: string, options: Pick<RequestOptions, 'ignoreUnauthenticated'>): T {
+  if (status === 204) return undefined as T;
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (status < 200 || status >= 300) {
+    const error = (json as { error?: { code?: string; message?: string; details?: ErrorDetail[] } } | undefined)?.error;
+    const failure = new ApiError(status, error?.code ?? 'http_error', error?.message ?? `The server answered ${status}`, error?.details ?? []);
+    if (status === 401 && !options.ignoreUnauthenticated) {
+      window.dispatchEvent(new CustomEvent(UNAUTHENTICATED_EVENT, { detail: { message: failure.message } }));
+    }
+    throw failure;
+  }
+  return json as T;
+}
+
+const networkError = () => new ApiError(0, 'network', 'Cannot reach the Momentum server. Check your connection and try again.');
+
 async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  // The server accepts changes signed in by cookie only with this header (another site cannot send it).
-  const headers: Record<string, string> = { accept: 'application/json', 'x-momentum-client': 'console' };
+  const headers: Record<string, string> = { ...CONSOLE_HEADERS };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
@@ -58,30 +82,40 @@ async function request<T>(method: string, path: string, options: RequestOptions 
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
     });
   } catch {
-    throw new ApiError(0, 'network', 'Cannot reach the Momentum server. Check your connection and try again.');
+    throw networkError();
   }
-  if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  if (!response.ok) {
-    const error = (json as { error?: { code?: string; message?: string; details?: ErrorDetail[] } } | undefined)?.error;
-    const failure = new ApiError(
-      response.status,
-      error?.code ?? 'http_error',
-      error?.message ?? `The server answered ${response.status}`,
-      error?.details ?? [],
-    );
-    if (response.status === 401 && !options.ignoreUnauthenticated) {
-      window.dispatchEvent(new CustomEvent(UNAUTHENTICATED_EVENT, { detail: { message: failure.message } }));
-    }
-    throw failure;
-  }
-  return json as T;
+  return readAnswer<T>(response.status, await response.text(), options);
+}
+
+export interface UploadOptions {
+  query?: Query;
+  /** Called as the file goes out: bytes sent and the total (fetch cannot report upload progress, hence XMLHttpRequest). */
+  onProgress?: (sent: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** POSTs a file as the multipart/form-data field "file", with the console's headers. */
+function upload<T>(path: string, file: Blob, options: UploadOptions = {}): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', withQuery(`/api/v1${path}`, options.query));
+    for (const [name, value] of Object.entries(CONSOLE_HEADERS)) xhr.setRequestHeader(name, value);
+    const { onProgress, signal } = options;
+    if (onProgress) xhr.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    xhr.onload = () => {
+      try {
+        resolve(readAnswer<T>(xhr.status, xhr.responseText, {}));
+      } catch (error) {
+        reject(error);
+      }
+    };
+    xhr.onerror = () => reject(networkError());
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled'));
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    const form = new FormData();
+    form.append('file', file);
+    xhr.send(form);
+  });
 }
 
 export const api = {
@@ -89,6 +123,7 @@ export const api = {
   post: <T>(path: string, body?: unknown, options: Omit<RequestOptions, 'body'> = {}) => request<T>('POST', path, { ...options, body: body ?? {} }),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, { body }),
   delete: <T = void>(path: string) => request<T>('DELETE', path),
+  upload,
 };
 
 /**

@@ -1,13 +1,15 @@
-import { Box, Center, Group, Loader, Paper, Select, Stack, Text } from '@mantine/core';
+import { Box, Button, Center, Group, Loader, Paper, Select, Stack, Text } from '@mantine/core';
+import { IconUpload } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { CursorPager } from '../../ui/CursorPager.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { usePhone } from '../../ui/use-phone.ts';
 import { api } from '../api-client.ts';
 import type { AccountList } from '../api-types.ts';
+import { canWrite, useMe } from '../use-me.ts';
 import { AccountCards } from './AccountCards.tsx';
 import { AccountFilters } from './AccountFilters.tsx';
 import { AccountsTable } from './AccountsTable.tsx';
@@ -30,6 +32,7 @@ export function AccountsPage() {
   const params = useMemo(() => readListParams(search), [search]);
   const viewKey = writeListParams(params).toString();
   const phone = usePhone();
+  const me = useMe();
 
   // Cursor paging: the stack holds the cursor of every page after the first; a new view starts over.
   const [paging, setPaging] = useState<{ view: string; cursors: string[] }>({ view: viewKey, cursors: [] });
@@ -51,7 +54,17 @@ export function AccountsPage() {
 
   return (
     <Stack gap={0}>
-      <PageHeader title="Accounts" description="Every customer organisation in this workspace." />
+      <PageHeader
+        title="Accounts"
+        description="Every customer organisation in this workspace."
+        actions={
+          canWrite(me.data) && (
+            <Button component={Link} to="/accounts/import" variant="default" leftSection={<IconUpload size={16} aria-hidden />}>
+              Import
+            </Button>
+          )
+        }
+      />
       <AccountFilters params={params} onChange={update} compact={phone} />
       {list.isError && <ErrorAlert error={list.error} title="Could not load accounts" />}
       {list.isPending && (
