@@ -233,13 +233,16 @@ describe('members console', () => {
     await eventually(() => totalText(page)).toBe(`${ACCOUNTS} accounts`);
   });
 
-  test('is keyboard usable: a skip link, then the search box, and sorting from the keyboard', async () => {
+  test('is keyboard usable: a skip link, the page action, then the search box, and sorting from the keyboard', async () => {
     await page.goto(`${baseUrl}/accounts`);
     await eventually(() => totalText(page)).toBe(`${ACCOUNTS} accounts`);
     const focused = () => page.evaluate(() => document.activeElement?.textContent || document.activeElement?.getAttribute('placeholder') || '');
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('Skip to content');
     await page.keyboard.press('Enter');
+    // The page's own action comes first in the content, then the list's search.
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Import');
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('Name, domain or external id');
     await page.keyboard.type('Retail');
