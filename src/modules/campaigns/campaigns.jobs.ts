@@ -9,7 +9,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { findSourcePauses } from '../messaging/messaging.feedback.ts';
 import { enqueueMessages, type OutgoingMessage } from '../messaging/messaging.outbox.ts';
-import { messageStats } from '../messaging/messaging.stats.ts';
+import { queuedCount } from '../messaging/messaging.stats.ts';
 import { renderTemplate } from '../templates/templates.ts';
 import { audienceBatch, audienceFilter } from './campaigns.audience.ts';
 import { CAMPAIGN_BATCH } from './campaigns.schema.ts';
@@ -61,7 +61,7 @@ async function sendBatch(
       );
       return 'stopped';
     }
-    if ((await messageStats(tx, workspaceId, { sourceType: 'campaign', sourceId: id })).queued >= maxBacklog) return 'backlog';
+    if ((await queuedCount(tx, workspaceId, { type: 'campaign', id }, maxBacklog)) >= maxBacklog) return 'backlog';
     // Delivery holds the workspace's marketing (complaint rate): queue nothing more until a member lifts it.
     if (await marketingHold(tx, workspaceId)) return 'held';
     const audience = { workspaceId, segmentId: row.segment_id, personas: row.personas };

@@ -5,7 +5,6 @@ import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
-import { inTransaction } from '../../db/tx.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { gate } from '../consent/consent.gate.ts';
@@ -184,31 +183,15 @@ async function sendOne(db: Db, clock: Clock, transport: MailTransport, config: S
   try {
     const info = await transport.send(mail, row.id);
     const at = clock.now();
-    // Committed without waiting for the WAL flush (PostgreSQL's synchronous_commit, for this one write): a killed
-    // Momentum loses nothing (the database has the commit); only a crash of the database server itself can lose the
-    // last fraction of a second of these marks, and those messages go out again (docs/messaging.md). Waiting for a
-    // disk flush per message halved the send rate.
-    await inTransaction(db, async (tx) => {
-      await sql`set local synchronous_commit = off`.execute(tx);
-      await tx
-        .updateTable('messages')
-        .set({
-          status: 'sent',
-          sent_at: at,
-          to_address: row.to_address,
-          basis: row.basis,
-          attempts: row.attempts + 1,
-          smtp_response: info.response.slice(0, 500),
-          eml_file: info.file,
-          last_error: null,
-          locked_until: null,
-          claim_token: null,
-          next_attempt_at: null,
-        })
-        .where('workspace_id', '=', row.workspace_id)
-        .where('id', '=', row.id)
-        .execute();
-    });
+    // Committed without waiting for the WAL flush (PostgreSQL's synchronous_commit, set for this one statement's
+    // transaction, in the same round trip): a killed Momentum loses nothing (the database has the commit); only a crash
+    // of the database server itself can lose the last fraction of a second of these marks, and those messages go out
+    // again (docs/messaging.md). Waiting for a disk flush per message halved the send rate.
+    await sql`with async_commit as (select set_config('synchronous_commit', 'off', true))
+      update messages set status = 'sent', sent_at = ${at}::timestamptz, to_address = ${row.to_address}, basis = ${row.basis},
+        attempts = ${row.attempts + 1}, smtp_response = ${info.response.slice(0, 500)}, eml_file = ${info.file}, last_error = null,
+        locked_until = null, claim_token = null, next_attempt_at = null
+      from async_commit where workspace_id = ${row.workspace_id}::uuid and id = ${row.id}::uuid`.execute(db);
     report.sent++;
     return { ok: true as const, row, at };
   } catch (error) {

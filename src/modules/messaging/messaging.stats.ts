@@ -115,3 +115,11 @@ export async function messageStatsBySource(
   }
   return result;
 }
+
+/** How many of a source's messages are still queued, counted up to `cap` (a partial index keeps it to the queue). */
+export async function queuedCount(db: Db | Tx, workspaceId: string, source: { type: string; id: string }, cap: number): Promise<number> {
+  const result = await sql<{ n: number }>`
+    select count(*)::int as n from (select 1 from messages where workspace_id = ${workspaceId}::uuid and source_type = ${source.type}
+      and source_id = ${source.id} and status = 'queued' limit ${cap}) q`.execute(db as Db);
+  return result.rows[0]?.n ?? 0;
+}
