@@ -102,22 +102,31 @@ function checkScalar(kind: Kind, value: unknown): string | number | boolean | { 
 export function compileFilter(filter: AccountFilter, customFields: CustomField[], clock: Clock, pathPrefix = 'filter'): Expression<SqlBool> {
   const byKey = new Map(customFields.map((f) => [f.key, f]));
   const details: ErrorDetail[] = [];
+  const all = (conditions: Condition[], path: string): Expression<SqlBool>[] =>
+    conditions.flatMap((c, i) => {
+      const at = `${path}.${i}`;
+      const target = targetOf(c.field, byKey);
+      if (typeof target === 'string') {
+        details.push({ path: `${at}.field`, message: `${c.field} ${target}` });
+        return [];
+      }
+      const compiled = compile(c, target, clock);
+      if (typeof compiled === 'string') {
+        details.push({ path: `${at}.${compiled.startsWith('operator') ? 'op' : 'value'}`, message: compiled });
+        return [];
+      }
+      return [compiled];
+    });
   const parts: Expression<SqlBool>[] = [];
   if (filter.q) {
     const like = `%${escapeLike(filter.q)}%`;
     parts.push(sql<SqlBool>`(accounts.name ilike ${like} or accounts.domain ilike ${like} or accounts.external_id = ${filter.q})`);
   }
-  filter.conditions.forEach((c, i) => {
-    const path = `${pathPrefix}.conditions.${i}`;
-    const target = targetOf(c.field, byKey);
-    if (typeof target === 'string') {
-      details.push({ path: `${path}.field`, message: `${c.field} ${target}` });
-      return;
-    }
-    const compiled = compile(c, target, clock);
-    if (typeof compiled === 'string') details.push({ path: `${path}.${compiled.startsWith('operator') ? 'op' : 'value'}`, message: compiled });
-    else parts.push(compiled);
-  });
+  parts.push(...all(filter.conditions, `${pathPrefix}.conditions`));
+  if (filter.anyOf && filter.anyOf.length > 0) {
+    const groups = filter.anyOf.map((group, g) => sql<SqlBool>`(${sql.join(all(group, `${pathPrefix}.anyOf.${g}`), sql` and `)})`);
+    parts.push(sql<SqlBool>`(${sql.join(groups, sql` or `)})`);
+  }
   if (details.length > 0) throw new AppError('validation_failed', details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
   return parts.length === 0 ? sql<SqlBool>`true` : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
 }

@@ -5,7 +5,7 @@ import { actorOf, defineRoutes } from '../../http/types.ts';
 import { type Actor, type TeamRole, teamRoles } from '../../lib/actor.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { findSegment } from '../segments/segments.ts';
-import { type AccountFilter, accountFilterSchema, accountSorts, buyingCultures, type Condition, digitalTypes, touchModels } from './accounts.schema.ts';
+import { type AccountFilter, accountFilterSchema, andFilters, accountSorts, buyingCultures, type Condition, digitalTypes, touchModels } from './accounts.schema.ts';
 import { createAccount, deleteAccount, getAccount, listAccounts, updateAccount } from './accounts.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -153,10 +153,10 @@ export async function accountQueryFromRequest(
   const advanced = parseFilterParam(q.filter);
   const segment = q.segment ? await findSegment(db, actor, q.segment) : undefined;
   if (q.segment && !segment) throw notFound('Segment');
-  const conditions = [...(segment?.filter.conditions ?? []), ...advanced.conditions, ...conditionsFromQuery(q)];
-  const search = [segment?.filter.q, advanced.q, q.q].filter(Boolean).join(' ').trim() || undefined;
+  const simple: AccountFilter = { ...(q.q && { q: q.q }), conditions: conditionsFromQuery(q) };
+  const filter = andFilters(...(segment ? [segment.filter] : []), advanced, simple);
   const teamMemberId = q.team === 'me' ? (actor.id ?? undefined) : q.team;
-  return { filter: { q: search, conditions }, ...(teamMemberId && { teamMemberId }) };
+  return { filter, ...(teamMemberId && { teamMemberId }) };
 }
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };

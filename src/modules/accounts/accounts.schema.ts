@@ -53,13 +53,41 @@ export const conditionSchema = z.strictObject({
   value: z.union([scalar, z.array(scalar).max(500)]).optional(),
 });
 
-/** A saved filter over account attributes: every condition must hold (AND), `q` searches name and domain. */
+/**
+ * A saved filter over account attributes: `q` searches name and domain, every condition must hold (AND), and, when
+ * `anyOf` is given, at least one of its groups must hold too (OR between groups, AND within one).
+ */
 export const accountFilterSchema = z
   .strictObject({
     q: z.string().trim().max(200).optional(),
     conditions: z.array(conditionSchema).max(50).default([]),
+    anyOf: z
+      .array(z.array(conditionSchema).min(1, 'a group needs at least one condition').max(50))
+      .max(10)
+      .optional()
+      .describe('groups of conditions of which at least one must hold, e.g. [[tier is gold], [ARR >= 100000]]'),
   })
   .meta({ id: 'AccountFilter' });
+
+/** The accounts every one of the filters matches, as one filter (the groups of two filters multiply out). */
+export function andFilters(...filters: AccountFilter[]): AccountFilter {
+  const q = filters
+    .map((f) => f.q)
+    .filter(Boolean)
+    .join(' ')
+    .trim();
+  let anyOf: Condition[][] | undefined;
+  for (const f of filters) {
+    if (!f.anyOf || f.anyOf.length === 0) continue;
+    anyOf = anyOf ? anyOf.flatMap((a) => (f.anyOf as Condition[][]).map((b) => [...a, ...b])) : f.anyOf;
+  }
+  return { ...(q && { q }), conditions: filters.flatMap((f) => f.conditions), ...(anyOf && { anyOf }) };
+}
+
+/** Every condition of a filter, the groups' included. */
+export function allConditions(filter: AccountFilter): Condition[] {
+  return [...filter.conditions, ...(filter.anyOf ?? []).flat()];
+}
 
 export type Condition = z.infer<typeof conditionSchema>;
 export type AccountFilter = z.infer<typeof accountFilterSchema>;

@@ -11,7 +11,7 @@ import { type CustomField, checkCustomValues, listCustomFields } from '../custom
 import { teamChangeEvent } from '../events/events.catalog.ts';
 import { recordMomentumEvents } from '../events/events.ts';
 import { compileFilter, sortSpec } from './accounts.queries.ts';
-import type { AccountFilter, AccountSort, BuyingCulture, DigitalType, TouchModel } from './accounts.schema.ts';
+import { type AccountFilter, type AccountSort, allConditions, type BuyingCulture, type DigitalType, type TouchModel } from './accounts.schema.ts';
 import type { AccountsTable } from './accounts.table.ts';
 
 export interface TeamMember {
@@ -349,7 +349,7 @@ export async function listOwnedOfferings(db: Db, workspaceId: string): Promise<{
 
 /** Custom field definitions, read only when the filter names a custom attribute (most lists do not). */
 function filterFields(db: Db, workspaceId: string, filter: AccountFilter): Promise<CustomField[]> {
-  const needed = filter.conditions.some((c) => c.field.startsWith('custom.'));
+  const needed = allConditions(filter).some((c) => c.field.startsWith('custom.'));
   return needed ? listCustomFields(db, workspaceId, 'account') : Promise.resolve([]);
 }
 

@@ -5,6 +5,7 @@ import type { Actor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
+import { andFilters } from '../accounts/accounts.schema.ts';
 import { checkAccountFilter, countAccounts } from '../accounts/accounts.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { momentumEventNames } from '../events/events.catalog.ts';
@@ -138,10 +139,7 @@ async function overlaps(db: Db, clock: Clock, workspaceId: string, def: ModelDef
     const o = other.definition;
     // The engine ranks a missing precedence as 0.
     if ((def.precedence ?? 0) !== (o.precedence ?? 0)) continue;
-    const shared = await countAccounts(db, clock, workspaceId, {
-      q: [def.segment.q, o.segment.q].filter(Boolean).join(' ') || undefined,
-      conditions: [...def.segment.conditions, ...o.segment.conditions],
-    });
+    const shared = await countAccounts(db, clock, workspaceId, andFilters(def.segment, o.segment));
     if (shared > 0) {
       issues.push({
         severity: 'error',

@@ -5,6 +5,7 @@ import { systemActor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { compileFilter } from '../accounts/accounts.queries.ts';
+import { allConditions } from '../accounts/accounts.schema.ts';
 import { gate } from '../consent/consent.gate.ts';
 import { listCustomFields } from '../customfields/customfields.ts';
 import { enqueueMessages, type OutgoingMessage } from '../messaging/messaging.outbox.ts';
@@ -41,7 +42,7 @@ export async function enrolFromSegments(db: Db, clock: Clock, options: { workspa
     const segment = await findSegment(db, systemActor(stream.workspace_id), stream.entry_segment_id as string);
     const first = stream.steps[0];
     if (!segment || !first) continue;
-    const needsFields = segment.filter.conditions.some((c) => c.field.startsWith('custom.'));
+    const needsFields = allConditions(segment.filter).some((c) => c.field.startsWith('custom.'));
     const fields = needsFields ? await listCustomFields(db, stream.workspace_id, 'account') : [];
     let where: ReturnType<typeof compileFilter>;
     try {
