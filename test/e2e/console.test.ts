@@ -394,18 +394,30 @@ describe('members console', () => {
     await page.getByRole('button', { name: 'New segment' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('textbox', { name: 'Name' }).fill('High touch EMEA');
-    await dialog.getByRole('combobox', { name: 'Condition 1: value' }).click();
-    await page.getByRole('option', { name: 'High' }).click();
-    await dialog.getByRole('textbox', { name: 'Name' }).click();
+    // A new segment starts without a condition (every account); an added one left empty is refused in the form's words.
+    await eventually(() => dialog.getByTestId('live-count').textContent()).toBe(`${ACCOUNTS} accounts match now`);
     await dialog.getByRole('button', { name: 'Add condition' }).click();
-    const region = dialog.getByRole('combobox', { name: 'Condition 2: value' }).or(dialog.getByRole('textbox', { name: 'Condition 2: value' }));
+    await dialog.getByRole('button', { name: 'Create segment' }).click();
+    await eventually(() => dialog.getByRole('alert').textContent()).toContain('Condition 1, value: needs a value');
+    const region = dialog.getByRole('combobox', { name: 'Condition 1: value' }).or(dialog.getByRole('textbox', { name: 'Condition 1: value' }));
     await region.fill('EMEA');
     await page.keyboard.press('Enter');
-    await shot(page, '09-segment-editor');
-    await dialog.getByRole('button', { name: 'Create segment' }).click();
+    // An OR group: here a single group, so it must hold (touch model high).
+    await dialog.getByRole('button', { name: 'Add an OR group' }).click();
+    await dialog
+      .getByRole('combobox', { name: 'Group 1, condition 1: field' })
+      .or(dialog.getByRole('textbox', { name: 'Group 1, condition 1: field' }))
+      .click();
+    await page.getByRole('option', { name: 'Touch model' }).click();
+    await dialog.getByRole('combobox', { name: 'Group 1, condition 1: value' }).click();
+    await page.getByRole('option', { name: 'High' }).click();
+    await dialog.getByRole('textbox', { name: 'Name' }).click();
     const expected = Array.from({ length: ACCOUNTS }, (_, i) => i).filter(
       (i) => touchModels[i % 3] === 'high' && regions[i % regions.length] === 'EMEA',
     ).length;
+    await eventually(() => dialog.getByTestId('live-count').textContent()).toBe(`${expected} accounts match now`);
+    await shot(page, '09-segment-editor');
+    await dialog.getByRole('button', { name: 'Create segment' }).click();
     const row = page.getByTestId('segment-row').filter({ hasText: 'High touch EMEA' });
     await eventually(() => row.count()).toBe(1);
     expect(await row.textContent()).toContain(String(expected));

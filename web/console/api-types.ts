@@ -1,6 +1,6 @@
 // Response shapes of the API routes the console calls. The enums come from the one shared schema
 // file (accounts.schema.ts); everything else mirrors the route files' response schemas.
-import type { AccountFilter, BuyingCulture, DigitalType, TouchModel } from '../../src/modules/accounts/accounts.schema.ts';
+import type { BuyingCulture, DigitalType, TouchModel } from '../../src/modules/accounts/accounts.schema.ts';
 
 export const memberRoles = ['admin', 'csm', 'account_manager', 'marketing', 'support', 'executive', 'partner'] as const;
 export type MemberRole = (typeof memberRoles)[number];
@@ -73,16 +73,6 @@ export interface AccountUpdate {
   phase?: string;
   custom?: Record<string, unknown>;
   team?: Partial<Record<TeamRole, string | null>>;
-}
-
-export interface Segment {
-  id: string;
-  name: string;
-  description: string;
-  filter: AccountFilter;
-  count: number;
-  createdAt: string;
-  updatedAt: string;
 }
 
 export interface Member {

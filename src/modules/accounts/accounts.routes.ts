@@ -5,7 +5,16 @@ import { actorOf, defineRoutes } from '../../http/types.ts';
 import { type Actor, type TeamRole, teamRoles } from '../../lib/actor.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { findSegment } from '../segments/segments.ts';
-import { type AccountFilter, accountFilterSchema, andFilters, accountSorts, buyingCultures, type Condition, digitalTypes, touchModels } from './accounts.schema.ts';
+import {
+  type AccountFilter,
+  accountFilterSchema,
+  accountSorts,
+  andFilters,
+  buyingCultures,
+  type Condition,
+  digitalTypes,
+  touchModels,
+} from './accounts.schema.ts';
 import { createAccount, deleteAccount, getAccount, listAccounts, updateAccount } from './accounts.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);

@@ -1,25 +1,11 @@
 import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
-import { accountFilterSchema } from '../accounts/accounts.schema.ts';
-import { createSegment, deleteSegment, getSegment, listSegments, updateSegment } from './segments.ts';
-
-const segmentSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    description: z.string(),
-    filter: accountFilterSchema,
-    count: z.number().describe('Accounts matching the filter now'),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'Segment' });
+import { segmentCreateSchema, segmentPreviewResultSchema, segmentPreviewSchema, segmentSchema, segmentUpdateSchema } from './segments.schema.ts';
+import { createSegment, deleteSegment, getSegment, listSegments, previewSegment, updateSegment } from './segments.ts';
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 const idParams = z.object({ id: z.uuid() });
-const name = z.string().trim().min(1).max(100);
-const description = z.string().trim().max(1000);
 
 export const segmentsRoutes = defineRoutes((app, { db, clock }) => {
   app.get(
@@ -45,11 +31,27 @@ export const segmentsRoutes = defineRoutes((app, { db, clock }) => {
         operationId: 'createSegment',
         tags: ['segments'],
         summary: 'Save a filter over account attributes as a segment',
-        body: z.strictObject({ name, description: description.optional(), filter: accountFilterSchema }),
+        body: segmentCreateSchema,
         response: { 201: segmentSchema, ...errors },
       },
     },
     async (request, reply) => reply.status(201).send(await createSegment(db, clock, actorOf(request), request.body)),
+  );
+
+  app.post(
+    '/segments/preview',
+    {
+      // A read: nothing is saved (POST only to carry the filter).
+      config: { access: 'read' },
+      schema: {
+        operationId: 'previewSegment',
+        tags: ['segments'],
+        summary: 'Count the accounts a filter matches now, without saving it (the console counts while a segment is built)',
+        body: segmentPreviewSchema,
+        response: { 200: segmentPreviewResultSchema, ...errors },
+      },
+    },
+    async (request) => previewSegment(db, clock, actorOf(request), request.body.filter),
   );
 
   app.patch(
@@ -60,7 +62,7 @@ export const segmentsRoutes = defineRoutes((app, { db, clock }) => {
         operationId: 'updateSegment',
         tags: ['segments'],
         params: idParams,
-        body: z.strictObject({ name: name.optional(), description: description.optional(), filter: accountFilterSchema.optional() }),
+        body: segmentUpdateSchema,
         response: { 200: segmentSchema, ...errors },
       },
     },

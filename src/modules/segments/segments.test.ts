@@ -80,6 +80,45 @@ describe('segments', () => {
     expect((await api.call('GET', '/api/v1/segments', { key })).body.items.some((s: { name: string }) => s.name === 'Bad')).toBe(false);
   });
 
+  it('matches accounts for which every condition and at least one OR group hold', async () => {
+    const res = await api.call('POST', '/api/v1/segments', {
+      key,
+      body: {
+        name: 'EMEA gold or big',
+        filter: {
+          conditions: [{ field: 'region', op: 'eq', value: 'EMEA' }],
+          anyOf: [[{ field: 'custom.plan', op: 'eq', value: 'gold' }], [{ field: 'offerings', op: 'has', value: 'Analytics' }]],
+        },
+      },
+    });
+    expect(res.status).toBe(201);
+    const list = await api.call('GET', `/api/v1/accounts?segment=${res.body.id}&sort=name`, { key });
+    // Alpha (EMEA, gold) and Delta (EMEA, Analytics); Beta is EMEA but neither; Gamma is gold but AMER.
+    expect(list.body.items.map((a: { name: string }) => a.name)).toEqual(['Alpha', 'Delta']);
+    // Combined with the list's own filter, the groups still apply.
+    const narrowed = await api.call('GET', `/api/v1/accounts?segment=${res.body.id}&touchModel=high&q=Del`, { key });
+    expect(narrowed.body.items.map((a: { name: string }) => a.name)).toEqual(['Delta']);
+  });
+
+  it('previews how many accounts a filter matches without saving it, naming a bad condition of a group', async () => {
+    const before = (await api.call('GET', '/api/v1/segments', { key })).body.items.length;
+    const preview = await api.call('POST', '/api/v1/segments/preview', {
+      key,
+      body: { filter: { conditions: [], anyOf: [[{ field: 'region', op: 'eq', value: 'AMER' }], [{ field: 'custom.seats', op: 'lt', value: 20 }]] } },
+    });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toEqual({ count: 2 }); // Gamma (AMER), Beta (10 seats)
+    const bad = await api.call('POST', '/api/v1/segments/preview', {
+      key,
+      body: { filter: { conditions: [], anyOf: [[{ field: 'region', op: 'in', value: [] }]] } },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0]).toMatchObject({ path: 'body.filter.anyOf.0.0.value', message: 'needs a value' });
+    const empty = await api.call('POST', '/api/v1/segments/preview', { key, body: { filter: { conditions: [], anyOf: [[]] } } });
+    expect(empty.status).toBe(400);
+    expect((await api.call('GET', '/api/v1/segments', { key })).body.items.length).toBe(before);
+  });
+
   it('refuses a second segment with the same name with 409', async () => {
     const body = { name: 'Twice', filter: { conditions: [] } };
     expect((await api.call('POST', '/api/v1/segments', { key, body })).status).toBe(201);

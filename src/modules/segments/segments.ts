@@ -8,20 +8,12 @@ import { newId } from '../../lib/ids.ts';
 import { type AccountFilter, accountFilterSchema } from '../accounts/accounts.schema.ts';
 import { checkAccountFilter, countAccounts } from '../accounts/accounts.ts';
 import { recordAudit } from '../audit/audit.ts';
+import type { SegmentPreviewResult, SegmentWithCount } from './segments.schema.ts';
 import type { SegmentsTable } from './segments.table.ts';
 
-export interface Segment {
-  id: string;
-  name: string;
-  description: string;
-  filter: AccountFilter;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface SegmentWithCount extends Segment {
-  count: number;
-}
+export type { SegmentWithCount };
+/** A segment as stored, without its live count. */
+export type Segment = Omit<SegmentWithCount, 'count'>;
 
 function toSegment(row: Selectable<SegmentsTable>): Segment {
   return {
@@ -57,6 +49,12 @@ export async function listSegments(db: Db, clock: Clock, actor: Actor): Promise<
   const counts: number[] = [];
   for (const s of segments) counts.push(await countAccounts(db, clock, actor.workspaceId, s.filter).catch(() => 0));
   return segments.map((s, i) => ({ ...s, count: counts[i] ?? 0 }));
+}
+
+/** How many accounts a filter matches now, checked as a save would check it (nothing is written). */
+export async function previewSegment(db: Db, clock: Clock, actor: Actor, filter: AccountFilter): Promise<SegmentPreviewResult> {
+  await checkAccountFilter(db, clock, actor.workspaceId, filter, 'body.filter');
+  return { count: await countAccounts(db, clock, actor.workspaceId, filter) };
 }
 
 export interface SegmentInput {

@@ -5,7 +5,8 @@ import { humanize, options } from '../../ui/format.ts';
 import { defaultValue, type FieldInfo, type FilterOp, listOps, opLabels, opsByKind, unaryOps } from './condition-fields.ts';
 
 interface ConditionRowProps {
-  index: number;
+  /** How the form names this condition: "Condition 2", "Group 1, condition 2". */
+  name: string;
   condition: Condition;
   fields: FieldInfo[];
   errors: { field?: string | undefined; op?: string | undefined; value?: string | undefined };
@@ -84,7 +85,7 @@ function ValueInput({
 }
 
 /** One "field operator value" condition of a segment's filter. */
-export function ConditionRow({ index, condition, fields, errors, onChange, onRemove }: ConditionRowProps) {
+export function ConditionRow({ name, condition, fields, errors, onChange, onRemove }: ConditionRowProps) {
   const info = fields.find((f) => f.field === condition.field);
   const ops = opsByKind[info?.kind ?? 'text'];
   const groups = [...new Set(fields.map((f) => f.group))].map((group) => ({
@@ -93,7 +94,6 @@ export function ConditionRow({ index, condition, fields, errors, onChange, onRem
   }));
   // Conditions saved against a custom field that no longer exists still show (and can be removed).
   if (!info) groups.push({ group: 'Unknown', items: [{ value: condition.field, label: humanize(condition.field) }] });
-  const n = index + 1;
 
   const setField = (field: string | null) => {
     if (!field) return;
@@ -117,7 +117,7 @@ export function ConditionRow({ index, condition, fields, errors, onChange, onRem
     <Paper withBorder p="sm" bg="gray.0" data-testid="condition-row">
       <Group align="flex-start" gap="sm" wrap="wrap">
         <Select
-          label={`Condition ${n}: field`}
+          label={`${name}: field`}
           data={groups}
           value={condition.field}
           onChange={setField}
@@ -127,7 +127,7 @@ export function ConditionRow({ index, condition, fields, errors, onChange, onRem
           style={{ flex: '1 1 180px' }}
         />
         <Select
-          label={`Condition ${n}: operator`}
+          label={`${name}: operator`}
           data={ops.map((op) => ({ value: op, label: opLabels[op] }))}
           value={condition.op}
           onChange={setOp}
@@ -135,14 +135,8 @@ export function ConditionRow({ index, condition, fields, errors, onChange, onRem
           error={errors.op}
           style={{ flex: '1 1 160px' }}
         />
-        <ValueInput
-          info={info}
-          condition={condition}
-          error={errors.value}
-          label={`Condition ${n}: value`}
-          onChange={(value) => onChange({ ...condition, value })}
-        />
-        <ActionIcon variant="subtle" color="red" size="lg" mt={26} onClick={onRemove} aria-label={`Remove condition ${n}`}>
+        <ValueInput info={info} condition={condition} error={errors.value} label={`${name}: value`} onChange={(value) => onChange({ ...condition, value })} />
+        <ActionIcon variant="subtle" color="red" size="lg" mt={26} onClick={onRemove} aria-label={`Remove ${name.toLowerCase()}`}>
           <IconTrash size={18} aria-hidden />
         </ActionIcon>
       </Group>

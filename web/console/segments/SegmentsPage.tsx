@@ -4,16 +4,16 @@ import { IconDots, IconEye, IconPencil, IconPlus, IconTrash } from '@tabler/icon
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
+import type { SegmentWithCount as Segment } from '../../../src/modules/segments/segments.schema.ts';
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { api } from '../api-client.ts';
-import type { Segment } from '../api-types.ts';
 import { useCustomFields } from '../settings/use-custom-fields.ts';
 import { canWrite, useMe } from '../use-me.ts';
-import { conditionFields, describeCondition } from './condition-fields.ts';
+import { accountsOf, conditionFields, describeCondition } from './condition-fields.ts';
 import { SegmentEditorModal } from './SegmentEditorModal.tsx';
 import { segmentsKey, useSegments } from './use-segments.ts';
 
@@ -39,7 +39,12 @@ export function SegmentsPage() {
   });
 
   const describe = (segment: Segment) =>
-    [segment.filter.q && `Name or domain contains "${segment.filter.q}"`, ...segment.filter.conditions.map((c) => describeCondition(c, fields))]
+    [
+      segment.filter.q && `Name or domain contains "${segment.filter.q}"`,
+      ...segment.filter.conditions.map((c) => describeCondition(c, fields)),
+      segment.filter.anyOf?.length &&
+        `one of: ${segment.filter.anyOf.map((group) => `(${group.map((c) => describeCondition(c, fields)).join(' and ')})`).join(' or ')}`,
+    ]
       .filter(Boolean)
       .join(' · ') || 'All accounts';
 
@@ -101,26 +106,14 @@ export function SegmentsPage() {
                       </Text>
                     </Table.Td>
                     <Table.Td ta="right">
-                      <Anchor
-                        component={Link}
-                        to={`/accounts?segment=${segment.id}`}
-                        fw={600}
-                        size="sm"
-                        aria-label={`View the ${segment.count} accounts in ${segment.name}`}
-                      >
+                      <Anchor component={Link} to={accountsOf(segment)} fw={600} size="sm" aria-label={`View the ${segment.count} accounts in ${segment.name}`}>
                         {segment.count.toLocaleString('en-US')}
                       </Anchor>
                     </Table.Td>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(segment.updatedAt)}</Table.Td>
                     <Table.Td>
                       <Group gap={4} justify="flex-end" wrap="nowrap">
-                        <Button
-                          component={Link}
-                          to={`/accounts?segment=${segment.id}`}
-                          variant="subtle"
-                          size="xs"
-                          leftSection={<IconEye size={14} aria-hidden />}
-                        >
+                        <Button component={Link} to={accountsOf(segment)} variant="subtle" size="xs" leftSection={<IconEye size={14} aria-hidden />}>
                           View accounts
                         </Button>
                         {writable && (

@@ -1,6 +1,8 @@
 // What the segment condition builder offers: the filterable account fields (from the shared schema),
 // custom.<key> fields, and the operators each kind of field accepts (as the API's filter compiler does).
 import {
+  type AccountFilter,
+  allConditions,
   arrayFields,
   buyingCultures,
   type Condition,
@@ -104,4 +106,13 @@ export function describeCondition(c: Condition, fields: FieldInfo[]): string {
   const shown = (v: unknown) => (info?.values && typeof v === 'string' ? humanize(v) : String(v));
   const value = Array.isArray(c.value) ? c.value.map(shown).join(', ') : c.value === undefined ? '' : shown(c.value);
   return `${name} ${opLabels[c.op]}${value ? ` ${value}` : ''}`;
+}
+
+/**
+ * The accounts list of a segment, sorted as the segment suggests: a segment on a date (renewing in 90 days) lists the
+ * nearest date first; others by name.
+ */
+export function accountsOf(segment: { id: string; filter: AccountFilter }): string {
+  const renewing = allConditions(segment.filter).some((c) => c.field === 'next_renewal_date');
+  return `/accounts?segment=${segment.id}${renewing ? '&sort=next_renewal_date' : ''}`;
 }

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
+import type { SegmentWithCount as Segment } from '../../../src/modules/segments/segments.schema.ts';
 import { api } from '../api-client.ts';
-import type { Segment } from '../api-types.ts';
 
 export const segmentsKey = ['segments'] as const;
 
