@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
 import { simulateModel } from '../engine/engine.simulate.ts';
-import { modelDefinitionSchema, modelIssueSchema, ownerRoles, versionStatuses } from './models.schema.ts';
+import { modelBody, modelSchema, modelVersionSchema, ownerRoles, responsibilitySchema, retireImpactSchema, validationSchema } from './models.schema.ts';
 import {
   activateModelVersion,
   approveModelVersion,
@@ -10,6 +10,7 @@ import {
   deleteModelDraft,
   getModel,
   getModelVersion,
+  getRetireImpact,
   listModels,
   listResponsibilities,
   type ModelInput,
@@ -17,87 +18,6 @@ import {
   updateModelDraft,
   validateModel,
 } from './models.ts';
-
-const versionSummary = z.object({
-  id: z.uuid(),
-  version: z.number(),
-  status: z.enum(versionStatuses),
-  author: z.string(),
-  approver: z.string().nullable(),
-  createdAt: z.string(),
-});
-
-const modelSchema = z
-  .object({
-    id: z.uuid(),
-    key: z.string(),
-    name: z.string(),
-    activeVersion: z.number().nullable(),
-    versions: z.array(versionSummary),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'Model' });
-
-const modelVersionSchema = z
-  .object({
-    id: z.uuid(),
-    modelId: z.uuid(),
-    key: z.string(),
-    version: z.number(),
-    status: z.enum(versionStatuses),
-    definition: modelDefinitionSchema,
-    source: z.string(),
-    sourceFormat: z.enum(['yaml', 'json']),
-    author: z.object({ type: z.string(), id: z.string().nullable(), name: z.string() }),
-    approver: z.object({ id: z.string().nullable(), name: z.string() }).nullable(),
-    approvedAt: z.string().nullable(),
-    activatedAt: z.string().nullable(),
-    retiredAt: z.string().nullable(),
-    supersededBy: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'ModelVersion' });
-
-/** A model as a YAML/JSON source (the file's text) or as a definition object. */
-const modelBody = z
-  .union([
-    z.strictObject({
-      source: z.string().min(1).max(500_000),
-      format: z.enum(['yaml', 'json']).optional(),
-      file: z.string().max(300).optional().describe('a file name, used in error messages'),
-    }),
-    z.strictObject({ definition: z.record(z.string(), z.unknown()) }),
-  ])
-  .meta({ id: 'ModelSourceBody' });
-
-const validationSchema = z
-  .object({ valid: z.boolean(), definition: modelDefinitionSchema.nullable(), issues: z.array(modelIssueSchema) })
-  .meta({ id: 'ModelValidation' });
-
-const responsibilitySchema = z
-  .object({
-    model: z.object({ id: z.uuid(), key: z.string(), name: z.string(), version: z.number() }),
-    moment: z.object({
-      id: z.string(),
-      name: z.string(),
-      phase: z.string(),
-      owner: z.string().nullable(),
-      channel: z.string(),
-      digital: z.boolean(),
-      objective: z.string().nullable(),
-    }),
-    as: z.array(z.enum(['owner', 'responsible', 'accountable', 'consulted', 'informed'])),
-    responsible: z.string().nullable(),
-    accountable: z.string().nullable(),
-    consulted: z.array(z.string()),
-    informed: z.array(z.string()),
-    procedure: z.string().nullable(),
-    tools: z.array(z.string()),
-    measure: z.string().nullable(),
-  })
-  .meta({ id: 'Responsibility' });
 
 const growthSchema = z
   .strictObject({
@@ -222,6 +142,21 @@ export const modelsRoutes = defineRoutes((app, { db, clock }) => {
     '/models/:id/versions/:version',
     { config: { access: 'read' }, schema: { operationId: 'getModelVersion', tags, params: versionParams, response: { 200: modelVersionSchema, ...errors } } },
     async (request) => getModelVersion(db, actorOf(request), request.params.id, request.params.version),
+  );
+
+  app.get(
+    '/models/:id/versions/:version/retire-impact',
+    {
+      config: { access: 'read' },
+      schema: {
+        operationId: 'getModelRetireImpact',
+        tags,
+        summary: 'What retiring this version would affect: accounts it runs and its open moment instances',
+        params: versionParams,
+        response: { 200: retireImpactSchema, ...errors },
+      },
+    },
+    async (request) => getRetireImpact(db, actorOf(request), request.params.id, request.params.version),
   );
 
   app.put(

@@ -197,3 +197,94 @@ export const modelIssueSchema = z
   })
   .meta({ id: 'ModelIssue' });
 export type ModelIssue = z.infer<typeof modelIssueSchema>;
+
+// Response and request shapes of the models routes (the console imports their types from here).
+
+const versionSummary = z.object({
+  id: z.uuid(),
+  version: z.number(),
+  status: z.enum(versionStatuses),
+  author: z.string(),
+  approver: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const modelSchema = z
+  .object({
+    id: z.uuid(),
+    key: z.string(),
+    name: z.string(),
+    activeVersion: z.number().nullable(),
+    versions: z.array(versionSummary),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Model' });
+
+export const modelVersionSchema = z
+  .object({
+    id: z.uuid(),
+    modelId: z.uuid(),
+    key: z.string(),
+    version: z.number(),
+    status: z.enum(versionStatuses),
+    definition: modelDefinitionSchema,
+    source: z.string(),
+    sourceFormat: z.enum(['yaml', 'json']),
+    author: z.object({ type: z.string(), id: z.string().nullable(), name: z.string() }),
+    approver: z.object({ id: z.string().nullable(), name: z.string() }).nullable(),
+    approvedAt: z.string().nullable(),
+    activatedAt: z.string().nullable(),
+    retiredAt: z.string().nullable(),
+    supersededBy: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'ModelVersion' });
+
+/** A model as a YAML/JSON source (the file's text) or as a definition object. */
+export const modelBody = z
+  .union([
+    z.strictObject({
+      source: z.string().min(1).max(500_000),
+      format: z.enum(['yaml', 'json']).optional(),
+      file: z.string().max(300).optional().describe('a file name, used in error messages'),
+    }),
+    z.strictObject({ definition: z.record(z.string(), z.unknown()) }),
+  ])
+  .meta({ id: 'ModelSourceBody' });
+
+export const validationSchema = z
+  .object({ valid: z.boolean(), definition: modelDefinitionSchema.nullable(), issues: z.array(modelIssueSchema) })
+  .meta({ id: 'ModelValidation' });
+
+export const responsibilitySchema = z
+  .object({
+    model: z.object({ id: z.uuid(), key: z.string(), name: z.string(), version: z.number() }),
+    moment: z.object({
+      id: z.string(),
+      name: z.string(),
+      phase: z.string(),
+      owner: z.string().nullable(),
+      channel: z.string(),
+      digital: z.boolean(),
+      objective: z.string().nullable(),
+    }),
+    as: z.array(z.enum(['owner', 'responsible', 'accountable', 'consulted', 'informed'])),
+    responsible: z.string().nullable(),
+    accountable: z.string().nullable(),
+    consulted: z.array(z.string()),
+    informed: z.array(z.string()),
+    procedure: z.string().nullable(),
+    tools: z.array(z.string()),
+    measure: z.string().nullable(),
+  })
+  .meta({ id: 'Responsibility' });
+
+/** What retiring a version affects: accounts it runs today and its moment instances still open. */
+export const retireImpactSchema = z.object({ accounts: z.number().int(), openInstances: z.number().int() }).meta({ id: 'ModelRetireImpact' });
+
+export type ModelSummary = z.infer<typeof modelSchema>;
+export type ModelVersion = z.infer<typeof modelVersionSchema>;
+export type ModelValidation = z.infer<typeof validationSchema>;
+export type ModelRetireImpact = z.infer<typeof retireImpactSchema>;

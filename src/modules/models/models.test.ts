@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/db.ts';
 import { createTestKey, createTestMember, createTestWorkspace, type TestWorkspace, testClock } from '../../../test/factories.ts';
 import { createAccount } from '../accounts/accounts.ts';
 import { listAudit } from '../audit/audit.ts';
+import { sweep } from '../engine/engine.ts';
 import { formatIssue, parseModelSource } from './models.lint.ts';
 import {
   activateModelVersion,
@@ -308,6 +309,60 @@ describe('governance and the models API', () => {
     expect(validate.body.valid).toBe(false);
     const approve = await api.call('POST', `/api/v1/models/${created.body.modelId}/versions/1/approve`, { key });
     expect(approve.status).toBe(403);
+  });
+
+  it('refuses a draft with a YAML syntax error over the API, naming its line, and saves nothing', async () => {
+    const source = minimal('syntax').replace('    channel: meeting', '    channel: [meeting');
+    const line = source.split('\n').findIndex((l) => l.includes('channel: [meeting')) + 1;
+    const validate = await api.call('POST', '/api/v1/models/validate', { key, body: { source, file: 'syntax.yaml' } });
+    expect(validate.status).toBe(200);
+    expect(validate.body.valid).toBe(false);
+    expect(validate.body.issues[0]).toMatchObject({ severity: 'error', message: expect.stringMatching(/^YAML syntax/), line: expect.any(Number) });
+    expect(validate.body.issues[0].line).toBeGreaterThanOrEqual(line);
+    const created = await api.call('POST', '/api/v1/models', { key, body: { source, file: 'syntax.yaml' } });
+    expect(created.status).toBe(400);
+    expect(created.body.error.message).toMatch(/^syntax\.yaml:\d+ \(model\): YAML syntax/);
+    const saved = await database.db.selectFrom('models').select('id').where('workspace_id', '=', ws.workspaceId).where('key', '=', 'syntax').execute();
+    expect(saved).toEqual([]);
+    const draft = await createModelDraft(database.db, clock, ws.admin, { source: minimal('syntax-edit') });
+    const update = await api.call('PUT', `/api/v1/models/${draft.modelId}/versions/1`, {
+      key,
+      body: { source: source.replace('key: syntax', 'key: syntax-edit') },
+    });
+    expect(update.status).toBe(400);
+    const kept = await api.call('GET', `/api/v1/models/${draft.modelId}/versions/1`, { key });
+    expect(kept.body.source).toBe(minimal('syntax-edit'));
+  });
+
+  it('says how many accounts and open moments retiring a version affects, and retiring twice is a conflict, not an error', async () => {
+    await createAccount(database.db, clock, ws.system, { name: 'Impact One', tags: ['impact'] });
+    await createAccount(database.db, clock, ws.system, { name: 'Impact Two', tags: ['impact'] });
+    await createAccount(database.db, clock, ws.system, { name: 'Elsewhere', tags: ['elsewhere'] });
+    const { version } = await applyModel(database.db, clock, ws.system, { source: minimal('impact') }, { approve: true });
+    const url = `/api/v1/models/${version.modelId}/versions/${version.version}`;
+    const before = await api.call('GET', `${url}/retire-impact`, { key });
+    expect(before.status).toBe(200);
+    expect(before.body).toEqual({ accounts: 0, openInstances: 0 });
+    await sweep(database.db, clock, { workspaceId: ws.workspaceId });
+    const engaged = await api.call('GET', `${url}/retire-impact`, { key });
+    expect(engaged.body).toEqual({ accounts: 2, openInstances: 2 });
+    await database.db
+      .updateTable('moment_instances')
+      .set({ status: 'done' })
+      .where('model_version_id', '=', version.id)
+      .where('account_id', 'in', database.db.selectFrom('accounts').select('id').where('name', '=', 'Impact One'))
+      .execute();
+    expect((await api.call('GET', `${url}/retire-impact`, { key })).body).toEqual({ accounts: 2, openInstances: 1 });
+    expect((await api.call('GET', `/api/v1/models/${version.modelId}/versions/99/retire-impact`, { key })).status).toBe(404);
+    const other = await createTestMember(database.db, clock, ws, ['admin'], 'Second Tab');
+    const [first, second] = [
+      await retireModelVersion(database.db, clock, ws.admin, version.modelId, version.version),
+      await api.call('POST', `${url}/retire`, { key }),
+    ];
+    expect(first.status).toBe('retired');
+    expect(second.status).toBe(409);
+    expect(second.body.error.message).toBe(`Version ${version.version} is retired: only an approved or active version can be retired`);
+    await expect(retireModelVersion(database.db, clock, other.actor, version.modelId, version.version)).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('forecasts a model over the API without writing anything', async () => {

@@ -11,37 +11,11 @@ import { recordAudit } from '../audit/audit.ts';
 import { momentumEventNames } from '../events/events.catalog.ts';
 import { lintMomentActions } from '../streams/streams.actions.ts';
 import { checkDefinition, locateIssues, type ParsedModel, parseModelSource, type SourceFormat } from './models.lint.ts';
-import type { ModelDefinition, ModelIssue, VersionStatus } from './models.schema.ts';
+import type { ModelDefinition, ModelIssue, ModelSummary, ModelVersion, VersionStatus } from './models.schema.ts';
+
+export type { ModelSummary, ModelVersion };
+
 import type { ModelsTable, ModelVersionsTable } from './models.table.ts';
-
-export interface ModelVersion {
-  id: string;
-  modelId: string;
-  key: string;
-  version: number;
-  status: VersionStatus;
-  definition: ModelDefinition;
-  source: string;
-  sourceFormat: SourceFormat;
-  author: { type: string; id: string | null; name: string };
-  approver: { id: string | null; name: string } | null;
-  approvedAt: string | null;
-  activatedAt: string | null;
-  retiredAt: string | null;
-  supersededBy: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ModelSummary {
-  id: string;
-  key: string;
-  name: string;
-  activeVersion: number | null;
-  versions: { id: string; version: number; status: VersionStatus; author: string; approver: string | null; createdAt: string }[];
-  createdAt: string;
-  updatedAt: string;
-}
 
 /** A model as given: a YAML/JSON source (with a file name for line numbers) or a definition object. */
 export type ModelInput = { source: string; format?: SourceFormat | undefined; file?: string | undefined } | { definition: unknown };
@@ -453,6 +427,30 @@ export async function retireModelVersion(db: Db, clock: Clock, actor: Actor, mod
         .execute();
     }
   });
+}
+
+/**
+ * What retiring a version would affect: accounts engaged under it today (engagement not ended) and its moment
+ * instances still open (open or escalated). Reads the engine's and moments' tables: no operation of theirs counts per version.
+ */
+export async function getRetireImpact(db: Db, actor: Actor, modelId: string, version: number): Promise<{ accounts: number; openInstances: number }> {
+  await getModelRow(db, actor.workspaceId, modelId);
+  const row = await getVersionRow(db, actor.workspaceId, modelId, version);
+  const accounts = await db
+    .selectFrom('engagements')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('model_version_id', '=', row.id)
+    .where('ended_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  const instances = await db
+    .selectFrom('moment_instances')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('model_version_id', '=', row.id)
+    .where('status', 'in', ['open', 'escalated'])
+    .executeTakeFirstOrThrow();
+  return { accounts: accounts.n, openInstances: instances.n };
 }
 
 export interface RunnableVersion {
