@@ -1,7 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
 
-export const instanceStatuses = ['open', 'done', 'skipped', 'missed', 'escalated'] as const;
-export type InstanceStatus = (typeof instanceStatuses)[number];
+import type { InstanceStatus } from './moments.schema.ts';
+
+export { type InstanceStatus, instanceStatuses } from './moments.schema.ts';
 
 export interface MomentInstancesTable {
   workspace_id: string;

@@ -11,35 +11,9 @@ import { runEmailAction, runEnrolAction } from '../streams/streams.actions.ts';
 import { callWorkspaceWebhook } from '../webhooks/webhooks.jobs.ts';
 import type { MomentActionPayload } from '../webhooks/webhooks.schema.ts';
 import type { PrivateTargets } from '../webhooks/webhooks.send.ts';
-import type { InstanceStatus } from './moments.table.ts';
+import type { MomentInstanceShape } from './moments.schema.ts';
 
-export interface MomentInstance {
-  id: string;
-  account: { id: string; name: string };
-  model: { id: string; key: string; version: number };
-  moment: {
-    id: string;
-    name: string;
-    phase: string;
-    channel: string;
-    digital: boolean;
-    objective: string | null;
-    expectedOutcome: string | null;
-    effortMinutes: number;
-    playbook: string[];
-  };
-  rule: string;
-  openedAt: string;
-  dueAt: string;
-  overdue: boolean;
-  assignee: { role: string; memberId: string | null; name: string | null };
-  status: InstanceStatus;
-  evidence: Record<string, unknown>;
-  notes: string | null;
-  outcome: string | null;
-  completedAt: string | null;
-  completedBy: string | null;
-}
+export type MomentInstance = MomentInstanceShape;
 
 export type MomentView = 'due' | 'overdue' | 'escalated' | 'open' | 'all';
 
