@@ -12,6 +12,7 @@ export const versionStatuses = ['draft', 'approved', 'active', 'retired'] as con
 export type OwnerRole = (typeof ownerRoles)[number];
 export type PersonRole = (typeof personRoles)[number];
 export type VersionStatus = (typeof versionStatuses)[number];
+export type ScheduleAnchor = (typeof scheduleAnchors)[number];
 
 const key = z.string().regex(/^[a-z][a-z0-9_-]{0,59}$/, 'must be a key: lower-case letters, digits, _ or -, starting with a letter');
 const text = (max: number) => z.string().trim().min(1).max(max);
