@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 
 // The operator's view in tests: real `momentum` processes on a data dir, as the CLI is run from a shell.
-const bin = new URL('../bin/momentum.js', import.meta.url).pathname;
+export const bin = new URL('../bin/momentum.js', import.meta.url).pathname;
 
 /** The environment of a `momentum` process on `dataDir` (the test's own DATABASE_URL left out). */
-function momentumEnv(dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+export function momentumEnv(dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
   const { DATABASE_URL: _ignored, ...rest } = process.env;
   return { ...rest, MOMENTUM_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra };
 }
