@@ -13,6 +13,7 @@ import { StreamsPage } from './messaging/StreamsPage.tsx';
 import { SuppressionsPage } from './messaging/SuppressionsPage.tsx';
 import { TemplateEditorPage } from './messaging/TemplateEditorPage.tsx';
 import { TemplatesPage } from './messaging/TemplatesPage.tsx';
+import { ModelEditorPage } from './models/ModelEditorPage.tsx';
 import { ModelPage } from './models/ModelPage.tsx';
 import { ModelsPage } from './models/ModelsPage.tsx';
 import { MyMomentsPage } from './moments/MyMomentsPage.tsx';
@@ -61,7 +62,9 @@ export function ConsoleRoutes() {
           <Route path="streams/:id" element={<StreamPage />} />
         </Route>
         <Route path="models" element={<ModelsPage />} />
+        <Route path="models/new" element={<ModelEditorPage />} />
         <Route path="models/:id" element={<ModelPage />} />
+        <Route path="models/:id/edit" element={<ModelEditorPage />} />
         <Route path="moments" element={<MyMomentsPage />} />
         <Route path="releases" element={<ReleasesPage />} />
         <Route path="*" element={<NotFoundPage />} />

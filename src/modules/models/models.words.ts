@@ -2,8 +2,10 @@
 import * as rrulePackage from 'rrule';
 import type { Duration, ScheduleAnchor, StartRule } from './models.schema.ts';
 
-// rrule ships CommonJS for Node (its classes under the default export) and ESM for the browser bundle (named exports).
-const { RRule } = (rrulePackage as unknown as { default?: typeof rrulePackage }).default ?? rrulePackage;
+// rrule ships CommonJS for Node (its classes under the default export) and ESM for the browser bundle (named exports);
+// the key is a variable so the bundler does not warn about the default export the ESM build lacks.
+const interop = 'default';
+const { RRule } = (rrulePackage as unknown as Record<string, typeof rrulePackage | undefined>)[interop] ?? rrulePackage;
 
 const units = { h: 'hour', d: 'day', w: 'week' } as const;
 

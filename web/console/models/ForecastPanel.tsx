@@ -1,10 +1,10 @@
 import { Button, Group, NumberInput, Paper, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { ModelDefinition } from '../../../src/modules/models/models.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { humanize } from '../../ui/format.ts';
 import { api } from '../api-client.ts';
-import type { ModelDefinition } from './model-types.ts';
 
 interface Simulation {
   days: number;

@@ -1,7 +1,7 @@
 import { Badge, Card, Group, ScrollArea, Stack, Text, Title } from '@mantine/core';
+import type { ModelDefinition } from '../../../src/modules/models/models.schema.ts';
+import { startInWords } from '../../../src/modules/models/models.words.ts';
 import { humanize } from '../../ui/format.ts';
-import type { ModelDefinition } from './model-types.ts';
-import { describeRule } from './use-models.ts';
 
 /** The model as a journey map: its phases as columns, each moment a card with owner, channel and a digital badge. */
 export function JourneyMap({ definition }: { definition: ModelDefinition }) {
@@ -60,7 +60,7 @@ export function JourneyMap({ definition }: { definition: ModelDefinition }) {
                     </Text>
                   )}
                   <Text size="xs" c="dimmed" mt={6}>
-                    {describeRule(m.start)}
+                    {startInWords(m.start)}
                     {m.effortMinutes > 0 && ` · ${m.effortMinutes} min`}
                   </Text>
                 </Card>

@@ -1,20 +1,29 @@
-import { Anchor, Badge, Center, Loader, Paper, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Center, Loader, Paper, Stack, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import { EmptyState } from '../../ui/EmptyState.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
+import { canWrite, useMe } from '../use-me.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 import { useModels } from './use-models.ts';
 
 /** Every engagement model with its versions and which one is active. */
 export function ModelsPage() {
   const models = useModels();
+  const me = useMe();
   return (
     <Stack gap={0}>
       <PageHeader
         title="Engagement models"
-        description="Versioned models: phases, moments, owners and triggers. Apply them with `momentum model apply FILE` or the API."
+        description="Versioned models: phases, moments, owners and triggers. Write them here in YAML, or apply files with `momentum model apply FILE`."
+        actions={
+          canWrite(me.data) && (
+            <Button component={Link} to="/models/new">
+              New model
+            </Button>
+          )
+        }
       />
       {models.isPending && (
         <Center py="xl">
@@ -24,7 +33,7 @@ export function ModelsPage() {
       {models.isError && <ErrorAlert error={models.error} title="Could not load models" />}
       {models.data && models.data.length === 0 && (
         <EmptyState title="No engagement models yet">
-          Start from an example: <code>npx momentum model apply examples/models/customer-success.yaml</code>
+          Write one with <b>New model</b>, or start from an example: <code>npx momentum model apply examples/models/customer-success.yaml</code>
         </EmptyState>
       )}
       {models.data && models.data.length > 0 && (

@@ -1,17 +1,19 @@
 import { Anchor, Paper, Table, Text } from '@mantine/core';
+import type { ModelDefinition } from '../../../src/modules/models/models.schema.ts';
+import { startInWords } from '../../../src/modules/models/models.words.ts';
 import { humanize } from '../../ui/format.ts';
-import type { ModelDefinition } from './model-types.ts';
 
 /** Who is responsible, accountable, consulted and informed for each moment; how, with which tools, measured by what. */
 export function ResponsibilitiesTable({ definition }: { definition: ModelDefinition }) {
   const list = (roles: string[]) => (roles.length ? roles.map(humanize).join(', ') : '—');
   return (
     <Paper withBorder>
-      <Table.ScrollContainer minWidth={900}>
+      <Table.ScrollContainer minWidth={1100}>
         <Table verticalSpacing="xs" aria-label="Responsibilities">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Moment</Table.Th>
+              <Table.Th>When</Table.Th>
               <Table.Th>Responsible</Table.Th>
               <Table.Th>Accountable</Table.Th>
               <Table.Th>Consulted</Table.Th>
@@ -33,6 +35,9 @@ export function ResponsibilitiesTable({ definition }: { definition: ModelDefinit
                     <Text size="xs" c="dimmed">
                       {humanize(m.phase)}
                     </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{startInWords(m.start)}</Text>
                   </Table.Td>
                   <Table.Td>{humanize(r.responsible ?? m.owner ?? '—')}</Table.Td>
                   <Table.Td>{r.accountable ? humanize(r.accountable) : '—'}</Table.Td>

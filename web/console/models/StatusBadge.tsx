@@ -1,5 +1,5 @@
 import { Badge } from '@mantine/core';
-import type { VersionStatus } from './model-types.ts';
+import type { VersionStatus } from '../../../src/modules/models/models.schema.ts';
 
 const colors: Record<VersionStatus, string> = { draft: 'gray', approved: 'blue', active: 'teal', retired: 'dark' };
 

@@ -1,34 +1,5 @@
-// Response shapes of the models and moments routes (mirrors models.routes.ts and moments.routes.ts).
-import type { ModelDefinition, ModelIssue, MomentDef, VersionStatus } from '../../../src/modules/models/models.schema.ts';
-
-export type { ModelDefinition, ModelIssue, MomentDef, VersionStatus };
-
-export interface ModelSummary {
-  id: string;
-  key: string;
-  name: string;
-  activeVersion: number | null;
-  versions: { id: string; version: number; status: VersionStatus; author: string; approver: string | null; createdAt: string }[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ModelVersion {
-  id: string;
-  modelId: string;
-  key: string;
-  version: number;
-  status: VersionStatus;
-  definition: ModelDefinition;
-  source: string;
-  sourceFormat: 'yaml' | 'json';
-  author: { type: string; id: string | null; name: string };
-  approver: { id: string | null; name: string } | null;
-  approvedAt: string | null;
-  activatedAt: string | null;
-  retiredAt: string | null;
-  createdAt: string;
-}
+// The moment instance shape the moments pages (web/console/moments/) read. The models' own shapes come from
+// src/modules/models/models.schema.ts; this one goes when the moments module has its schema file and those pages import it.
 
 export interface MomentInstance {
   id: string;

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
+import type { ModelRetireImpact, ModelSummary, ModelValidation, ModelVersion } from '../../../src/modules/models/models.schema.ts';
 import { api } from '../api-client.ts';
-import type { ModelSummary, ModelVersion } from './model-types.ts';
 
 export const modelsKey = ['models'] as const;
 
@@ -20,18 +20,20 @@ export function useModelVersion(id: string | undefined, version: number | undefi
   });
 }
 
-/** Short words for a moment's start rule, as the journey map shows it. */
-export function describeRule(start: ModelVersion['definition']['moments'][number]['start']): string {
-  switch (start.type) {
-    case 'scheduled':
-      return `Scheduled: ${start.rrule}${start.anchor !== 'calendar' ? ` from ${start.anchor.replace('_', ' ')}` : ''}${start.offset ? ` + ${start.offset}` : ''}`;
-    case 'event':
-      return start.metric
-        ? `Metric ${start.metric.key} ${start.metric.change !== undefined ? `changes ${start.metric.change}%` : `${start.metric.op} ${start.metric.value}`} over ${start.metric.window}`
-        : `Event: ${start.event}${start.where.length ? ` (${start.where.map((w) => `${w.property} ${w.op} ${String(w.value ?? '')}`).join(', ')})` : ''}`;
-    case 'absence':
-      return start.event ? `No ${start.event} for ${start.for}` : `${start.metric?.key} below ${start.metric?.below} for ${start.for}`;
-    case 'expectation':
-      return `Expect ${start.atLeast > 1 ? `${start.atLeast}× ` : ''}${start.event} within ${start.within}; else escalate to ${start.escalateTo}`;
-  }
+/** How many accounts and open moment instances retiring this version affects (asked when the confirmation opens). */
+export function useRetireImpact(id: string | undefined, version: number | undefined, enabled: boolean) {
+  return useQuery({
+    queryKey: [...modelsKey, id, 'versions', version, 'retire-impact'],
+    queryFn: () => api.get<ModelRetireImpact>(`/models/${id}/versions/${version}/retire-impact`),
+    enabled: Boolean(id && version) && enabled,
+    staleTime: 0,
+  });
+}
+
+/** The file name issues are reported against (the editor shows lines, not the name). */
+export const EDITOR_FILE = 'model.yaml';
+
+/** Checks a YAML source: shape, lint and fit with the workspace (nothing is saved). */
+export function validateSource(source: string): Promise<ModelValidation> {
+  return api.post<ModelValidation>('/models/validate', { source, format: 'yaml', file: EDITOR_FILE });
 }
