@@ -279,15 +279,17 @@ moments:
           .sort((a, b) => a.name.localeCompare(b.name)),
       );
       // Each tick (schedule and minute slot) was forwarded once, and became exactly one job, started once.
-      const ticks = await sql<{ name: string; slots: number; forwards: number }>`
-        select data->>'name' as name, count(distinct singleton_on)::int as slots, count(*)::int as forwards
+      const ticks = await sql<{ name: string; slots: number; forwards: number; forwarded: number }>`
+        select data->>'name' as name, count(distinct singleton_on)::int as slots, count(*)::int as forwards,
+          (count(*) filter (where state = 'completed'))::int as forwarded
         from pgboss.job where name = '__pgboss__send-it' group by 1`.execute(database.db);
       const created = await jobs();
       for (const name of everyMinute) {
         const tick = ticks.rows.find((t) => t.name === name);
-        expect(tick, name).toBeDefined();
+        expect(tick?.slots, name).toBeGreaterThan(0);
         expect(tick?.forwards, name).toBe(tick?.slots);
-        expect(created.filter((r) => r.name === name).length, name).toBe(tick?.slots);
+        // (A tick forwarded in the instant before the kill may not have become its job yet.)
+        expect(created.filter((r) => r.name === name).length, name).toBe(tick?.forwarded);
       }
       const migrations = await sql<{ name: string; n: number }>`select name, count(*)::int as n from kysely_migration group by 1 order by 1`.execute(
         database.db,
