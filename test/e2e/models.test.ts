@@ -179,6 +179,49 @@ describe('engagement models in the console', () => {
     await other.getByRole('dialog').getByRole('button', { name: 'Retire' }).click();
     await other.getByText('Version 2 is retired: only an approved or active version can be retired').waitFor();
     await other.context().close();
+  });
+
+  test('a new model starts from a valid example, is saved as draft v1 and its draft edited in place', async () => {
+    await page.goto(`${baseUrl}/models`);
+    await page.getByRole('link', { name: 'New model' }).click();
+    await page.waitForURL(/\/models\/new$/);
+    await page.getByText(/^Valid/).waitFor();
+    const source = (await page.getByRole('textbox', { name: 'Model YAML' }).textContent()) ?? '';
+    expect(source).toContain('key: my-model');
+    await typeSource(
+      page,
+      (await session.database.db.selectFrom('model_versions').select('source').where('version', '=', 1).executeTakeFirstOrThrow()).source
+        .replace('key: onboard', 'key: renewals')
+        .replace('name: Onboarding\n', 'name: Renewals\n')
+        .replace('value: onboard', 'value: renewals'),
+    );
+    await page.getByText(/^Valid/).waitFor();
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.waitForURL(/\/models\/[0-9a-f-]+\?version=1/);
+    await page.getByRole('heading', { level: 1, name: 'Renewals' }).waitFor();
+
+    await page.getByRole('link', { name: 'Edit draft' }).click();
+    await page.waitForURL(/\/edit\?version=1$/);
+    await page.getByRole('heading', { level: 1, name: 'Edit draft v1 of Renewals' }).waitFor();
+    await page.getByRole('textbox', { name: 'Model YAML' }).getByText('name: Renewals').waitFor();
+    const saved = await session.database.db
+      .selectFrom('model_versions')
+      .innerJoin('models', 'models.id', 'model_versions.model_id')
+      .select('model_versions.source')
+      .where('models.key', '=', 'renewals')
+      .executeTakeFirstOrThrow();
+    const edited = saved.source.replace('name: Renewals', 'name: Renewals and expansions');
+    await typeSource(page, edited);
+    await page.getByText(/^Valid/).waitFor();
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Renewals and expansions' }).waitFor();
+    const versions = await session.database.db
+      .selectFrom('model_versions')
+      .innerJoin('models', 'models.id', 'model_versions.model_id')
+      .select(['model_versions.version', 'model_versions.status'])
+      .where('models.key', '=', 'renewals')
+      .execute();
+    expect(versions).toEqual([{ version: 1, status: 'draft' }]);
     expect(session.pageErrors).toEqual([]);
   });
 });
