@@ -15,7 +15,7 @@ import { applyModel } from '../src/modules/models/models.ts';
 import { createEmptyPostgresDatabase } from './db.ts';
 import { createTestKey, createTestMember, createTestWorkspace } from './factories.ts';
 import { startServe, stopServe } from './momentum-process.ts';
-import { type Child, runTogether, startDbProcess, startMomentum, until } from './processes.ts';
+import { type Child, endAll, runTogether, startDbProcess, startMomentum, until } from './processes.ts';
 
 // The promises that only hold across processes, checked with real processes on one real PostgreSQL database: each
 // test makes its own database. On the embedded database there is only ever one process, so nothing here applies.
@@ -58,12 +58,16 @@ segment: { conditions: [{ field: tags, op: has, value: racing }] }
 phases:
   - key: onboarding
     name: Onboarding
+    exit: { after: 20d }
+  - key: ongoing
+    name: Ongoing
 moments:
   - { id: monthly, name: Monthly review, phase: onboarding, owner: csm, channel: call, digital: false, objective: Review., start: { type: scheduled, rrule: FREQ=MONTHLY;BYDAY=+1MO } }
   - { id: welcome, name: Welcome, phase: onboarding, owner: csm, channel: email, digital: true, objective: Welcome., start: { type: scheduled, rrule: FREQ=DAILY;COUNT=1, anchor: engaged } }
   - { id: silent, name: No login for 7 days, phase: onboarding, owner: csm, channel: email, digital: true, objective: Re-engage., start: { type: absence, event: Logged In, for: 7d } }
   - { id: few-users, name: Fewer than 2 users in 5 days, phase: onboarding, owner: csm, channel: call, digital: false, objective: Escalate., start: { type: expectation, event: User Created, atLeast: 2, within: 5d, after: { phase: onboarding }, escalateTo: account_manager } }
   - { id: sev1, name: High-severity case, phase: onboarding, owner: csm, channel: call, digital: false, objective: React., start: { type: event, event: Case Opened, where: [{ property: severity, op: eq, value: high }] } }
+  - { id: handover, name: Handover, phase: ongoing, owner: csm, channel: meeting, digital: false, objective: Hand over., start: { type: scheduled, rrule: FREQ=WEEKLY;COUNT=1, anchor: phase_start } }
 `;
 
     /** The same workspace on any database: accounts created at T0 and the model; returns the workspace and accounts. */
@@ -100,38 +104,49 @@ moments:
       await recordInteractionEvents(database.db, fixedClock(at(8)), seeded.workspaceId, events);
     }
 
-    /** Each instance as (account, moment, rule, due), and the counts of what a sweep writes once per account. */
+    /** Each instance as (account, moment, rule, due), each phase entry, and the events the engine recorded, by name. */
     async function outcome(database: Database) {
       const instances = await sql<{ row: string }>`
         select a.name || ' ' || i.moment_id || ' ' || i.rule || ' ' || i.due_at::text as row
         from moment_instances i join accounts a on a.workspace_id = i.workspace_id and a.id = i.account_id order by 1`.execute(database.db);
-      const count = async (query: ReturnType<typeof sql<{ n: number }>>) => (await query.execute(database.db)).rows[0]?.n;
+      const phases = await sql<{ row: string }>`
+        select a.name || ' ' || p.phase || ' ' || p.entered_at::text || ' ' || coalesce(p.exited_at::text, '-') as row
+        from engagement_phases p join accounts a on a.workspace_id = p.workspace_id and a.id = p.account_id order by 1`.execute(database.db);
+      const events = await sql<{ name: string; n: number }>`
+        select name, count(*)::int as n from events where source like 'module:%' group by 1 order by 1`.execute(database.db);
+      const engagements = await sql<{ n: number }>`select count(*)::int as n from engagements`.execute(database.db);
       return {
         instances: instances.rows.map((r) => r.row),
-        openedEvents: await count(sql`select count(*)::int as n from events where name = 'Moment Opened'`),
-        engagements: await count(sql`select count(*)::int as n from engagements`),
-        phaseEntries: await count(sql`select count(*)::int as n from engagement_phases`),
+        phases: phases.rows.map((r) => r.row),
+        events: events.rows,
+        engagements: engagements.rows[0]?.n,
       };
     }
 
     it('three sweep processes of the same instant open each occurrence once, exactly what one sweep alone opens', async () => {
       const shared = await freshDatabase();
       const alone = await freshDatabase();
+      const racers = [1, 2, 3].map(() => startDbProcess(shared.url));
+      const loner = startDbProcess(alone.url);
       try {
         const [seededShared, seededAlone] = await Promise.all([seed(shared), seed(alone)]);
         type Report = { opened: Record<string, number>; engaged: number };
-        const parse = (lines: string[]) => lines.map((line) => JSON.parse(line) as Report);
         // Each instant swept by three processes at once on one database, and by one process alone on the other.
-        const round = async (asOf: Date) => ({
-          racing: parse(await runTogether([1, 2, 3].map(() => startDbProcess([shared.url, 'sweep', asOf.toISOString()])))),
-          single: parse(await runTogether([startDbProcess([alone.url, 'sweep', asOf.toISOString()])])),
-        });
+        const round = async (asOf: Date) => {
+          const [racing, single] = await Promise.all([
+            runTogether<Report>(racers, `sweep ${asOf.toISOString()}`),
+            runTogether<Report>([loner], `sweep ${asOf.toISOString()}`),
+          ]);
+          return { racing, single };
+        };
         const engaging = await round(at(0));
         await Promise.all([activity(shared, seededShared), activity(alone, seededAlone)]);
         const later = await round(at(10));
+        const moving = await round(at(25));
+        await endAll([...racers, loner]);
 
         const expected = await outcome(alone);
-        const reports = [...engaging.single, ...later.single];
+        const reports = [...engaging.single, ...later.single, ...moving.single];
         // Between the two instants the fixture exercises every rule kind the sweep runs.
         const rules = new Set(
           reports.flatMap((r) =>
@@ -142,17 +157,20 @@ moments:
         );
         expect([...rules].sort()).toEqual(['absence', 'event', 'expectation', 'scheduled']);
         expect(expected.engagements).toBe(ACCOUNTS);
+        // Every account moved to the second phase at the third instant.
+        expect(expected.phases.filter((p) => p.includes(' ongoing '))).toHaveLength(ACCOUNTS);
         expect(await outcome(shared)).toEqual(expected);
         // Each instance was opened (and reported) by exactly one of the three; each account engaged by one.
-        const racing = [...engaging.racing, ...later.racing];
+        const racing = [...engaging.racing, ...later.racing, ...moving.racing];
         const total = (r: Report) => Object.values(r.opened).reduce((x, y) => x + y, 0);
         expect(racing.reduce((sum, r) => sum + total(r), 0)).toBe(expected.instances.length);
         expect(racing.reduce((sum, r) => sum + r.engaged, 0)).toBe(ACCOUNTS);
       } finally {
+        await Promise.all([...racers, loner].map((c) => c.stop(0)));
         await shared.dispose();
         await alone.dispose();
       }
-    }, 60_000);
+    }, 120_000);
   });
 
   describe('ingestion through two servers', () => {
@@ -303,8 +321,10 @@ moments:
 
   it('three processes migrating an empty database at the same instant all succeed, and each migration is applied once', async () => {
     const database = await freshDatabase({ empty: true });
+    const children = [1, 2, 3].map(() => startDbProcess(database.url));
     try {
-      const results = (await runTogether([1, 2, 3].map(() => startDbProcess([database.url, 'migrate'])))).map((line) => JSON.parse(line) as string[]);
+      const results = await runTogether<string[]>(children, 'migrate');
+      await endAll(children);
       const all = (await migrationStatus(database.db)).map((m) => m.name);
       expect(all.length).toBeGreaterThan(10);
       // Between them they applied every migration, none twice; the losers waited and found nothing left to do.
@@ -313,6 +333,7 @@ moments:
       expect(rows.rows).toEqual(all.map((name) => ({ name, n: 1 })));
       expect((await migrationStatus(database.db)).every((m) => m.applied)).toBe(true);
     } finally {
+      await Promise.all(children.map((c) => c.stop(0)));
       await database.dispose();
     }
   });

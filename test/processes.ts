@@ -66,26 +66,51 @@ export function startMomentum(args: string[], options: { databaseUrl: string; da
 
 const dbProcess = new URL('./db-process.ts', import.meta.url).pathname;
 
-/** A child running one database operation of test/db-process.ts once it is told "go" (see that file). */
-export function startDbProcess(args: string[]): Child {
-  return watch(spawn(process.execPath, [dbProcess, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }), `db-process ${args[1] ?? ''}`);
+/** A child running database operations of test/db-process.ts on `databaseUrl` when told (see that file). */
+export function startDbProcess(databaseUrl: string): Child {
+  return watch(spawn(process.execPath, [dbProcess, databaseUrl], { stdio: ['pipe', 'pipe', 'pipe'] }), 'db-process');
+}
+
+/** The result lines a db-process child printed so far ("result JSON"), parsed. */
+function results(child: Child): unknown[] {
+  return [...child.output().matchAll(/^result (.*)$/gm)].map((m) => JSON.parse(m[1] ?? 'null'));
 }
 
 /**
- * A barrier: waits until every child printed "ready" (connected, set up), then tells them all "go" at once, so that
- * their work overlaps rather than following each one's start-up time. Returns what each printed as its result
- * (the line after "result ").
+ * A barrier: waits until every child printed "ready" (started, connected), then sends them all `command` at once, so
+ * that their work overlaps rather than following each one's start-up; returns each one's result, in order. A child
+ * that fails or ends fails this with its output.
  */
-export async function runTogether(children: Child[]): Promise<string[]> {
+export async function runTogether<T = unknown>(children: Child[], command: string, ms = 60_000): Promise<T[]> {
   await Promise.all(children.map((c) => c.waitFor(/^ready$/m, '"ready"')));
-  for (const c of children) c.send('go');
+  const before = children.map((c) => results(c).length);
+  for (const c of children) c.send(command);
+  return Promise.all(
+    children.map(async (c, i) => {
+      const index = before[i] ?? 0;
+      let ended = false;
+      void c.exited.then(() => {
+        ended = true;
+      });
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const found = results(c);
+        if (found.length > index) return found[index] as T;
+        if (ended || Date.now() > deadline) throw new Error(`child ${i} gave no result for "${command}"${ended ? ' (it ended)' : ''}:\n${c.output()}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }),
+  );
+}
+
+/** Tells db-process children to end and expects each to exit with 0. */
+export async function endAll(children: Child[]): Promise<void> {
+  for (const c of children) c.send('exit');
   const codes = await Promise.all(children.map((c) => c.exited));
   codes.forEach((code, i) => {
     if (code !== 0) throw new Error(`child ${i} exited with ${code}:\n${children[i]?.output()}`);
   });
-  return Promise.all(children.map(async (c) => (await c.waitFor(/^result (.*)$/m, 'its result', 1_000))[1] ?? ''));
 }
-
 /** Polls `check` every 100 ms until it holds; fails naming `what` after `ms`. */
 export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
