@@ -24,6 +24,7 @@ import { contractsRoutes } from './modules/contracts/contracts.routes.ts';
 import { customFieldsRoutes } from './modules/customfields/customfields.routes.ts';
 import { createEventEvaluator } from './modules/engine/engine.stream.ts';
 import { eventsRoutes, ingestRoutes } from './modules/events/events.routes.ts';
+import { homeRoutes } from './modules/home/home.routes.ts';
 import { importRoutes } from './modules/imports/imports.routes.ts';
 import { authRoutes, membersRoutes } from './modules/members/members.routes.ts';
 import { messagingPagesRoutes } from './modules/messaging/messaging.pages.ts';
@@ -61,6 +62,7 @@ const apiV1 = [
   importRoutes,
   modelsRoutes,
   momentsRoutes,
+  homeRoutes,
   notificationsRoutes,
   releasesRoutes,
   webhooksRoutes,

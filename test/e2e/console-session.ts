@@ -54,7 +54,8 @@ export async function openConsoleSession(name: string, env: Partial<Env> = {}): 
   await page.getByLabel('Email').fill(ws.adminEmail);
   await page.getByRole('textbox', { name: 'Password' }).fill(TEST_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/accounts$/);
+  // Members land on their home page.
+  await page.waitForURL(/\/home$/);
   return {
     database,
     app,

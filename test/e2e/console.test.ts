@@ -203,6 +203,7 @@ describe('members console', () => {
   });
 
   test('signs in and sees the accounts list', async () => {
+    // The member asked for /accounts before signing in: signing in returns there (otherwise it lands on Home).
     await signIn(page, adminEmail, TEST_PASSWORD);
     await page.waitForURL(/\/accounts$/);
     await eventually(() => totalText(page)).toBe(`${ACCOUNTS} accounts`);
@@ -216,6 +217,19 @@ describe('members console', () => {
     expect(await page.getByTestId('account-row').count()).toBe(5);
     await page.getByRole('button', { name: 'Previous', exact: true }).click();
     await eventually(() => page.getByTestId('list-range').textContent()).toBe('1–25 of 30 accounts');
+  });
+
+  test('the home page shows my moments in numbers and by week, my renewals and, for a lead, the team', async () => {
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Home' }).click();
+    await page.waitForURL(/\/home$/);
+    await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+    for (const stat of ['Overdue', 'Due this week', 'Escalated', 'Open in all']) await page.getByRole('link', { name: new RegExp(`^${stat}: \\d+$`) }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Renewals in the next 90 days' }).waitFor();
+    // The admin is a lead: the team's load shows as a chart.
+    await page.getByRole('heading', { level: 2, name: "The team's open moments" }).waitFor();
+    await shot(page, '02a-home');
+    await page.goto(`${baseUrl}/accounts`);
+    await eventually(() => totalText(page)).toBe(`${ACCOUNTS} accounts`);
   });
 
   test('filters accounts by touch model and the count changes', async () => {
@@ -511,7 +525,10 @@ describe('members console', () => {
     p.on('pageerror', (error) => pageErrors.push(error));
     try {
       await signIn(p, csmEmail, TEST_PASSWORD);
-      await p.waitForURL(/\/accounts$/);
+      await p.waitForURL(/\/home$/);
+      // Not a lead: no team view on the home page.
+      await p.getByRole('heading', { level: 2, name: 'Renewals in the next 90 days' }).waitFor();
+      expect(await p.getByRole('heading', { level: 2, name: "The team's open moments" }).count()).toBe(0);
       await p.goto(`${baseUrl}/settings/members`);
       await p.getByText('Only workspace admins can add members or change their roles.').waitFor();
       expect(await p.getByRole('button', { name: 'Add member' }).count()).toBe(0);
@@ -553,6 +570,10 @@ describe('members console', () => {
   test('the accounts list works at phone width (375x812)', async () => {
     const { context: phone, p } = await phonePage(375, 812);
     try {
+      await p.goto(`${baseUrl}/home`);
+      await p.getByRole('heading', { level: 2, name: 'Renewals in the next 90 days' }).waitFor();
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      await shot(p, '13a-phone-home', false);
       await p.goto(`${baseUrl}/accounts`);
       await eventually(() => totalText(p)).toBe(`${ACCOUNTS} accounts`);
       // Cards instead of a table, and no horizontal scrolling of the page.

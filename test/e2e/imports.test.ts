@@ -172,7 +172,8 @@ describe('importing CSV in the console', () => {
     await p.getByLabel('Email').fill(email);
     await p.getByRole('textbox', { name: 'Password' }).fill(TEST_PASSWORD);
     await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.waitForURL(/\/accounts$/);
+    await p.waitForURL(/\/home$/);
+    await p.goto(`${baseUrl}/accounts`);
     // The menu shows the member once /me has answered: the button's absence is then the role's doing.
     await p.getByRole('button', { name: 'Account menu for Eve Executive' }).waitFor();
     await p.getByTestId('accounts-total').waitFor();

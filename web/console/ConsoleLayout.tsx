@@ -1,6 +1,17 @@
 import { AppShell, Avatar, Burger, Button, Center, Group, Loader, Menu, NavLink, ScrollArea, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconBuilding, IconChecklist, IconChevronDown, IconFilter, IconLogout, IconMail, IconRocket, IconRoute, IconSettings } from '@tabler/icons-react';
+import {
+  IconBuilding,
+  IconChecklist,
+  IconChevronDown,
+  IconFilter,
+  IconHome,
+  IconLogout,
+  IconMail,
+  IconRocket,
+  IconRoute,
+  IconSettings,
+} from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
@@ -9,6 +20,7 @@ import { api, UNAUTHENTICATED_EVENT } from './api-client.ts';
 import { useMe } from './use-me.ts';
 
 const nav = [
+  { to: '/home', label: 'Home', icon: IconHome },
   { to: '/accounts', label: 'Accounts', icon: IconBuilding },
   { to: '/segments', label: 'Segments', icon: IconFilter },
   { to: '/moments', label: 'My moments', icon: IconChecklist },

@@ -2,6 +2,7 @@ import { Navigate, Route, Routes } from 'react-router';
 import { AccountPage } from './accounts/AccountPage.tsx';
 import { AccountsPage } from './accounts/AccountsPage.tsx';
 import { ConsoleLayout } from './ConsoleLayout.tsx';
+import { HomePage } from './home/HomePage.tsx';
 import { ImportPage } from './imports/ImportPage.tsx';
 import { CampaignPage } from './messaging/CampaignPage.tsx';
 import { CampaignsPage } from './messaging/CampaignsPage.tsx';
@@ -35,7 +36,8 @@ export function ConsoleRoutes() {
     <Routes>
       <Route path="/sign-in" element={<SignInPage />} />
       <Route element={<ConsoleLayout />}>
-        <Route index element={<Navigate to="/accounts" replace />} />
+        <Route index element={<Navigate to="/home" replace />} />
+        <Route path="home" element={<HomePage />} />
         <Route path="accounts" element={<AccountsPage />} />
         <Route path="accounts/import" element={<ImportPage />} />
         <Route path="accounts/:id" element={<AccountPage />} />

@@ -6,8 +6,8 @@ export function NotFoundPage() {
     <Stack align="flex-start" gap="sm">
       <Title order={1}>Page not found</Title>
       <Text c="dimmed">There is no console page at this address.</Text>
-      <Button component={Link} to="/accounts">
-        Go to accounts
+      <Button component={Link} to="/home">
+        Go to your home page
       </Button>
     </Stack>
   );

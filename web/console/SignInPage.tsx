@@ -27,7 +27,7 @@ export function SignInPage() {
     mutationFn: () => api.post<SignInResult>('/auth/sign-in', { email, password }, { ignoreUnauthenticated: true }),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: meKey });
-      const from = state.from && state.from !== '/sign-in' ? state.from : '/accounts';
+      const from = state.from && state.from !== '/sign-in' ? state.from : '/home';
       navigate(from, { replace: true });
     },
   });

@@ -68,15 +68,95 @@ function toInstance(r: Row, now: Date): MomentInstance {
 
 /** "My moments": open instances assigned to the actor: due (not yet overdue), overdue, escalated, or all open. */
 export async function listMyMoments(db: Db, clock: Clock, actor: Actor, view: MomentView, limit = 100): Promise<MomentInstance[]> {
-  if (actor.type !== 'member' || !actor.id) throw new AppError('bad_request', 'My moments are a member’s: sign in as a member');
+  const memberId = memberOf(actor);
   const now = clock.now();
-  let q = base(db, actor.workspaceId).where('i.assignee_member_id', '=', actor.id);
+  let q = base(db, actor.workspaceId).where('i.assignee_member_id', '=', memberId);
   if (view === 'due') q = q.where('i.status', '=', 'open').where('i.due_at', '>=', now);
   else if (view === 'overdue') q = q.where('i.status', 'in', ['open', 'escalated']).where('i.due_at', '<', now);
   else if (view === 'escalated') q = q.where('i.status', '=', 'escalated');
   else if (view === 'open') q = q.where('i.status', 'in', ['open', 'escalated']);
   const rows = await q.orderBy('i.due_at').orderBy('i.id').limit(limit).execute();
   return rows.map((r) => toInstance(r, now));
+}
+
+/** A member's open moments in numbers: overdue, due within 7 days, escalated, all open; and how many fall due each of the next 8 weeks. */
+export async function myMomentLoad(db: Db, clock: Clock, actor: Actor): Promise<{ counts: MomentCounts; weeks: number[] }> {
+  const memberId = memberOf(actor);
+  const now = clock.now();
+  const week = 7 * 86_400_000;
+  const rows = await sql<{ overdue: number; due_week: number; escalated: number; open: number; weeks: number[] | null }>`
+    select count(*) filter (where due_at < ${now}::timestamptz)::int as overdue,
+      count(*) filter (where due_at >= ${now}::timestamptz and due_at < ${new Date(now.getTime() + week)}::timestamptz)::int as due_week,
+      count(*) filter (where status = 'escalated')::int as escalated,
+      count(*)::int as open,
+      (select array_agg(coalesce(n, 0) order by w) from generate_series(0, 7) w left join (
+        select floor(extract(epoch from (due_at - ${now}::timestamptz)) / 604800)::int as k, count(*)::int as n
+        from moment_instances where workspace_id = ${actor.workspaceId}::uuid and assignee_member_id = ${memberId}
+          and status in ('open', 'escalated') and due_at >= ${now}::timestamptz group by 1) d on d.k = w) as weeks
+    from moment_instances
+    where workspace_id = ${actor.workspaceId}::uuid and assignee_member_id = ${memberId} and status in ('open', 'escalated')`.execute(db);
+  const r = rows.rows[0];
+  return {
+    counts: { overdue: r?.overdue ?? 0, dueThisWeek: r?.due_week ?? 0, escalated: r?.escalated ?? 0, open: r?.open ?? 0 },
+    weeks: r?.weeks ?? Array.from({ length: 8 }, () => 0),
+  };
+}
+
+/**
+ * Recent alerts for a member: moments escalated, or opened by what a customer did or failed to do (event, metric and
+ * absence rules), in the last `days` days, on the member's accounts or assigned to them; newest first.
+ */
+export async function listMomentAlerts(db: Db, clock: Clock, actor: Actor, days = 14, limit = 10): Promise<MomentInstance[]> {
+  const memberId = memberOf(actor);
+  const now = clock.now();
+  const rows = await base(db, actor.workspaceId)
+    .where('i.opened_at', '>=', new Date(now.getTime() - days * 86_400_000))
+    .where((eb) => eb.or([eb('i.status', '=', 'escalated'), eb('i.rule', 'in', ['event', 'metric', 'absence'])]))
+    .where((eb) =>
+      eb.or([
+        eb('i.assignee_member_id', '=', memberId),
+        eb.exists(
+          eb
+            .selectFrom('account_team as t')
+            .select(sql`1`.as('one'))
+            .whereRef('t.workspace_id', '=', 'i.workspace_id')
+            .whereRef('t.account_id', '=', 'i.account_id')
+            .where('t.member_id', '=', memberId),
+        ),
+      ]),
+    )
+    .orderBy('i.opened_at', 'desc')
+    .orderBy('i.id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => toInstance(r, now));
+}
+
+export interface MomentCounts {
+  overdue: number;
+  dueThisWeek: number;
+  escalated: number;
+  open: number;
+}
+
+/** The team's open and overdue moments per member (active members, busiest first), and those no member holds. */
+export async function teamMomentLoad(
+  db: Db,
+  clock: Clock,
+  workspaceId: string,
+): Promise<{ memberId: string | null; name: string; open: number; overdue: number }[]> {
+  const now = clock.now();
+  const rows = await sql<{ member_id: string | null; name: string | null; open: number; overdue: number }>`
+    select i.assignee_member_id as member_id, mb.name, count(*)::int as open, count(*) filter (where i.due_at < ${now}::timestamptz)::int as overdue
+    from moment_instances i left join members mb on mb.workspace_id = i.workspace_id and mb.id = i.assignee_member_id
+    where i.workspace_id = ${workspaceId}::uuid and i.status in ('open', 'escalated') and (mb.id is null or mb.disabled_at is null)
+    group by 1, 2 order by open desc, name`.execute(db);
+  return rows.rows.map((r) => ({ memberId: r.member_id, name: r.name ?? 'Unassigned', open: r.open, overdue: r.overdue }));
+}
+
+function memberOf(actor: Actor): string {
+  if (actor.type !== 'member' || !actor.id) throw new AppError('bad_request', 'This is a member’s view: sign in as a member');
+  return actor.id;
 }
 
 /** An account's moments, newest first. */

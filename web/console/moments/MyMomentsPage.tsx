@@ -2,7 +2,7 @@ import { Anchor, Badge, Button, Card, Center, Group, List, Loader, Modal, Stack,
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, humanize } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
@@ -29,7 +29,9 @@ function useMyMoments() {
 /** "My moments": what the engine opened for me, due, overdue or escalated; complete one with notes in two clicks. */
 export function MyMomentsPage() {
   const lists = useMyMoments();
-  const [chosen, setChosen] = useState<View | null>(null);
+  // The home page links to a tab (?view=overdue); otherwise the first tab with something to do.
+  const [search] = useSearchParams();
+  const [chosen, setChosen] = useState<View | null>(views.find((v) => v === search.get('view')) ?? null);
   const loaded = lists.every((l) => l.data !== undefined);
   const view = chosen ?? (loaded ? (views.find((_, i) => (lists[i]?.data?.length ?? 0) > 0) ?? 'overdue') : 'overdue');
   const moments = lists[views.indexOf(view)] as (typeof lists)[number];
