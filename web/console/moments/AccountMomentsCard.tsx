@@ -1,9 +1,9 @@
 import { Badge, Card, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import type { MomentInstanceShape as MomentInstance } from '../../../src/modules/moments/moments.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, humanize } from '../../ui/format.ts';
 import { api } from '../api-client.ts';
-import type { MomentInstance } from '../models/model-types.ts';
 
 interface Engagement {
   model: { id: string; key: string; version: number } | null;

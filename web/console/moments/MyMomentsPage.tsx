@@ -3,11 +3,11 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import type { MomentInstanceShape as MomentInstance } from '../../../src/modules/moments/moments.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, humanize } from '../../ui/format.ts';
 import { PageHeader } from '../../ui/PageHeader.tsx';
 import { api, errorMessage } from '../api-client.ts';
-import type { MomentInstance } from '../models/model-types.ts';
 import { MyNotifications } from './MyNotifications.tsx';
 
 type View = 'due' | 'overdue' | 'escalated';
