@@ -15,6 +15,7 @@ import { campaignStats, listCampaigns } from '../campaigns/campaigns.ts';
 import { listContacts } from '../contacts/contacts.ts';
 import { listContracts } from '../contracts/contracts.ts';
 import { listEvents } from '../events/events.ts';
+import { getHome } from '../home/home.ts';
 import { checkMemberPassword, listMembers, memberActor, updateMember } from '../members/members.ts';
 import { listModels } from '../models/models.ts';
 import { listAccountMoments, listMyMoments } from '../moments/moments.ts';
@@ -158,6 +159,11 @@ describe('demo workspace', () => {
       'open',
     );
     expect(mine.length).toBeGreaterThan(0);
+    // ...and lands on a home page with their moments and, as a lead, the team's load across several members.
+    const home = await getHome(first.db, clock, memberActor({ workspace_id: DEMO_WORKSPACE_ID, id: admin.id, name: admin.name, roles: admin.roles }));
+    expect(home.moments.counts.open).toBe(mine.length);
+    expect(home.team?.filter((t) => t.memberId !== null).length).toBeGreaterThan(2);
+    expect(home.team?.reduce((n, t) => n + t.open, 0)).toBe(open.length);
   });
 
   it('opens with news the engine reacted to: a sponsor change, a new CSM and a published release', async () => {
