@@ -2,20 +2,39 @@
 // Builds the console (web/ -> dist/web/) with Vite. `--if-stale` skips the build when
 // dist/web/index.html is newer than every source it is made from, so `npm start` and
 // `npm test` stay fast after the first run.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const output = join(root, 'dist', 'web', 'index.html');
-// The console imports the server's shared shapes (src/modules/*/*.schema.ts) besides its own sources.
-const modules = join(root, 'src', 'modules');
-const schemas = existsSync(modules)
-  ? readdirSync(modules).flatMap((m) =>
-      (existsSync(join(modules, m)) ? readdirSync(join(modules, m)) : []).filter((f) => f.endsWith('.schema.ts')).map((f) => join(modules, m, f)),
-    )
-  : [];
-const sources = [join(root, 'web'), join(root, 'vite.config.ts'), ...schemas];
+// Besides its own sources, the console imports the server's shared files (the *.schema.ts shapes and a few pure
+// helpers such as models.words.ts): every file under src/ reached by imports from web/, followed through their imports.
+const importPattern = /from\s+'(\.{1,2}\/[^']+\.tsx?)'/g;
+
+function filesUnder(path) {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path).flatMap((entry) => filesUnder(join(path, entry)));
+}
+
+function sharedSources() {
+  const src = join(root, 'src');
+  const found = new Set();
+  const queue = filesUnder(join(root, 'web')).filter((f) => /\.tsx?$/.test(f));
+  while (queue.length > 0) {
+    const file = queue.pop();
+    for (const [, spec] of readFileSync(file, 'utf8').matchAll(importPattern)) {
+      const target = resolve(dirname(file), spec);
+      if (!target.startsWith(src) || found.has(target) || !existsSync(target)) continue;
+      found.add(target);
+      queue.push(target);
+    }
+  }
+  return [...found];
+}
+
+const sources = [join(root, 'web'), join(root, 'vite.config.ts'), ...sharedSources()];
 
 /** The newest modification time (ms) of a file, or of any file under a directory. */
 function newest(path) {
