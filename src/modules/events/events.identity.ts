@@ -149,6 +149,28 @@ export function changesIdentity(type: string): type is keyof typeof handlers {
 }
 
 /**
+ * Locks, in one sorted order, every identity the batch's identify/group/alias calls name (user, anonymous and previous
+ * ids, group ids, emails), for the rest of the transaction. Two batches naming the same new people in different orders
+ * would otherwise each create some of them and wait on the other's uncommitted rows: a deadlock PostgreSQL breaks only
+ * after a second, which the retries then ran into again until the clients gave up (test/concurrency.test.ts, two
+ * servers). Batches naming different people do not wait on each other.
+ */
+export async function lockIdentities(tx: Tx, workspaceId: string, messages: SegmentMessage[]): Promise<void> {
+  const keys = new Set<string>();
+  for (const m of messages) {
+    if (!changesIdentity(m.type)) continue;
+    for (const id of [m.userId, m.anonymousId, m.previousId]) if (id) keys.add(`id:${id}`);
+    if (m.groupId) keys.add(`group:${m.groupId}`);
+    const email = m.traits?.email;
+    if (typeof email === 'string') keys.add(`email:${email.trim().toLowerCase()}`);
+  }
+  if (keys.size === 0) return;
+  await sql`select pg_advisory_xact_lock(h) from (
+      select distinct hashtextextended(${workspaceId} || ':' || k, 0) as h from unnest(${[...keys]}::text[]) as k
+    ) as ids order by h`.execute(tx);
+}
+
+/**
  * Applies one identify, group or alias call inside the batch's transaction, in a savepoint: a call the CRM
  * refuses (e.g. a required custom field) is dropped with its reason and the rest of the batch goes on.
  * Returns the reason when dropped.

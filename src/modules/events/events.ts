@@ -5,7 +5,7 @@ import type { Actor } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.ts';
 import { invalid } from '../../lib/errors.ts';
-import { applyIdentity, changesIdentity } from './events.identity.ts';
+import { applyIdentity, changesIdentity, lockIdentities } from './events.identity.ts';
 import { attachRecentIdentities, insertAccountEventRows, insertEventRows } from './events.queries.ts';
 import { type EventRow, type Normalised, normaliseMessage, sanitise, uuidv7 } from './events.schema.ts';
 import type { EventWriter } from './events.writer.ts';
@@ -79,6 +79,11 @@ export async function ingestEvents(db: Db, clock: Clock, actor: Actor, input: In
             )
           : insertEventRows(db, actor.workspaceId, source, receivedAt, `[${valid.map(({ value }) => value.json).join(',')}]`)
         : inTransaction(db, async (tx) => {
+            await lockIdentities(
+              tx,
+              actor.workspaceId,
+              valid.map(({ value }) => value.message),
+            );
             const jsons: string[] = [];
             for (const { index, value } of valid) {
               if (changesIdentity(value.row.type)) {
