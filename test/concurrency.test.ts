@@ -225,6 +225,43 @@ moments:
       expect(rows.filter((r) => r.n !== 1)).toEqual([]);
     });
 
+    it('creates one account per new groupId and one contact per email when four SDK clients on two servers name them at once', async () => {
+      const G = 40;
+      const failures: unknown[] = [];
+      const clients = [0, 1, 2, 3].map((c) => {
+        const analytics = new Analytics({ writeKey, host: servers[c % 2]?.url ?? '', flushAt: 20, maxRetries: 0 });
+        analytics.on('error', (error) => failures.push(error));
+        for (let k = 0; k < G; k++) {
+          const i = c % 2 === 0 ? k : G - 1 - k;
+          // Each client its own messageIds: the calls differ, the groups and people they name are the same.
+          analytics.identify({ userId: `person-${i}`, traits: { email: `person-${i}@group-${i}.test`, name: `Person ${i}` }, messageId: `id-${c}-${i}` });
+          analytics.group({ userId: `person-${i}`, groupId: `group-${i}`, traits: { name: `Group ${i}` }, messageId: `gr-${c}-${i}` });
+          analytics.track({ userId: `person-${i}`, event: 'Grouped Report', messageId: `tr-${c}-${i}` });
+        }
+        return analytics;
+      });
+      await Promise.all(clients.map((a) => a.closeAndFlush({ timeout: 30_000 })));
+      expect(failures).toEqual([]);
+      const accounts = await sql<{ external_id: string; n: number }>`select external_id, count(*)::int as n from accounts
+        where workspace_id = ${workspaceId}::uuid and external_id like 'group-%' group by 1`.execute(database.db);
+      expect(accounts.rows).toHaveLength(G);
+      expect(accounts.rows.filter((r) => r.n !== 1)).toEqual([]);
+      const contacts = await sql<{ email: string; n: number; accounts: number }>`select email, count(*)::int as n, count(distinct account_id)::int as accounts
+        from contacts where workspace_id = ${workspaceId}::uuid and email like 'person-%' group by 1`.execute(database.db);
+      expect(contacts.rows).toHaveLength(G);
+      expect(contacts.rows.filter((r) => r.n !== 1 || r.accounts !== 1)).toEqual([]);
+      // The news of each new account is told once, whichever request created it.
+      const created = await sql<{ n: number }>`select count(*)::int as n from events
+        where workspace_id = ${workspaceId}::uuid and name = 'Account Created' and source like 'module:%'`.execute(database.db);
+      expect(created.rows[0]?.n).toBe(G);
+      // Every track landed on its person's account.
+      const tracks = await sql<{ n: number }>`select count(*)::int as n from events e join accounts a on a.workspace_id = e.workspace_id and a.id = e.account_id
+        where e.workspace_id = ${workspaceId}::uuid and e.name = 'Grouped Report' and a.external_id = 'group-' || substring(e.user_id from 8)`.execute(
+        database.db,
+      );
+      expect(tracks.rows[0]?.n).toBe(4 * G);
+    });
+
     it('tells exactly one of six concurrent clients that a message was new, the others that it was a duplicate', async () => {
       const N = 300;
       const batch = (c: number) =>
