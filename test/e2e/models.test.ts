@@ -224,4 +224,25 @@ describe('engagement models in the console', () => {
     expect(versions).toEqual([{ version: 1, status: 'draft' }]);
     expect(session.pageErrors).toEqual([]);
   });
+
+  test("the forecast draws moments per week and effort per month by role, against each role's capacity", async () => {
+    const { db } = session.database;
+    const ws = session.ws;
+    await createAccount(db, systemClock, ws.system, { name: 'Initech', tags: ['forecast'] });
+    const source = V1.replace('key: onboard', 'key: forecast').replace(
+      'name: Onboarding\nsegment: { conditions: [{ field: tags, op: has, value: onboard }] }',
+      'name: Forecast\nsegment: { conditions: [{ field: tags, op: has, value: forecast }] }',
+    );
+    const { version } = await applyModel(db, systemClock, ws.system, { source, file: 'forecast.yaml' }, { approve: true });
+    await page.goto(`${baseUrl}/models/${version.modelId}?tab=forecast`);
+    await page.getByRole('textbox', { name: 'Capacity: hours per member per month' }).fill('10');
+    await page.getByRole('button', { name: 'Run forecast' }).click();
+    await page.getByRole('img', { name: /^Moments per week, by role:/ }).waitFor();
+    await page.getByRole('img', { name: /^Effort hours per month, by role:/ }).waitFor();
+    // The capacity is the role's active members times the hours: one CSM here, so 10 h.
+    const table = page.getByRole('table', { name: 'Effort hours per month against capacity' });
+    await table.waitFor();
+    expect(await table.getByRole('columnheader').nth(1).textContent()).toBe('CSMof 10 h');
+    await shot(page, 'models-forecast');
+  });
 });

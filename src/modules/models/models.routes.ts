@@ -2,7 +2,16 @@ import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
 import { simulateModel } from '../engine/engine.simulate.ts';
-import { modelBody, modelSchema, modelVersionSchema, ownerRoles, responsibilitySchema, retireImpactSchema, validationSchema } from './models.schema.ts';
+import {
+  modelBody,
+  modelSchema,
+  modelVersionSchema,
+  ownerRoles,
+  responsibilitySchema,
+  retireImpactSchema,
+  simulationSchema,
+  validationSchema,
+} from './models.schema.ts';
 import {
   activateModelVersion,
   approveModelVersion,
@@ -53,34 +62,6 @@ const simulateBody = z
     path: ['to'],
   })
   .meta({ id: 'SimulationRequest' });
-
-const simulationSchema = z
-  .object({
-    model: z.string(),
-    from: z.string(),
-    to: z.string(),
-    days: z.number(),
-    accounts: z.number(),
-    total: z.number(),
-    byRule: z.record(z.string(), z.number()),
-    perWeek: z.array(z.object({ week: z.string(), role: z.string(), moments: z.number() })),
-    effortPerMonth: z.array(z.object({ month: z.string(), role: z.string(), hours: z.number() })),
-    digitalShare: z.number(),
-    phaseChanges: z.number(),
-    growth: z
-      .object({
-        accountsPerMonth: z.number().nullable(),
-        monthlyRate: z.number().nullable(),
-        base: z.number(),
-        templates: z.number(),
-        added: z.number(),
-        perMonth: z.array(z.object({ month: z.string(), accounts: z.number() })),
-        engaged: z.number(),
-        moments: z.number(),
-      })
-      .nullable(),
-  })
-  .meta({ id: 'Simulation' });
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 const idParams = z.object({ id: z.uuid() });

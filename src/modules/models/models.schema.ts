@@ -289,3 +289,34 @@ export type ModelSummary = z.infer<typeof modelSchema>;
 export type ModelVersion = z.infer<typeof modelVersionSchema>;
 export type ModelValidation = z.infer<typeof validationSchema>;
 export type ModelRetireImpact = z.infer<typeof retireImpactSchema>;
+
+/** A forecast's answer (POST /models/simulate): what the model would open, by week and role, and the effort by month. */
+export const simulationSchema = z
+  .object({
+    model: z.string(),
+    from: z.string(),
+    to: z.string(),
+    days: z.number(),
+    accounts: z.number(),
+    total: z.number(),
+    byRule: z.record(z.string(), z.number()),
+    perWeek: z.array(z.object({ week: z.string(), role: z.string(), moments: z.number() })),
+    effortPerMonth: z.array(z.object({ month: z.string(), role: z.string(), hours: z.number() })),
+    digitalShare: z.number(),
+    phaseChanges: z.number(),
+    growth: z
+      .object({
+        accountsPerMonth: z.number().nullable(),
+        monthlyRate: z.number().nullable(),
+        base: z.number(),
+        templates: z.number(),
+        added: z.number(),
+        perMonth: z.array(z.object({ month: z.string(), accounts: z.number() })),
+        engaged: z.number(),
+        moments: z.number(),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'Simulation' });
+
+export type Simulation = z.infer<typeof simulationSchema>;

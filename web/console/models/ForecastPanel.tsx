@@ -1,33 +1,118 @@
 import { Button, Group, NumberInput, Paper, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { ModelDefinition } from '../../../src/modules/models/models.schema.ts';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { ModelDefinition, Simulation } from '../../../src/modules/models/models.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { humanize } from '../../ui/format.ts';
 import { api } from '../api-client.ts';
-
-interface Simulation {
-  days: number;
-  accounts: number;
-  total: number;
-  byRule: Record<string, number>;
-  perWeek: { week: string; role: string; moments: number }[];
-  effortPerMonth: { month: string; role: string; hours: number }[];
-  digitalShare: number;
-  phaseChanges: number;
-  growth: {
-    accountsPerMonth: number | null;
-    monthlyRate: number | null;
-    base: number;
-    templates: number;
-    added: number;
-    perMonth: { month: string; accounts: number }[];
-    engaged: number;
-    moments: number;
-  } | null;
-}
+import { useMembers } from '../settings/use-members.ts';
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Hours a member gives to customer moments in a month when nobody says otherwise (about 30 h a week). */
+const DEFAULT_HOURS_PER_MEMBER = 120;
+const roleColors = ['#1c7ed6', '#0ca678', '#f59f00', '#ae3ec9', '#e8590c', '#15aabf', '#868e96'];
+
+/** Rows of `key` (week or month) with one column per role, in period order. */
+function pivot<T extends { role: string }>(rows: T[], key: (r: T) => string, value: (r: T) => number): Record<string, string | number>[] {
+  const out = new Map<string, Record<string, string | number>>();
+  for (const r of rows) {
+    const row = out.get(key(r)) ?? { period: key(r) };
+    row[r.role] = Math.round(((Number(row[r.role]) || 0) + value(r)) * 10) / 10;
+    out.set(key(r), row);
+  }
+  return [...out.values()].sort((a, b) => String(a.period).localeCompare(String(b.period)));
+}
+
+const number = { ta: 'right' as const, style: { fontVariantNumeric: 'tabular-nums' } };
+
+/** Moments per week (stacked by role) and effort per month by role against each role's capacity (members × hours). */
+function ForecastCharts({ simulation, roles, hoursPerMember }: { simulation: Simulation; roles: string[]; hoursPerMember: number }) {
+  const members = useMembers();
+  const perWeek = pivot(
+    simulation.perWeek,
+    (r) => r.week,
+    (r) => r.moments,
+  );
+  const perMonth = pivot(
+    simulation.effortPerMonth,
+    (r) => r.month,
+    (r) => r.hours,
+  );
+  // Automated moments cost no member time; every other role's capacity is its active members' hours.
+  const capacity = (role: string) =>
+    role === 'automated' ? null : (members.data ?? []).filter((m) => !m.disabled && (m.roles as string[]).includes(role)).length * hoursPerMember;
+  const chart = (title: string, data: Record<string, string | number>[], unit: string) => (
+    <Paper withBorder p="md">
+      <Text fw={600} mb="xs">
+        {title}
+      </Text>
+      <div
+        style={{ width: '100%', height: 260 }}
+        role="img"
+        aria-label={`${title}: ${data.map((d) => `${d.period} ${roles.map((r) => `${humanize(r)} ${d[r] ?? 0}`).join(', ')}`).join('; ')}`}
+      >
+        <ResponsiveContainer>
+          <BarChart data={data} margin={{ left: -10, right: 8 }}>
+            <CartesianGrid strokeDasharray="3 3" vertical={false} />
+            <XAxis dataKey="period" fontSize={12} />
+            <YAxis allowDecimals={false} fontSize={12} unit={unit} />
+            <Tooltip />
+            <Legend formatter={(value) => humanize(String(value))} />
+            {roles.map((role, i) => (
+              <Bar key={role} isAnimationActive={false} dataKey={role} name={role} stackId="roles" fill={roleColors[i % roleColors.length]} />
+            ))}
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+    </Paper>
+  );
+  return (
+    <>
+      {chart('Moments per week, by role', perWeek, '')}
+      {chart('Effort hours per month, by role', perMonth, ' h')}
+      <Paper withBorder>
+        <Table.ScrollContainer minWidth={480}>
+          <Table verticalSpacing={4} aria-label="Effort hours per month against capacity">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Month</Table.Th>
+                {roles.map((role) => (
+                  <Table.Th key={role} {...number}>
+                    {humanize(role)}
+                    {capacity(role) !== null && (
+                      <Text span size="xs" c="dimmed" display="block">
+                        of {capacity(role)} h
+                      </Text>
+                    )}
+                  </Table.Th>
+                ))}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {perMonth.map((row) => (
+                <Table.Tr key={String(row.period)}>
+                  <Table.Td>{row.period}</Table.Td>
+                  {roles.map((role) => {
+                    const hours = Number(row[role] ?? 0);
+                    const cap = capacity(role);
+                    const over = cap !== null && hours > cap;
+                    return (
+                      <Table.Td key={role} {...number} c={over ? 'red' : undefined} fw={over ? 700 : undefined}>
+                        {hours} h{cap ? ` · ${Math.round((hours / cap) * 100)}%` : cap === 0 && hours > 0 ? ' · no member' : ''}
+                      </Table.Td>
+                    );
+                  })}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </Paper>
+    </>
+  );
+}
 
 /**
  * Runs the model forward over the current accounts, optionally with new synthetic accounts each month (nothing is
@@ -38,20 +123,12 @@ export function ForecastPanel({ definition }: { definition: ModelDefinition }) {
   const [from, setFrom] = useState(isoDay(today));
   const [to, setTo] = useState(isoDay(new Date(today.getTime() + 90 * 24 * 3600 * 1000)));
   const [perMonth, setPerMonth] = useState<number | ''>('');
+  const [hoursPerMember, setHoursPerMember] = useState<number>(DEFAULT_HOURS_PER_MEMBER);
   const run = useMutation({
     mutationFn: () =>
       api.post<Simulation>('/models/simulate', { definition, from, to, ...(perMonth === '' ? {} : { growth: { accountsPerMonth: perMonth } }) }),
   });
   const roles = [...new Set((run.data?.perWeek ?? []).map((r) => r.role))].sort();
-  const pivot = <T extends { role: string }>(rows: T[], key: (r: T) => string, value: (r: T) => number) => {
-    const out = new Map<string, Record<string, number>>();
-    for (const r of rows) {
-      const row = out.get(key(r)) ?? {};
-      row[r.role] = (row[r.role] ?? 0) + value(r);
-      out.set(key(r), row);
-    }
-    return [...out].sort(([a], [b]) => a.localeCompare(b));
-  };
   return (
     <Stack gap="md">
       <Group align="flex-end" gap="sm">
@@ -66,6 +143,15 @@ export function ForecastPanel({ definition }: { definition: ModelDefinition }) {
           value={perMonth}
           onChange={(v) => setPerMonth(typeof v === 'number' && v > 0 ? v : '')}
           w={220}
+        />
+        <NumberInput
+          label="Capacity: hours per member per month"
+          min={1}
+          max={744}
+          allowDecimal={false}
+          value={hoursPerMember}
+          onChange={(v) => setHoursPerMember(typeof v === 'number' && v > 0 ? v : DEFAULT_HOURS_PER_MEMBER)}
+          w={240}
         />
         <Button loading={run.isPending} onClick={() => run.mutate()}>
           Run forecast
@@ -101,49 +187,7 @@ export function ForecastPanel({ definition }: { definition: ModelDefinition }) {
               modelled on {run.data.growth.templates} real account(s); {run.data.growth.engaged} engaged, {run.data.growth.moments} moment(s) for them.
             </Text>
           )}
-          {[
-            {
-              title: 'Moments per week',
-              rows: pivot(
-                run.data.perWeek,
-                (r) => r.week,
-                (r) => r.moments,
-              ),
-            },
-            {
-              title: 'Effort hours per month',
-              rows: pivot(
-                run.data.effortPerMonth,
-                (r) => r.month,
-                (r) => r.hours,
-              ),
-            },
-          ].map(({ title, rows }) => (
-            <Paper key={title} withBorder>
-              <Table.ScrollContainer minWidth={480}>
-                <Table verticalSpacing={4} aria-label={title}>
-                  <Table.Thead>
-                    <Table.Tr>
-                      <Table.Th>{title}</Table.Th>
-                      {roles.map((role) => (
-                        <Table.Th key={role}>{humanize(role)}</Table.Th>
-                      ))}
-                    </Table.Tr>
-                  </Table.Thead>
-                  <Table.Tbody>
-                    {rows.map(([period, byRole]) => (
-                      <Table.Tr key={period}>
-                        <Table.Td>{period}</Table.Td>
-                        {roles.map((role) => (
-                          <Table.Td key={role}>{byRole[role] ?? 0}</Table.Td>
-                        ))}
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </Table.ScrollContainer>
-            </Paper>
-          ))}
+          <ForecastCharts simulation={run.data} roles={roles} hoursPerMember={hoursPerMember} />
         </>
       )}
     </Stack>
