@@ -2,123 +2,28 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
-import { type Actor, type TeamRole, teamRoles } from '../../lib/actor.ts';
+import type { Actor, TeamRole } from '../../lib/actor.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { findSegment } from '../segments/segments.ts';
 import {
   type AccountFilter,
+  type AccountListQuery,
+  accountCreateSchema,
   accountFilterSchema,
-  accountSorts,
+  accountListQuerySchema,
+  accountListSchema,
+  accountSchema,
+  accountUpdateSchema,
   andFilters,
-  buyingCultures,
   type Condition,
-  digitalTypes,
-  touchModels,
 } from './accounts.schema.ts';
 import { createAccount, deleteAccount, getAccount, listAccounts, updateAccount } from './accounts.ts';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .nullable()
-    .optional()
-    .transform((v) => (v === '' ? null : v));
-const tagList = z.array(z.string().trim().min(1).max(100)).max(100);
-
-const teamSchema = z.object({ role: z.enum(teamRoles), memberId: z.uuid(), name: z.string() });
-
-const accountFields = {
-  id: z.uuid(),
-  externalId: z.string().nullable(),
-  name: z.string(),
-  domain: z.string().nullable(),
-  industry: z.string().nullable(),
-  region: z.string().nullable(),
-  employeeBand: z.string().nullable(),
-  offerings: z.array(z.string()),
-  tags: z.array(z.string()),
-  buyingCulture: z.enum(buyingCultures).nullable(),
-  touchModel: z.enum(touchModels).nullable(),
-  targetDigitalType: z.enum(digitalTypes).nullable(),
-  phase: z.string(),
-  custom: z.record(z.string(), z.unknown()),
-  arr: z.number(),
-  nextRenewalDate: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-};
-
-export const accountSchema = z.object({ ...accountFields, team: z.array(teamSchema) }).meta({ id: 'Account' });
-const accountListItemSchema = z.object({ ...accountFields, csm: z.object({ id: z.string(), name: z.string() }).nullable() }).meta({ id: 'AccountListItem' });
-
-const writable = {
-  externalId: optionalText(200),
-  domain: optionalText(253),
-  industry: optionalText(100),
-  region: optionalText(100),
-  employeeBand: optionalText(50),
-  offerings: tagList.optional(),
-  tags: tagList.optional(),
-  buyingCulture: z.enum(buyingCultures).nullable().optional(),
-  touchModel: z.enum(touchModels).nullable().optional(),
-  targetDigitalType: z.enum(digitalTypes).nullable().optional(),
-  phase: z
-    .string()
-    .trim()
-    .regex(/^[a-z][a-z0-9_]{0,49}$/, 'must be a phase key like onboarding, ongoing or renewal')
-    .optional(),
-  custom: z.record(z.string(), z.unknown()).optional(),
-  team: z.partialRecord(z.enum(teamRoles), z.uuid().nullable()).optional(),
-};
-
-const createBody = z.strictObject({ name: text(200), ...writable }).meta({ id: 'AccountCreate' });
-const updateBody = z.strictObject({ name: text(200).optional(), ...writable }).meta({ id: 'AccountUpdate' });
-
-const csv = z
-  .string()
-  .max(2000)
-  .transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
-
-export const listQuery = z.strictObject({
-  q: z.string().trim().max(200).optional().describe('Search name and domain (contains), or an exact external id'),
-  segment: z.uuid().optional().describe('Only accounts in this saved segment'),
-  industry: csv.optional(),
-  region: csv.optional(),
-  touchModel: csv.optional(),
-  buyingCulture: csv.optional(),
-  targetDigitalType: csv.optional(),
-  phase: csv.optional(),
-  tag: csv.optional().describe('Accounts with any of these tags'),
-  offering: csv.optional().describe('Accounts owning any of these offerings'),
-  minArr: z.coerce.number().min(0).optional(),
-  maxArr: z.coerce.number().min(0).optional(),
-  renewalWithinDays: z.coerce.number().int().min(0).max(3650).optional(),
-  team: z
-    .union([z.literal('me'), z.uuid()], { error: 'must be a member id or "me"' })
-    .optional()
-    .describe('A member id, or "me": accounts on that member\'s team'),
-  filter: z
-    .string()
-    .max(20000)
-    .optional()
-    .describe('Advanced: an AccountFilter as JSON, e.g. {"conditions":[{"field":"custom.plan","op":"eq","value":"gold"}]}'),
-  sort: z.enum(accountSorts).default('name'),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(1000).optional(),
-});
-
-type ListQuery = z.infer<typeof listQuery>;
+// The account export (imports.routes.ts) takes the same query and imports it from here.
+export { accountListQuerySchema as listQuery } from './accounts.schema.ts';
 
 /** Turns the simple query parameters into filter conditions (one filter language for lists and segments). */
-export function conditionsFromQuery(q: Omit<ListQuery, 'limit' | 'cursor'>): Condition[] {
+export function conditionsFromQuery(q: Omit<AccountListQuery, 'limit' | 'cursor'>): Condition[] {
   const c: Condition[] = [];
   const inList = (field: string, values?: string[]) => {
     if (values?.length) c.push({ field, op: 'in', value: values });
@@ -157,7 +62,7 @@ function parseFilterParam(raw: string | undefined) {
 export async function accountQueryFromRequest(
   db: Db,
   actor: Actor,
-  q: Omit<ListQuery, 'limit' | 'cursor'>,
+  q: Omit<AccountListQuery, 'limit' | 'cursor'>,
 ): Promise<{ filter: AccountFilter; teamMemberId?: string }> {
   const advanced = parseFilterParam(q.filter);
   const segment = q.segment ? await findSegment(db, actor, q.segment) : undefined;
@@ -180,8 +85,8 @@ export const accountsRoutes = defineRoutes((app, { db, clock }) => {
         operationId: 'listAccounts',
         tags: ['accounts'],
         summary: 'List accounts: filter, sort and page (cursor)',
-        querystring: listQuery,
-        response: { 200: z.object({ items: z.array(accountListItemSchema), nextCursor: z.string().nullable(), total: z.number() }), ...errors },
+        querystring: accountListQuerySchema,
+        response: { 200: accountListSchema, ...errors },
       },
     },
     async (request) => {
@@ -202,7 +107,7 @@ export const accountsRoutes = defineRoutes((app, { db, clock }) => {
     '/accounts',
     {
       config: { access: 'write' },
-      schema: { operationId: 'createAccount', tags: ['accounts'], body: createBody, response: { 201: accountSchema, ...errors } },
+      schema: { operationId: 'createAccount', tags: ['accounts'], body: accountCreateSchema, response: { 201: accountSchema, ...errors } },
     },
     async (request, reply) =>
       reply
@@ -214,7 +119,7 @@ export const accountsRoutes = defineRoutes((app, { db, clock }) => {
     '/accounts/:id',
     {
       config: { access: 'write' },
-      schema: { operationId: 'updateAccount', tags: ['accounts'], params: idParams, body: updateBody, response: { 200: accountSchema, ...errors } },
+      schema: { operationId: 'updateAccount', tags: ['accounts'], params: idParams, body: accountUpdateSchema, response: { 200: accountSchema, ...errors } },
     },
     async (request) => updateAccount(db, clock, actorOf(request), request.params.id, request.body),
   );

@@ -1,5 +1,6 @@
 // Account shapes shared by the API, the import and the console (web/ imports this file: keep it free of server code).
 import { z } from 'zod';
+import { teamRoles } from '../../lib/actor.ts';
 
 export const buyingCultures = ['value_offered', 'value_added', 'value_created', 'value_captured'] as const;
 export const touchModels = ['high', 'low', 'tech'] as const;
@@ -105,3 +106,117 @@ export const accountSorts = [
   '-updated_at',
 ] as const;
 export type AccountSort = (typeof accountSorts)[number];
+
+const csv = z
+  .string()
+  .max(2000)
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+/** The query of GET /accounts (and of the account export): simple filters, an advanced filter, sort and page. */
+export const accountListQuerySchema = z.strictObject({
+  q: z.string().trim().max(200).optional().describe('Search name and domain (contains), or an exact external id'),
+  segment: z.uuid().optional().describe('Only accounts in this saved segment'),
+  industry: csv.optional(),
+  region: csv.optional(),
+  touchModel: csv.optional(),
+  buyingCulture: csv.optional(),
+  targetDigitalType: csv.optional(),
+  phase: csv.optional(),
+  tag: csv.optional().describe('Accounts with any of these tags'),
+  offering: csv.optional().describe('Accounts owning any of these offerings'),
+  minArr: z.coerce.number().min(0).optional(),
+  maxArr: z.coerce.number().min(0).optional(),
+  renewalWithinDays: z.coerce.number().int().min(0).max(3650).optional(),
+  team: z
+    .union([z.literal('me'), z.uuid()], { error: 'must be a member id or "me"' })
+    .optional()
+    .describe('A member id, or "me": accounts on that member\'s team'),
+  filter: z
+    .string()
+    .max(20000)
+    .optional()
+    .describe('Advanced: an AccountFilter as JSON, e.g. {"conditions":[{"field":"custom.plan","op":"eq","value":"gold"}]}'),
+  sort: z.enum(accountSorts).default('name'),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(1000).optional(),
+});
+export type AccountListQuery = z.infer<typeof accountListQuerySchema>;
+
+/** One member of an account's team. */
+export const teamMemberSchema = z.object({ role: z.enum(teamRoles), memberId: z.uuid(), name: z.string() });
+export type TeamMember = z.infer<typeof teamMemberSchema>;
+
+const accountFields = {
+  id: z.uuid(),
+  externalId: z.string().nullable(),
+  name: z.string(),
+  domain: z.string().nullable(),
+  industry: z.string().nullable(),
+  region: z.string().nullable(),
+  employeeBand: z.string().nullable(),
+  offerings: z.array(z.string()),
+  tags: z.array(z.string()),
+  buyingCulture: z.enum(buyingCultures).nullable(),
+  touchModel: z.enum(touchModels).nullable(),
+  targetDigitalType: z.enum(digitalTypes).nullable(),
+  phase: z.string(),
+  custom: z.record(z.string(), z.unknown()),
+  arr: z.number(),
+  nextRenewalDate: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+};
+
+/** An account as the API returns it, with its team. */
+export const accountSchema = z.object({ ...accountFields, team: z.array(teamMemberSchema) }).meta({ id: 'Account' });
+export type AccountView = z.infer<typeof accountSchema>;
+
+/** An account in a list: its CSM instead of the whole team. */
+export const accountListItemSchema = z
+  .object({ ...accountFields, csm: z.object({ id: z.string(), name: z.string() }).nullable() })
+  .meta({ id: 'AccountListItem' });
+export type AccountListItem = z.infer<typeof accountListItemSchema>;
+
+export const accountListSchema = z.object({ items: z.array(accountListItemSchema), nextCursor: z.string().nullable(), total: z.number() });
+export type AccountList = z.infer<typeof accountListSchema>;
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .nullable()
+    .optional()
+    .transform((v) => (v === '' ? null : v));
+const tagList = z.array(z.string().trim().min(1).max(100)).max(100);
+
+const writable = {
+  externalId: optionalText(200),
+  domain: optionalText(253),
+  industry: optionalText(100),
+  region: optionalText(100),
+  employeeBand: optionalText(50),
+  offerings: tagList.optional(),
+  tags: tagList.optional(),
+  buyingCulture: z.enum(buyingCultures).nullable().optional(),
+  touchModel: z.enum(touchModels).nullable().optional(),
+  targetDigitalType: z.enum(digitalTypes).nullable().optional(),
+  phase: z
+    .string()
+    .trim()
+    .regex(/^[a-z][a-z0-9_]{0,49}$/, 'must be a phase key like onboarding, ongoing or renewal')
+    .optional(),
+  custom: z.record(z.string(), z.unknown()).optional(),
+  team: z.partialRecord(z.enum(teamRoles), z.uuid().nullable()).optional(),
+};
+
+export const accountCreateSchema = z.strictObject({ name: text(200), ...writable }).meta({ id: 'AccountCreate' });
+export const accountUpdateSchema = z.strictObject({ name: text(200).optional(), ...writable }).meta({ id: 'AccountUpdate' });
+/** A PATCH /accounts/:id body as the caller sends it. */
+export type AccountUpdate = z.input<typeof accountUpdateSchema>;
