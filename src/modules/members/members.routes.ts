@@ -2,24 +2,20 @@ import { z } from 'zod';
 import { SESSION_COOKIE } from '../../http/auth.ts';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
-import { memberRoles } from '../../lib/actor.ts';
-import { emailSchema } from '../../lib/email.ts';
 import { AppError } from '../../lib/errors.ts';
 import { getWorkspace } from '../workspaces/workspaces.ts';
+import {
+  memberCreateSchema,
+  memberListSchema,
+  memberSchema,
+  memberUpdateSchema,
+  meSchema,
+  passwordChangeSchema,
+  signInResultSchema,
+  signInSchema,
+} from './members.schema.ts';
 import { createMember, getMember, listMembers, signIn, signOut, updateMember } from './members.ts';
 
-export const memberSchema = z
-  .object({
-    id: z.uuid(),
-    email: z.string(),
-    name: z.string(),
-    roles: z.array(z.enum(memberRoles)),
-    disabled: z.boolean(),
-    createdAt: z.string(),
-  })
-  .meta({ id: 'Member' });
-
-const password = z.string().min(10, 'must be at least 10 characters').max(200);
 const idParams = z.object({ id: z.uuid() });
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 
@@ -32,8 +28,8 @@ export const authRoutes = defineRoutes((app, { db, clock, config }) => {
         operationId: 'signIn',
         tags: ['auth'],
         summary: 'Sign in with email and password; sets the session cookie',
-        body: z.strictObject({ email: emailSchema, password: z.string().min(1).max(200) }),
-        response: { 200: z.object({ member: memberSchema, workspace: z.object({ id: z.string(), name: z.string() }) }), ...errors },
+        body: signInSchema,
+        response: { 200: signInResultSchema, ...errors },
       },
     },
     async (request, reply) => {
@@ -71,14 +67,7 @@ export const authRoutes = defineRoutes((app, { db, clock, config }) => {
         operationId: 'getMe',
         tags: ['auth'],
         summary: 'The signed-in member (or API key) and workspace',
-        response: {
-          200: z.object({
-            actor: z.object({ type: z.string(), id: z.string().nullable(), name: z.string(), roles: z.array(z.string()) }),
-            member: memberSchema.nullable(),
-            workspace: z.object({ id: z.string(), name: z.string() }),
-          }),
-          ...errors,
-        },
+        response: { 200: meSchema, ...errors },
       },
     },
     async (request) => {
@@ -100,7 +89,7 @@ export const authRoutes = defineRoutes((app, { db, clock, config }) => {
       schema: {
         operationId: 'changeMyPassword',
         tags: ['auth'],
-        body: z.strictObject({ currentPassword: z.string().min(1), newPassword: password }),
+        body: passwordChangeSchema,
         response: { 204: z.null(), ...errors },
       },
     },
@@ -122,7 +111,7 @@ export const membersRoutes = defineRoutes((app, { db, clock }) => {
     '/members',
     {
       config: { access: 'read' },
-      schema: { operationId: 'listMembers', tags: ['members'], response: { 200: z.object({ items: z.array(memberSchema) }), ...errors } },
+      schema: { operationId: 'listMembers', tags: ['members'], response: { 200: memberListSchema, ...errors } },
     },
     async (request) => ({ items: await listMembers(db, actorOf(request)) }),
   );
@@ -134,12 +123,7 @@ export const membersRoutes = defineRoutes((app, { db, clock }) => {
       schema: {
         operationId: 'createMember',
         tags: ['members'],
-        body: z.strictObject({
-          email: emailSchema,
-          name: z.string().trim().min(1).max(200),
-          roles: z.array(z.enum(memberRoles)).min(1),
-          password: password.optional(),
-        }),
+        body: memberCreateSchema,
         response: { 201: memberSchema, ...errors },
       },
     },
@@ -154,12 +138,7 @@ export const membersRoutes = defineRoutes((app, { db, clock }) => {
         operationId: 'updateMember',
         tags: ['members'],
         params: idParams,
-        body: z.strictObject({
-          name: z.string().trim().min(1).max(200).optional(),
-          roles: z.array(z.enum(memberRoles)).min(1).optional(),
-          disabled: z.boolean().optional(),
-          password: password.optional(),
-        }),
+        body: memberUpdateSchema,
         response: { 200: memberSchema, ...errors },
       },
     },
