@@ -1,19 +1,8 @@
 import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
-import { createCustomField, customFieldTypes, deleteCustomField, listCustomFields } from './customfields.ts';
-
-const fieldSchema = z
-  .object({
-    id: z.uuid(),
-    entity: z.enum(['account', 'contact']),
-    key: z.string(),
-    label: z.string(),
-    type: z.enum(customFieldTypes),
-    options: z.array(z.string()),
-    required: z.boolean(),
-  })
-  .meta({ id: 'CustomField' });
+import { customFieldCreateSchema, customFieldListQuerySchema, customFieldListSchema, customFieldSchema } from './customfields.schema.ts';
+import { createCustomField, deleteCustomField, listCustomFields } from './customfields.ts';
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 
@@ -25,8 +14,8 @@ export const customFieldsRoutes = defineRoutes((app, { db, clock }) => {
       schema: {
         operationId: 'listCustomFields',
         tags: ['custom fields'],
-        querystring: z.strictObject({ entity: z.enum(['account', 'contact']).optional() }),
-        response: { 200: z.object({ items: z.array(fieldSchema) }), ...errors },
+        querystring: customFieldListQuerySchema,
+        response: { 200: customFieldListSchema, ...errors },
       },
     },
     async (request) => ({ items: await listCustomFields(db, actorOf(request).workspaceId, request.query.entity) }),
@@ -40,15 +29,8 @@ export const customFieldsRoutes = defineRoutes((app, { db, clock }) => {
         operationId: 'createCustomField',
         tags: ['custom fields'],
         summary: 'Define a typed custom attribute; values are validated on every write',
-        body: z.strictObject({
-          entity: z.enum(['account', 'contact']),
-          key: z.string().regex(/^[a-z][a-z0-9_]{0,49}$/, 'must be lower_snake_case, starting with a letter, at most 50 characters'),
-          label: z.string().trim().min(1).max(100),
-          type: z.enum(customFieldTypes),
-          options: z.array(z.string().trim().min(1).max(100)).max(100).optional(),
-          required: z.boolean().optional(),
-        }),
-        response: { 201: fieldSchema, ...errors },
+        body: customFieldCreateSchema,
+        response: { 201: customFieldSchema, ...errors },
       },
     },
     async (request, reply) => reply.status(201).send(await createCustomField(db, clock, actorOf(request), request.body)),

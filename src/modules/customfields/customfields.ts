@@ -9,7 +9,6 @@ import type { CustomFieldsTable } from './customfields.table.ts';
 
 export type CustomEntity = 'account' | 'contact';
 export type CustomFieldType = CustomFieldsTable['type'];
-export const customFieldTypes = ['text', 'number', 'boolean', 'date', 'select'] as const;
 
 export interface CustomField {
   id: string;
