@@ -1,43 +1,8 @@
 import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
-import { billingKinds, contractPatchSchema, contractStatuses } from './contracts.schema.ts';
+import { contractCreateSchema, contractListQuerySchema, contractListSchema, contractSchema, contractUpdateSchema } from './contracts.schema.ts';
 import { createContract, deleteContract, getContract, listContracts, updateContract } from './contracts.ts';
-
-const lineItemSchema = z
-  .object({ offering: z.string(), quantity: z.number(), unitPrice: z.number(), billing: z.enum(billingKinds), renewable: z.boolean() })
-  .meta({ id: 'ContractLineItem' });
-
-export const contractSchema = z
-  .object({
-    id: z.uuid(),
-    accountId: z.uuid(),
-    externalId: z.string().nullable(),
-    name: z.string(),
-    status: z.enum(contractStatuses),
-    startDate: z.string(),
-    endDate: z.string(),
-    renewalDate: z.string().nullable(),
-    autoRenew: z.boolean(),
-    currency: z.string(),
-    services: z.array(z.string()),
-    supportEntitlement: z.string().nullable(),
-    arr: z.number().describe('Sum of quantity x unit price over recurring line items'),
-    lineItems: z.array(lineItemSchema),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'Contract' });
-
-const createBody = contractPatchSchema.required({ accountId: true, name: true, startDate: true, endDate: true }).meta({ id: 'ContractCreate' });
-const updateBody = contractPatchSchema.meta({ id: 'ContractUpdate' });
-
-const listQuery = z.strictObject({
-  accountId: z.uuid().optional().describe("Only this account's contracts"),
-  status: z.enum(contractStatuses).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(1000).optional(),
-});
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 const idParams = z.object({ id: z.uuid() });
@@ -51,8 +16,8 @@ export const contractsRoutes = defineRoutes((app, { db, clock }) => {
         operationId: 'listContracts',
         tags: ['contracts'],
         summary: 'List contracts, newest term first: filter by account and status, page with a cursor',
-        querystring: listQuery,
-        response: { 200: z.object({ items: z.array(contractSchema), nextCursor: z.string().nullable(), total: z.number() }), ...errors },
+        querystring: contractListQuerySchema,
+        response: { 200: contractListSchema, ...errors },
       },
     },
     async (request) => listContracts(db, actorOf(request), request.query),
@@ -72,7 +37,7 @@ export const contractsRoutes = defineRoutes((app, { db, clock }) => {
         operationId: 'createContract',
         tags: ['contracts'],
         summary: "Record a contract with its bill of materials; the account's ARR and next renewal follow its active contracts",
-        body: createBody,
+        body: contractCreateSchema,
         response: { 201: contractSchema, ...errors },
       },
     },
@@ -88,7 +53,7 @@ export const contractsRoutes = defineRoutes((app, { db, clock }) => {
         tags: ['contracts'],
         summary: 'Change a contract; lineItems, when given, replace the whole bill of materials',
         params: idParams,
-        body: updateBody,
+        body: contractUpdateSchema,
         response: { 200: contractSchema, ...errors },
       },
     },

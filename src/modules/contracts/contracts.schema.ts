@@ -48,3 +48,50 @@ export const contractFields = {
 
 export const contractPatchSchema = z.strictObject(contractFields).partial();
 export const contractRequired = ['accountId', 'name', 'startDate', 'endDate'] as const;
+export const contractCreateSchema = contractPatchSchema
+  .required({ accountId: true, name: true, startDate: true, endDate: true })
+  .meta({ id: 'ContractCreate' });
+export const contractUpdateSchema = contractPatchSchema.meta({ id: 'ContractUpdate' });
+/** A POST /contracts body as the caller sends it. */
+export type ContractCreate = z.input<typeof contractCreateSchema>;
+/** A PATCH /contracts/:id body as the caller sends it. */
+export type ContractUpdate = z.input<typeof contractUpdateSchema>;
+
+/** A line of a contract's bill of materials as the API returns it. */
+export const lineItemViewSchema = z
+  .object({ offering: z.string(), quantity: z.number(), unitPrice: z.number(), billing: z.enum(billingKinds), renewable: z.boolean() })
+  .meta({ id: 'ContractLineItem' });
+export type LineItemView = z.infer<typeof lineItemViewSchema>;
+
+/** A contract as the API returns it. */
+export const contractSchema = z
+  .object({
+    id: z.uuid(),
+    accountId: z.uuid(),
+    externalId: z.string().nullable(),
+    name: z.string(),
+    status: z.enum(contractStatuses),
+    startDate: z.string(),
+    endDate: z.string(),
+    renewalDate: z.string().nullable(),
+    autoRenew: z.boolean(),
+    currency: z.string(),
+    services: z.array(z.string()),
+    supportEntitlement: z.string().nullable(),
+    arr: z.number().describe('Sum of quantity x unit price over recurring line items'),
+    lineItems: z.array(lineItemViewSchema),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Contract' });
+export type ContractView = z.infer<typeof contractSchema>;
+
+export const contractListQuerySchema = z.strictObject({
+  accountId: z.uuid().optional().describe("Only this account's contracts"),
+  status: z.enum(contractStatuses).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(1000).optional(),
+});
+
+export const contractListSchema = z.object({ items: z.array(contractSchema), nextCursor: z.string().nullable(), total: z.number() });
+export type ContractList = z.infer<typeof contractListSchema>;
