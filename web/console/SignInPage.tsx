@@ -4,8 +4,8 @@ import { IconClock } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
+import type { SignInResult } from '../../src/modules/members/members.schema.ts';
 import { ApiError, api, fieldErrors } from './api-client.ts';
-import type { SignInResult } from './api-types.ts';
 import { meKey } from './use-me.ts';
 
 interface SignInState {

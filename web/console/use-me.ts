@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
+import type { Me } from '../../src/modules/members/members.schema.ts';
 import { api } from './api-client.ts';
-import type { Me } from './api-types.ts';
 
 export const meKey = ['me'] as const;
 

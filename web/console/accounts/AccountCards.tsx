@@ -1,8 +1,8 @@
 import { Anchor, Card, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import { Link } from 'react-router';
+import type { AccountListItem } from '../../../src/modules/accounts/accounts.schema.ts';
 import { formatDate, formatMoney, humanize } from '../../ui/format.ts';
 import { PhaseBadge } from '../../ui/PhaseBadge.tsx';
-import type { AccountListItem } from '../api-types.ts';
 import { TagList } from './AccountsTable.tsx';
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {

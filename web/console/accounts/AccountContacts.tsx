@@ -3,11 +3,11 @@ import { notifications } from '@mantine/notifications';
 import { IconPencil, IconPlus, IconShieldCheck, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { ContactView as Contact } from '../../../src/modules/contacts/contacts.schema.ts';
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { humanize } from '../../ui/format.ts';
 import { api } from '../api-client.ts';
-import type { Contact, Page } from '../api-types.ts';
 import { canWrite, useMe } from '../use-me.ts';
 import { timelineKey } from './AccountTimeline.tsx';
 import { ContactConsent } from './ContactConsent.tsx';
@@ -33,7 +33,7 @@ export function AccountContacts({ accountId }: { accountId: string }) {
   const writable = canWrite(me.data);
   const contacts = useQuery({
     queryKey: ['contacts', 'account', accountId],
-    queryFn: () => api.get<Page<Contact>>('/contacts', { accountId, limit: 200 }),
+    queryFn: () => api.get<{ items: Contact[]; nextCursor: string | null; total: number }>('/contacts', { accountId, limit: 200 }),
   });
   return (
     <Paper withBorder p="lg">

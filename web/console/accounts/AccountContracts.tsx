@@ -2,11 +2,11 @@ import { Badge, Button, Card, Center, Group, Loader, Paper, Stack, Table, Text, 
 import { IconPencil, IconPlus } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { ContractView as Contract, ContractList } from '../../../src/modules/contracts/contracts.schema.ts';
 import { DefinitionList } from '../../ui/DefinitionList.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, formatMoney, humanize } from '../../ui/format.ts';
 import { api } from '../api-client.ts';
-import type { Contract, Page } from '../api-types.ts';
 import { canWrite, useMe } from '../use-me.ts';
 import { ContractEditModal } from './ContractEditModal.tsx';
 
@@ -20,7 +20,7 @@ function daysUntil(date: string | null): string | null {
 }
 
 function ContractCard({ contract, onEdit }: { contract: Contract; onEdit?: (contract: Contract) => void }) {
-  const currency = contract.currency ?? 'USD';
+  const currency = contract.currency;
   const renewal = daysUntil(contract.renewalDate);
   return (
     <Card withBorder padding="lg" component="article" data-testid="contract">
@@ -56,7 +56,7 @@ function ContractCard({ contract, onEdit }: { contract: Contract; onEdit?: (cont
           cols={{ base: 1, xs: 2, md: 4 }}
           items={[
             { label: 'Renewal date', value: contract.renewalDate ? `${formatDate(contract.renewalDate)}${renewal ? ` (${renewal})` : ''}` : null },
-            { label: 'Auto-renew', value: contract.autoRenew === undefined ? null : contract.autoRenew ? 'Yes' : 'No' },
+            { label: 'Auto-renew', value: contract.autoRenew ? 'Yes' : 'No' },
             { label: 'Support entitlement', value: contract.supportEntitlement },
             { label: 'Services', value: contract.services.length > 0 ? contract.services.join(', ') : null },
           ]}
@@ -112,7 +112,7 @@ export function AccountContracts({ accountId }: { accountId: string }) {
   const [editing, setEditing] = useState<Contract | null | undefined>(undefined);
   const contracts = useQuery({
     queryKey: ['contracts', 'account', accountId],
-    queryFn: () => api.get<Page<Contract>>('/contracts', { accountId }),
+    queryFn: () => api.get<ContractList>('/contracts', { accountId }),
   });
   const items = contracts.data?.items ?? [];
   const upcoming = items

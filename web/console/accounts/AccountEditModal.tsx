@@ -2,11 +2,12 @@ import { Autocomplete, Divider, Modal, Select, SimpleGrid, Stack, TagsInput, Tex
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import type { AccountView as Account, AccountUpdate } from '../../../src/modules/accounts/accounts.schema.ts';
 import { buyingCultures, digitalTypes, employeeBands, lifecyclePhases, touchModels } from '../../../src/modules/accounts/accounts.schema.ts';
+import type { CustomFieldView as CustomField } from '../../../src/modules/customfields/customfields.schema.ts';
 import { FormActions } from '../../ui/FormActions.tsx';
 import { options } from '../../ui/format.ts';
 import { api, fieldErrors } from '../api-client.ts';
-import type { Account, AccountUpdate, CustomField } from '../api-types.ts';
 import { CustomFieldInput } from './CustomFieldInput.tsx';
 import { accountKey } from './use-account.ts';
 

@@ -3,10 +3,10 @@ import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { IconAdjustmentsHorizontal, IconSearch, IconX } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
+import type { AccountList } from '../../../src/modules/accounts/accounts.schema.ts';
 import { buyingCultures, digitalTypes, lifecyclePhases, touchModels } from '../../../src/modules/accounts/accounts.schema.ts';
 import { options } from '../../ui/format.ts';
 import { api } from '../api-client.ts';
-import type { AccountList } from '../api-types.ts';
 import { useSegments } from '../segments/use-segments.ts';
 import { type AccountListParams, activeFilterCount, type ListFilterKey } from './account-list-params.ts';
 

@@ -2,10 +2,10 @@ import { Anchor, Badge, Breadcrumbs, Center, Group, Loader, Paper, SimpleGrid, S
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconActivity, IconAddressBook, IconFileInvoice, IconHistory, IconRoute, IconUser, IconUsersGroup } from '@tabler/icons-react';
 import { Link, useParams, useSearchParams } from 'react-router';
+import type { AccountView as Account } from '../../../src/modules/accounts/accounts.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, formatMoney, humanize } from '../../ui/format.ts';
 import { PhaseBadge } from '../../ui/PhaseBadge.tsx';
-import type { Account } from '../api-types.ts';
 import { AccountMomentsCard } from '../moments/AccountMomentsCard.tsx';
 import { AccountActivity } from './AccountActivity.tsx';
 import { AccountContacts } from './AccountContacts.tsx';

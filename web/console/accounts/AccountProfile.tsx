@@ -1,9 +1,9 @@
 import { Button, Divider, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconPencil } from '@tabler/icons-react';
+import type { AccountView as Account } from '../../../src/modules/accounts/accounts.schema.ts';
 import { DefinitionList } from '../../ui/DefinitionList.tsx';
 import { formatDate, formatDateTime, formatMoney, humanize } from '../../ui/format.ts';
-import type { Account } from '../api-types.ts';
 import { useCustomFields } from '../settings/use-custom-fields.ts';
 import { canWrite, useMe } from '../use-me.ts';
 import { AccountEditModal } from './AccountEditModal.tsx';

@@ -1,10 +1,10 @@
 import { Badge, Button, Center, Group, Loader, Paper, Stack, Text, Timeline, Title } from '@mantine/core';
 import { IconBolt, IconDeviceLaptop, IconUsers } from '@tabler/icons-react';
 import { useInfiniteQuery } from '@tanstack/react-query';
+import type { TimelineEntryView as TimelineItem } from '../../../src/modules/timeline/timeline.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDateTime, humanize } from '../../ui/format.ts';
 import { api } from '../api-client.ts';
-import type { Page, TimelineItem } from '../api-types.ts';
 import { canWrite, useMe } from '../use-me.ts';
 import { LogInteractionForm } from './LogInteractionForm.tsx';
 
@@ -15,7 +15,8 @@ export function AccountTimeline({ accountId }: { accountId: string }) {
   const me = useMe();
   const timeline = useInfiniteQuery({
     queryKey: timelineKey(accountId),
-    queryFn: ({ pageParam }) => api.get<Page<TimelineItem>>(`/accounts/${accountId}/timeline`, { cursor: pageParam, limit: 25 }),
+    queryFn: ({ pageParam }) =>
+      api.get<{ items: TimelineItem[]; nextCursor: string | null }>(`/accounts/${accountId}/timeline`, { cursor: pageParam, limit: 25 }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });

@@ -1,9 +1,9 @@
 import { Anchor, Badge, Group, Stack, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
+import type { AccountListItem } from '../../../src/modules/accounts/accounts.schema.ts';
 import { formatDate, formatMoney, humanize } from '../../ui/format.ts';
 import { PhaseBadge } from '../../ui/PhaseBadge.tsx';
 import { SortHeader } from '../../ui/SortHeader.tsx';
-import type { AccountListItem } from '../api-types.ts';
 
 export function TagList({ tags, max = 3 }: { tags: string[]; max?: number }) {
   if (tags.length === 0)

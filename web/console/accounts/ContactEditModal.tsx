@@ -2,11 +2,11 @@ import { Checkbox, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import type { ContactView as Contact } from '../../../src/modules/contacts/contacts.schema.ts';
 import { personas } from '../../../src/modules/contacts/contacts.schema.ts';
 import { FormActions } from '../../ui/FormActions.tsx';
 import { options } from '../../ui/format.ts';
 import { api, fieldErrors } from '../api-client.ts';
-import type { Contact } from '../api-types.ts';
 import { timelineKey } from './AccountTimeline.tsx';
 
 const keyPersonas = new Set(['executive_sponsor', 'champion']);

@@ -3,12 +3,12 @@ import { notifications } from '@mantine/notifications';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import type { ContractView as Contract, LineItemView as LineItem } from '../../../src/modules/contracts/contracts.schema.ts';
 import { type Billing, billingKinds, contractStatuses } from '../../../src/modules/contracts/contracts.schema.ts';
 import { FormActions } from '../../ui/FormActions.tsx';
 import { formatMoney, options } from '../../ui/format.ts';
 import { usePhone } from '../../ui/use-phone.ts';
 import { api, fieldErrors } from '../api-client.ts';
-import type { Contract, LineItem } from '../api-types.ts';
 import { timelineKey } from './AccountTimeline.tsx';
 import { accountKey } from './use-account.ts';
 

@@ -1,5 +1,5 @@
 import { NumberInput, Select, Switch, TextInput } from '@mantine/core';
-import type { CustomField } from '../api-types.ts';
+import type { CustomFieldView as CustomField } from '../../../src/modules/customfields/customfields.schema.ts';
 
 interface CustomFieldInputProps {
   field: CustomField;

@@ -2,9 +2,13 @@ import { Autocomplete, Button, Group, Paper, Select, SimpleGrid, Stack, Textarea
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import {
+  type Channel as TimelineChannel,
+  type TimelineEntryView as TimelineItem,
+  channels as timelineChannels,
+} from '../../../src/modules/timeline/timeline.schema.ts';
 import { options } from '../../ui/format.ts';
 import { api, fieldErrors } from '../api-client.ts';
-import { type TimelineChannel, type TimelineItem, timelineChannels } from '../api-types.ts';
 
 const suggestedKinds = ['meeting_held', 'call_held', 'email_sent', 'note', 'qbr_held', 'training_delivered', 'case_opened'];
 

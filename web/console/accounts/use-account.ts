@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
+import type { AccountView as Account } from '../../../src/modules/accounts/accounts.schema.ts';
 import { api } from '../api-client.ts';
-import type { Account } from '../api-types.ts';
 
 export const accountKey = (id: string) => ['accounts', 'one', id] as const;
 

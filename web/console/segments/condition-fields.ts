@@ -15,8 +15,8 @@ import {
   textFields,
   touchModels,
 } from '../../../src/modules/accounts/accounts.schema.ts';
+import type { CustomFieldView as CustomField } from '../../../src/modules/customfields/customfields.schema.ts';
 import { humanize } from '../../ui/format.ts';
-import type { CustomField } from '../api-types.ts';
 
 export type FilterOp = (typeof filterOps)[number];
 export type FieldKind = 'text' | 'array' | 'number' | 'date' | 'boolean';

@@ -3,13 +3,14 @@ import { notifications } from '@mantine/notifications';
 import { IconKey, IconPlus } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { type ApiKeyScope, apiKeyScopes } from '../../../src/lib/actor.ts';
+import type { ApiKeyView as ApiKey } from '../../../src/modules/apikeys/apikeys.schema.ts';
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { FormActions } from '../../ui/FormActions.tsx';
 import { formatDateTime, humanize } from '../../ui/format.ts';
 import { SecretValue } from '../../ui/SecretValue.tsx';
 import { api, fieldErrors } from '../api-client.ts';
-import { type ApiKey, type ApiKeyScope, apiKeyScopes } from '../api-types.ts';
 import { isAdmin, useMe } from '../use-me.ts';
 
 const apiKeysKey = ['api-keys'] as const;

@@ -21,12 +21,12 @@ import { notifications } from '@mantine/notifications';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { type CustomFieldView as CustomField, type CustomFieldType, customFieldTypes } from '../../../src/modules/customfields/customfields.schema.ts';
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { FormActions } from '../../ui/FormActions.tsx';
 import { humanize, options } from '../../ui/format.ts';
 import { api, fieldErrors } from '../api-client.ts';
-import { type CustomField, type CustomFieldType, customFieldTypes } from '../api-types.ts';
 import { isAdmin, useMe } from '../use-me.ts';
 import { customFieldsKey, useCustomFields } from './use-custom-fields.ts';
 

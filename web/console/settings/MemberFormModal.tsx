@@ -2,10 +2,11 @@ import { Checkbox, Group, Modal, PasswordInput, Stack, Switch, TextInput } from 
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { type MemberRole, memberRoles } from '../../../src/lib/actor.ts';
+import type { MemberView as Member } from '../../../src/modules/members/members.schema.ts';
 import { FormActions } from '../../ui/FormActions.tsx';
 import { humanize } from '../../ui/format.ts';
 import { api, fieldErrors } from '../api-client.ts';
-import { type Member, type MemberRole, memberRoles } from '../api-types.ts';
 import { membersKey } from './use-members.ts';
 
 interface MemberFormModalProps {

@@ -1,9 +1,9 @@
 import { Badge, Button, Center, Group, Loader, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { IconPencil, IconUserPlus } from '@tabler/icons-react';
 import { useState } from 'react';
+import type { MemberView as Member } from '../../../src/modules/members/members.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, humanize } from '../../ui/format.ts';
-import type { Member } from '../api-types.ts';
 import { isAdmin, useMe } from '../use-me.ts';
 import { MemberFormModal } from './MemberFormModal.tsx';
 import { useMembers } from './use-members.ts';

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
+import type { CustomFieldView as CustomField } from '../../../src/modules/customfields/customfields.schema.ts';
 import { api } from '../api-client.ts';
-import type { CustomField } from '../api-types.ts';
 
 export const customFieldsKey = ['custom-fields'] as const;
 

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
+import type { MemberView as Member } from '../../../src/modules/members/members.schema.ts';
 import { api } from '../api-client.ts';
-import type { Member } from '../api-types.ts';
 
 export const membersKey = ['members'] as const;
 
