@@ -14,6 +14,7 @@ let database: TestDatabase;
 let ws: TestWorkspace;
 let api: Awaited<ReturnType<typeof createTestApp>>;
 const emails: Record<'csm' | 'other' | 'lead', string> = { csm: '', other: '', lead: '' };
+const ids: Record<'csm' | 'other' | 'lead', string> = { csm: '', other: '', lead: '' };
 let acme: string;
 
 // Kickoff is due in 2 days, the review in 20: two different weeks. A high-severity case opens an alert.
@@ -65,6 +66,7 @@ beforeAll(async () => {
   const other = await createTestMember(database.db, clock, ws, ['csm'], 'Olive Other');
   const lead = await createTestMember(database.db, clock, ws, ['executive'], 'Lee Lead');
   Object.assign(emails, { csm: csm.email, other: other.email, lead: lead.email });
+  Object.assign(ids, { csm: csm.member.id, other: other.member.id, lead: lead.member.id });
   acme = (await createAccount(database.db, clock, ws.system, { name: 'Acme', team: { csm: csm.member.id } })).id;
   const globex = (await createAccount(database.db, clock, ws.system, { name: 'Globex', team: { csm: csm.member.id } })).id;
   await createAccount(database.db, clock, ws.system, { name: 'Initech', team: { csm: other.member.id } });
@@ -146,5 +148,63 @@ describe('home page', () => {
     const res = await api.call('GET', '/api/v1/home', { key: await createTestKey(database.db, clock, ws) });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/sign in as a member/);
+  });
+});
+
+// Runs after the home page tests, three days on: the kickoffs and the case are overdue, the reviews 17 days away.
+describe('inbox (My moments)', () => {
+  const names = (body: { items: { moment: { id: string }; account: { name: string } }[] }) => body.items.map((m) => `${m.moment.id}@${m.account.name}`).sort();
+
+  it('splits my moments into overdue, due this week, upcoming and completed (with notes), and filters by account and rule', async () => {
+    const cookie = await signIn(emails.csm);
+    const view = async (query: string) => (await api.call('GET', `/api/v1/moments?${query}`, { cookie })).body;
+    expect(names(await view('view=overdue'))).toEqual(['kickoff@Acme', 'kickoff@Globex', 'sev1@Acme']);
+    expect(names(await view('view=due'))).toEqual([]);
+    expect(names(await view('view=upcoming'))).toEqual(['review@Acme', 'review@Globex']);
+    expect(names(await view(`view=open&accountId=${acme}`))).toEqual(['kickoff@Acme', 'review@Acme', 'sev1@Acme']);
+    expect(names(await view('view=open&rule=event'))).toEqual(['sev1@Acme']);
+    const sev1 = (await view('view=open&rule=event')).items[0];
+    const done = await api.call('POST', `/api/v1/moments/${sev1.id}/complete`, { cookie, body: { notes: 'Called the admin', outcome: 'fixed' } });
+    expect(done.status).toBe(200);
+    const completed = await view('view=completed');
+    expect(completed.items.map((m: { moment: { id: string }; notes: string }) => [m.moment.id, m.notes])).toEqual([['sev1', 'Called the admin']]);
+  });
+
+  it("lets a lead see any member's or the whole team's moments, and refuses that to others", async () => {
+    const lead = await signIn(emails.lead);
+    const casey = await api.call('GET', `/api/v1/moments?view=open&member=${ids.csm}`, { cookie: lead });
+    expect(names(casey.body)).toEqual(['kickoff@Acme', 'kickoff@Globex', 'review@Acme', 'review@Globex']);
+    const team = await api.call('GET', '/api/v1/moments?view=open&member=team', { cookie: lead });
+    expect(team.body.items).toHaveLength(6);
+    const refused = await api.call('GET', `/api/v1/moments?view=open&member=${ids.csm}`, { cookie: await signIn(emails.other) });
+    expect(refused.status).toBe(403);
+  });
+
+  it('reassigns an open moment to another member, audited; refuses a stranger, an unknown member and a completed moment', async () => {
+    const casey = await signIn(emails.csm);
+    const olive = await signIn(emails.other);
+    const mine = (await api.call('GET', '/api/v1/moments?view=upcoming', { cookie: casey })).body.items;
+    const review = mine.find((m: { account: { name: string } }) => m.account.name === 'Acme');
+    const moved = await api.call('POST', `/api/v1/moments/${review.id}/assign`, { cookie: casey, body: { memberId: ids.other } });
+    expect(moved.status).toBe(200);
+    expect(moved.body.assignee).toMatchObject({ memberId: ids.other, name: 'Olive Other' });
+    expect(names((await api.call('GET', '/api/v1/moments?view=upcoming', { cookie: olive })).body)).toEqual(['review@Acme', 'review@Initech']);
+    const audit = await api.call('GET', `/api/v1/audit?entityType=moment_instance&entityId=${review.id}`, { key: await createTestKey(database.db, clock, ws) });
+    expect(audit.body.items[0]).toMatchObject({
+      action: 'moment.reassigned',
+      before: { assignee: { name: 'Casey CSM' } },
+      after: { assignee: { name: 'Olive Other' } },
+    });
+    // Olive is no lead and the Globex review is Casey's.
+    const globex = mine.find((m: { account: { name: string } }) => m.account.name === 'Globex');
+    expect((await api.call('POST', `/api/v1/moments/${globex.id}/assign`, { cookie: olive, body: { memberId: ids.other } })).status).toBe(403);
+    const unknown = await api.call('POST', `/api/v1/moments/${globex.id}/assign`, {
+      cookie: casey,
+      body: { memberId: '00000000-0000-4000-8000-000000000000' },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details[0].path).toBe('body.memberId');
+    const completed = (await api.call('GET', '/api/v1/moments?view=completed', { cookie: casey })).body.items[0];
+    expect((await api.call('POST', `/api/v1/moments/${completed.id}/assign`, { cookie: casey, body: { memberId: ids.other } })).status).toBe(409);
   });
 });

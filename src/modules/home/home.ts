@@ -1,14 +1,11 @@
 // A member's home page: what is theirs to do, their renewals, what happened on their accounts, and for leads the team.
 import type { Db } from '../../db/client.ts';
-import type { Actor } from '../../lib/actor.ts';
+import { type Actor, isLead } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { listAccounts } from '../accounts/accounts.ts';
 import { listMomentAlerts, listMyMoments, myMomentLoad, teamMomentLoad } from '../moments/moments.ts';
 import { type Home, RENEWAL_WINDOW_DAYS } from './home.schema.ts';
-
-/** Leads see the team's load: admins and executives. */
-const isLead = (actor: Actor) => actor.roles.includes('admin') || actor.roles.includes('executive');
 
 /** Renewals shown and summed: a member's book rarely renews more accounts than this in 90 days. */
 const RENEWALS_SHOWN = 500;

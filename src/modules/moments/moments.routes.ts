@@ -3,8 +3,8 @@ import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
 import { getAccount } from '../accounts/accounts.ts';
 import { getAccountEngagement } from '../engine/engine.ts';
-import { momentInstanceSchema } from './moments.schema.ts';
-import { completeMoment, getMomentInstance, listAccountMoments, listMyMoments } from './moments.ts';
+import { momentAssignSchema, momentInboxQuerySchema, momentInstanceSchema } from './moments.schema.ts';
+import { completeMoment, getMomentInstance, listAccountMoments, listMyMoments, reassignMoment } from './moments.ts';
 
 const engagementSchema = z
   .object({
@@ -30,15 +30,31 @@ export const momentsRoutes = defineRoutes((app, { db, clock }) => {
       schema: {
         operationId: 'listMyMoments',
         tags,
-        summary: 'My moments: open moments assigned to me (due, overdue, escalated, or all open)',
-        querystring: z.object({
-          view: z.enum(['due', 'overdue', 'escalated', 'open']).default('open'),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
-        }),
+        summary: "My moments (the inbox): due within 7 days, overdue, upcoming, escalated, all open or completed; a lead's choice of member or the whole team",
+        querystring: momentInboxQuerySchema,
         response: { 200: list, ...errors },
       },
     },
-    async (request) => ({ items: await listMyMoments(db, clock, actorOf(request), request.query.view, request.query.limit) }),
+    async (request) => {
+      const { view, limit, ...filter } = request.query;
+      return { items: await listMyMoments(db, clock, actorOf(request), view, limit, filter) };
+    },
+  );
+
+  app.post(
+    '/moments/:id/assign',
+    {
+      config: { access: 'write' },
+      schema: {
+        operationId: 'reassignMoment',
+        tags,
+        summary: 'Hand an open moment to another member (its assignee, an admin or an executive may)',
+        params: idParams,
+        body: momentAssignSchema,
+        response: { 200: momentInstanceSchema, ...errors },
+      },
+    },
+    async (request) => reassignMoment(db, clock, actorOf(request), request.params.id, request.body.memberId),
   );
 
   app.get(

@@ -1,6 +1,11 @@
 // Moment instance shapes shared by the API and the console (web/ imports this file: keep it free of server code).
 import { z } from 'zod';
 
+/** The inbox's tabs: due within 7 days, overdue, later, escalated, every open one, and completed ones. */
+export const momentViews = ['due', 'overdue', 'upcoming', 'escalated', 'open', 'completed'] as const;
+export type MomentView = (typeof momentViews)[number];
+export const momentRules = ['scheduled', 'event', 'metric', 'absence', 'expectation'] as const;
+
 export const instanceStatuses = ['open', 'done', 'skipped', 'missed', 'escalated'] as const;
 export type InstanceStatus = (typeof instanceStatuses)[number];
 
@@ -20,7 +25,7 @@ export const momentInstanceSchema = z
       effortMinutes: z.number(),
       playbook: z.array(z.string()),
     }),
-    rule: z.string(),
+    rule: z.enum(momentRules),
     openedAt: z.string(),
     dueAt: z.string(),
     overdue: z.boolean(),
@@ -36,3 +41,18 @@ export const momentInstanceSchema = z
 
 /** A moment instance as the API answers it. */
 export type MomentInstanceShape = z.infer<typeof momentInstanceSchema>;
+
+export const momentInboxQuerySchema = z.object({
+  view: z.enum(momentViews).default('open'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  member: z
+    .union([z.uuid(), z.literal('team')])
+    .optional()
+    .describe("another member's moments, or `team` for everyone's (admins and executives); default: mine"),
+  accountId: z.uuid().optional(),
+  modelId: z.uuid().optional(),
+  rule: z.enum(momentRules).optional().describe('what opened it: scheduled, event, metric, absence or expectation'),
+});
+export type MomentInboxQuery = z.input<typeof momentInboxQuerySchema>;
+
+export const momentAssignSchema = z.strictObject({ memberId: z.uuid() });

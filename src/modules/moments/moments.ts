@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import { inTransaction } from '../../db/tx.ts';
-import type { Actor } from '../../lib/actor.ts';
+import { type Actor, isLead } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -11,11 +11,11 @@ import { runEmailAction, runEnrolAction } from '../streams/streams.actions.ts';
 import { callWorkspaceWebhook } from '../webhooks/webhooks.jobs.ts';
 import type { MomentActionPayload } from '../webhooks/webhooks.schema.ts';
 import type { PrivateTargets } from '../webhooks/webhooks.send.ts';
-import type { MomentInstanceShape } from './moments.schema.ts';
+import type { MomentInstanceShape, MomentView } from './moments.schema.ts';
 
 export type MomentInstance = MomentInstanceShape;
 
-export type MomentView = 'due' | 'overdue' | 'escalated' | 'open' | 'all';
+export type { MomentView } from './moments.schema.ts';
 
 function base(db: Db, workspaceId: string) {
   return db
@@ -66,17 +66,79 @@ function toInstance(r: Row, now: Date): MomentInstance {
   };
 }
 
-/** "My moments": open instances assigned to the actor: due (not yet overdue), overdue, escalated, or all open. */
-export async function listMyMoments(db: Db, clock: Clock, actor: Actor, view: MomentView, limit = 100): Promise<MomentInstance[]> {
-  const memberId = memberOf(actor);
+export interface InboxFilter {
+  /** Whose moments: the actor's own (default), another member's, or the whole team's — leads only for others. */
+  member?: string | 'team' | undefined;
+  accountId?: string | undefined;
+  modelId?: string | undefined;
+  rule?: MomentInstance['rule'] | undefined;
+}
+
+/**
+ * The inbox ("My moments"): due within 7 days, overdue, upcoming (later), escalated, all open, or completed (done,
+ * skipped or missed; newest first, with their notes); the actor's own, or for leads any member's or the whole team's,
+ * optionally of one account, model or rule type.
+ */
+export async function listMyMoments(db: Db, clock: Clock, actor: Actor, view: MomentView, limit = 100, filter: InboxFilter = {}): Promise<MomentInstance[]> {
+  const self = memberOf(actor);
+  const member = filter.member ?? self;
+  if (member !== self && !isLead(actor)) throw new AppError('forbidden', "Only admins and executives see other members' moments");
   const now = clock.now();
-  let q = base(db, actor.workspaceId).where('i.assignee_member_id', '=', memberId);
-  if (view === 'due') q = q.where('i.status', '=', 'open').where('i.due_at', '>=', now);
+  const week = new Date(now.getTime() + 7 * 86_400_000);
+  let q = base(db, actor.workspaceId);
+  if (member !== 'team') q = q.where('i.assignee_member_id', '=', member);
+  if (filter.accountId) q = q.where('i.account_id', '=', filter.accountId);
+  if (filter.modelId) q = q.where('i.model_id', '=', filter.modelId);
+  if (filter.rule) q = q.where('i.rule', '=', filter.rule);
+  if (view === 'completed') {
+    const rows = await q.where('i.status', 'in', ['done', 'skipped', 'missed']).orderBy('i.completed_at', 'desc').orderBy('i.id').limit(limit).execute();
+    return rows.map((r) => toInstance(r, now));
+  }
+  if (view === 'due') q = q.where('i.status', '=', 'open').where('i.due_at', '>=', now).where('i.due_at', '<', week);
+  else if (view === 'upcoming') q = q.where('i.status', '=', 'open').where('i.due_at', '>=', week);
   else if (view === 'overdue') q = q.where('i.status', 'in', ['open', 'escalated']).where('i.due_at', '<', now);
   else if (view === 'escalated') q = q.where('i.status', '=', 'escalated');
-  else if (view === 'open') q = q.where('i.status', 'in', ['open', 'escalated']);
+  else q = q.where('i.status', 'in', ['open', 'escalated']);
   const rows = await q.orderBy('i.due_at').orderBy('i.id').limit(limit).execute();
   return rows.map((r) => toInstance(r, now));
+}
+
+/** Hands an open moment to another active member (a lead, or whoever holds it now, may); audited. */
+export async function reassignMoment(db: Db, clock: Clock, actor: Actor, id: string, memberId: string): Promise<MomentInstance> {
+  return inTransaction(db, async (tx) => {
+    const before = await getMomentInstance(tx, clock, actor, id);
+    if (before.status !== 'open' && before.status !== 'escalated')
+      throw new AppError('conflict', `This moment is already ${before.status}: only an open one can be reassigned`);
+    if (actor.type === 'member' && !isLead(actor) && before.assignee.memberId !== actor.id) {
+      throw new AppError('forbidden', 'Only the member it is assigned to, an admin or an executive can reassign this moment');
+    }
+    const target = await tx
+      .selectFrom('members')
+      .select(['id', 'name'])
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', memberId)
+      .where('disabled_at', 'is', null)
+      .executeTakeFirst();
+    if (!target)
+      throw new AppError('validation_failed', 'memberId: no active member of this workspace has this id', [
+        { path: 'body.memberId', message: 'no active member of this workspace has this id' },
+      ]);
+    await tx
+      .updateTable('moment_instances')
+      .set({ assignee_member_id: target.id })
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', id)
+      .execute();
+    const after = await getMomentInstance(tx, clock, actor, id);
+    await recordAudit(tx, clock, actor, {
+      action: 'moment.reassigned',
+      entityType: 'moment_instance',
+      entityId: id,
+      before: { assignee: before.assignee },
+      after: { assignee: after.assignee },
+    });
+    return after;
+  });
 }
 
 /** A member's open moments in numbers: overdue, due within 7 days, escalated, all open; and how many fall due each of the next 8 weeks. */
