@@ -175,7 +175,7 @@ moments:
 
   describe('ingestion through two servers', () => {
     let database: Awaited<ReturnType<typeof freshDatabase>>;
-    let servers: { child: import('node:child_process').ChildProcess; url: string }[] = [];
+    const servers: { child: import('node:child_process').ChildProcess; url: string }[] = [];
     let writeKey: string;
     let workspaceId: string;
 
@@ -186,7 +186,12 @@ moments:
       writeKey = await createTestKey(database.db, fixedClock(new Date()), ws, ['ingest']);
       // Each server built with DATABASE_URL, so its ingest writer has its production lanes.
       const env = { DATABASE_URL: database.url, MOMENTUM_SECRET: SECRET };
-      servers = await Promise.all([1, 2].map((i) => startServe(join(root, `serve-${i}`), ['--no-demo', '--no-worker'], env)));
+      // (Each kept as it starts: one that fails to start does not leave the other running.)
+      await Promise.all(
+        [1, 2].map(async (i) => {
+          servers.push(await startServe(join(root, `serve-${i}`), ['--no-demo', '--no-worker'], env));
+        }),
+      );
     }, 60_000);
     afterAll(async () => {
       const codes = await Promise.all(servers.map((s) => stopServe(s.child)));
