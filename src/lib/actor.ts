@@ -19,7 +19,7 @@ export interface Actor {
 }
 
 /** Leads see and hand out the whole team's work: admins and executives. */
-export const isLead = (actor: Pick<Actor, 'roles'>): boolean => actor.roles.includes('admin') || actor.roles.includes('executive');
+export const isLead = (actor: { roles: readonly string[] }): boolean => actor.roles.includes('admin') || actor.roles.includes('executive');
 
 export function systemActor(workspaceId: string, name = 'system'): Actor {
   return { workspaceId, type: 'system', id: null, name, roles: ['admin'], scopes: ['admin', 'ingest'] };

@@ -223,7 +223,8 @@ describe('members console', () => {
     await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Home' }).click();
     await page.waitForURL(/\/home$/);
     await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
-    for (const stat of ['Overdue', 'Due this week', 'Escalated', 'Open in all']) await page.getByRole('link', { name: new RegExp(`^${stat}: \\d+$`) }).waitFor();
+    for (const stat of ['Overdue', 'Due this week', 'Escalated', 'Open in all'])
+      await page.getByRole('link', { name: new RegExp(`^${stat}: \\d+$`) }).waitFor();
     await page.getByRole('heading', { level: 2, name: 'Renewals in the next 90 days' }).waitFor();
     // The admin is a lead: the team's load shows as a chart.
     await page.getByRole('heading', { level: 2, name: "The team's open moments" }).waitFor();
@@ -383,11 +384,11 @@ describe('members console', () => {
     // Each tab says how many it holds; the page opens on the first one with something to do.
     await page.getByRole('tab', { name: /^Overdue \(\d+\)$/ }).waitFor();
     const counts = await Promise.all(
-      ['Overdue', 'Due', 'Escalated'].map(async (t) =>
+      ['Overdue', 'Due this week', 'Upcoming', 'Escalated'].map(async (t) =>
         Number((await page.getByRole('tab', { name: new RegExp(`^${t} `) }).textContent())?.match(/\((\d+)/)?.[1]),
       ),
     );
-    const first = ['Overdue', 'Due', 'Escalated'][
+    const first = ['Overdue', 'Due this week', 'Upcoming', 'Escalated'][
       Math.max(
         0,
         counts.findIndex((n) => n > 0),
@@ -401,6 +402,48 @@ describe('members console', () => {
     await eventually(() => page.getByRole('table', { name: 'Engagement models' }).textContent()).toContain('Customer success');
     expect(await nav.getByRole('link', { name: 'Models' }).getAttribute('aria-current')).toBe('page');
     await shot(page, '21-models');
+  });
+
+  test("the inbox: a lead sees the whole team's moments, reassigns one, completes one and finds it with its notes under Completed", async () => {
+    await page.goto(`${baseUrl}/moments`);
+    await page
+      .getByRole('textbox', { name: 'Whose moments' })
+      .or(page.getByRole('combobox', { name: 'Whose moments' }))
+      .click();
+    await page.getByRole('option', { name: 'The whole team' }).click();
+    await page.waitForURL(/member=team/);
+    await page.getByRole('tab', { name: 'Upcoming', exact: false }).click();
+    const cards = page.getByTestId('moment-card');
+    await cards.first().waitFor();
+    // Reassign the first one to Morgan: the card then names Morgan as its assignee.
+    const reassign = cards.first().getByRole('button', { name: /^Reassign / });
+    const label = (await reassign.getAttribute('aria-label'))?.replace(/^Reassign /, '') ?? '';
+    await reassign.click();
+    const dialog = page.getByRole('dialog');
+    await dialog
+      .getByRole('textbox', { name: 'To' })
+      .or(dialog.getByRole('combobox', { name: 'To' }))
+      .click();
+    await page.getByRole('option', { name: 'Morgan Manager' }).click();
+    await dialog.getByRole('button', { name: 'Reassign' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await eventually(() =>
+      page
+        .getByTestId('moment-card')
+        .filter({ has: page.getByRole('button', { name: `Complete ${label}` }) })
+        .first()
+        .textContent(),
+    ).toContain('Morgan Manager');
+    // Complete it with notes; it moves to Completed with them.
+    await page
+      .getByRole('button', { name: `Complete ${label}` })
+      .first()
+      .click();
+    await page.getByRole('dialog').getByRole('textbox', { name: 'Notes' }).fill('Walked through the plan with the sponsor');
+    await page.getByRole('dialog').getByRole('button', { name: 'Mark done' }).click();
+    await page.getByRole('tab', { name: /^Completed/ }).click();
+    await eventually(() => page.getByTestId('moment-card').first().textContent()).toContain('Walked through the plan with the sponsor');
+    await shot(page, '20b-inbox-completed');
   });
 
   test('creates a segment with the condition builder and lists its accounts', async () => {

@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { isLead as leads } from '../../src/lib/actor.ts';
 import type { Me } from '../../src/modules/members/members.schema.ts';
 import { api } from './api-client.ts';
 
@@ -16,4 +17,9 @@ export function isAdmin(me: Me | undefined): boolean {
 /** Executives read but do not change (the API's "write" access). */
 export function canWrite(me: Me | undefined): boolean {
   return me?.actor.roles.some((role) => role !== 'executive') ?? false;
+}
+
+/** Admins and executives lead: they see any member's moments and the team's load (the API's rule). */
+export function isLead(me: Me | undefined): boolean {
+  return me ? leads(me.actor) : false;
 }
