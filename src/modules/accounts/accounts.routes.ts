@@ -8,6 +8,8 @@ import { findSegment } from '../segments/segments.ts';
 import {
   type AccountFilter,
   type AccountListQuery,
+  accountBulkResultSchema,
+  accountBulkSchema,
   accountCreateSchema,
   accountFilterSchema,
   accountListQuerySchema,
@@ -17,7 +19,7 @@ import {
   andFilters,
   type Condition,
 } from './accounts.schema.ts';
-import { createAccount, deleteAccount, getAccount, listAccounts, updateAccount } from './accounts.ts';
+import { bulkUpdateAccounts, createAccount, deleteAccount, getAccount, listAccounts, updateAccount } from './accounts.ts';
 
 // The account export (imports.routes.ts) takes the same query and imports it from here.
 export { accountListQuerySchema as listQuery } from './accounts.schema.ts';
@@ -113,6 +115,21 @@ export const accountsRoutes = defineRoutes((app, { db, clock }) => {
       reply
         .status(201)
         .send(await createAccount(db, clock, actorOf(request), { ...request.body, team: request.body.team as Partial<Record<TeamRole, string | null>> })),
+  );
+
+  app.post(
+    '/accounts/bulk',
+    {
+      config: { access: 'write' },
+      schema: {
+        operationId: 'bulkUpdateAccounts',
+        tags: ['accounts'],
+        summary: 'Tag, untag or assign a team role on selected accounts: all of them change, or none',
+        body: accountBulkSchema,
+        response: { 200: accountBulkResultSchema, ...errors },
+      },
+    },
+    async (request) => bulkUpdateAccounts(db, clock, actorOf(request), request.body),
   );
 
   app.patch(

@@ -220,3 +220,27 @@ export const accountCreateSchema = z.strictObject({ name: text(200), ...writable
 export const accountUpdateSchema = z.strictObject({ name: text(200).optional(), ...writable }).meta({ id: 'AccountUpdate' });
 /** A PATCH /accounts/:id body as the caller sends it. */
 export type AccountUpdate = z.input<typeof accountUpdateSchema>;
+
+/** Most accounts one bulk action changes (the console selects at most a page of 500). */
+export const BULK_MAX = 1000;
+const bulkIds = z.array(z.uuid()).min(1, 'select at least one account').max(BULK_MAX);
+const tag = z.string().trim().min(1).max(100);
+
+/** A bulk action on selected accounts: all of them change, or none (one missing account stops the whole action). */
+export const accountBulkSchema = z
+  .discriminatedUnion('action', [
+    z.strictObject({ action: z.literal('tag'), ids: bulkIds, tag }),
+    z.strictObject({ action: z.literal('untag'), ids: bulkIds, tag }),
+    z.strictObject({
+      action: z.literal('assign'),
+      ids: bulkIds,
+      role: z.enum(teamRoles),
+      memberId: z.uuid().nullable().describe('the member to put in the role, or null to leave it empty'),
+    }),
+  ])
+  .meta({ id: 'AccountBulkAction' });
+export type AccountBulkAction = z.infer<typeof accountBulkSchema>;
+export const accountBulkResultSchema = z
+  .object({ action: z.enum(['tag', 'untag', 'assign']), selected: z.number(), changed: z.number().describe('accounts that were not already so') })
+  .meta({ id: 'AccountBulkResult' });
+export type AccountBulkResult = z.infer<typeof accountBulkResultSchema>;

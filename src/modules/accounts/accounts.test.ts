@@ -138,3 +138,61 @@ describe('listing accounts', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe('bulk actions on selected accounts', () => {
+  const names = (prefix: string) => [1, 2, 3].map((n) => `${prefix} ${n}`);
+  async function three(prefix: string, tags: string[][] = [[], [], []]) {
+    return Promise.all(names(prefix).map((name, i) => createAccount(suite.database.db, clock, suite.ws.system, { name, tags: tags[i] ?? [] })));
+  }
+  const bulk = (body: unknown) => suite.api.call('POST', '/api/v1/accounts/bulk', { key: suite.key, body });
+  const get = async (id: string) => (await suite.api.call('GET', `/api/v1/accounts/${id}`, { key: suite.key })).body;
+
+  it('tags and untags every selected account, leaving alone those already so, each change audited', async () => {
+    const accounts = await three('Tagged', [['vip'], [], ['beta']]);
+    const ids = accounts.map((a) => a.id);
+    const tagged = await bulk({ action: 'tag', ids, tag: 'vip' });
+    expect(tagged.status).toBe(200);
+    expect(tagged.body).toEqual({ action: 'tag', selected: 3, changed: 2 });
+    expect((await Promise.all(ids.map(get))).map((a) => a.tags)).toEqual([['vip'], ['vip'], ['beta', 'vip']]);
+    const audit = await suite.api.call('GET', `/api/v1/audit?entityType=account&entityId=${ids[1]}`, { key: suite.key });
+    expect(audit.body.items[0]).toMatchObject({ action: 'account.updated', before: { tags: [] }, after: { tags: ['vip'] } });
+    const untagged = await bulk({ action: 'untag', ids, tag: 'vip' });
+    expect(untagged.body).toEqual({ action: 'untag', selected: 3, changed: 3 });
+    expect((await Promise.all(ids.map(get))).map((a) => a.tags)).toEqual([[], [], ['beta']]);
+  });
+
+  it('assigns a team role on every selected account, recording CSM Changed on each timeline', async () => {
+    const csm = await createTestMember(suite.database.db, clock, suite.ws, ['csm'], 'Bulk CSM');
+    const ids = (await three('Assigned')).map((a) => a.id);
+    const res = await bulk({ action: 'assign', ids, role: 'csm', memberId: csm.member.id });
+    expect(res.body).toEqual({ action: 'assign', selected: 3, changed: 3 });
+    for (const id of ids) {
+      expect((await get(id)).team).toEqual([{ role: 'csm', memberId: csm.member.id, name: 'Bulk CSM' }]);
+      const timeline = await suite.api.call('GET', `/api/v1/accounts/${id}/timeline`, { key: suite.key });
+      expect(timeline.body.items.map((t: { name?: string; summary?: string }) => t.summary ?? t.name).join('|')).toMatch(/CSM: \(none\) → Bulk CSM/);
+    }
+  });
+
+  it('changes nothing when one selected account was deleted meanwhile, and says how many are gone', async () => {
+    const accounts = await three('Gone');
+    const ids = accounts.map((a) => a.id);
+    expect((await suite.api.call('DELETE', `/api/v1/accounts/${ids[2]}`, { key: suite.key })).status).toBe(204);
+    const res = await bulk({ action: 'tag', ids, tag: 'gone' });
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toBe('1 of the 3 selected accounts no longer exist: nothing was changed');
+    expect(res.body.error.details).toEqual([{ path: 'body.ids.2', message: 'no such account (deleted?)' }]);
+    expect((await Promise.all(ids.slice(0, 2).map(get))).map((a) => a.tags)).toEqual([[], []]);
+  });
+
+  it('refuses an unknown member, an empty selection and an unknown action, naming the field', async () => {
+    const ids = (await three('Refused')).map((a) => a.id);
+    const unknown = await bulk({ action: 'assign', ids, role: 'csm', memberId: '00000000-0000-4000-8000-000000000000' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details[0].path).toBe('body.memberId');
+    const empty = await bulk({ action: 'tag', ids: [], tag: 'x' });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.details[0].path).toBe('body.ids');
+    expect((await bulk({ action: 'delete', ids })).status).toBe(400);
+    expect((await Promise.all(ids.map(get))).every((a) => a.team.length === 0 && a.tags.length === 0)).toBe(true);
+  });
+});

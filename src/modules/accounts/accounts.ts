@@ -11,7 +11,16 @@ import { type CustomField, checkCustomValues, listCustomFields } from '../custom
 import { teamChangeEvent } from '../events/events.catalog.ts';
 import { recordMomentumEvents } from '../events/events.ts';
 import { compileFilter, sortSpec } from './accounts.queries.ts';
-import { type AccountFilter, type AccountSort, allConditions, type BuyingCulture, type DigitalType, type TouchModel } from './accounts.schema.ts';
+import {
+  type AccountBulkAction,
+  type AccountBulkResult,
+  type AccountFilter,
+  type AccountSort,
+  allConditions,
+  type BuyingCulture,
+  type DigitalType,
+  type TouchModel,
+} from './accounts.schema.ts';
 import type { AccountsTable } from './accounts.table.ts';
 
 export interface TeamMember {
@@ -212,6 +221,71 @@ export async function updateAccount(db: Db, clock: Clock, actor: Actor, id: stri
     await recordAudit(tx, clock, actor, { action: 'account.updated', entityType: 'account', entityId: id, before, after });
     return after;
   });
+}
+
+/**
+ * Tags, untags or assigns a team role on many accounts in one transaction: every one changes, or none does. An
+ * account deleted meanwhile stops the action (naming how many are gone); one being changed by another writer makes it
+ * wait at most a few seconds, then stop. Each account changed is audited (and team changes are events) as a single
+ * update would be; accounts already so are left alone.
+ */
+export async function bulkUpdateAccounts(db: Db, clock: Clock, actor: Actor, input: AccountBulkAction): Promise<AccountBulkResult> {
+  const ids = [...new Set(input.ids)];
+  try {
+    return await inTransaction(db, async (tx) => {
+      await sql`set local lock_timeout = '5s'`.execute(tx);
+      const rows = await tx
+        .selectFrom('accounts')
+        .select(['id', 'tags'])
+        .where('workspace_id', '=', actor.workspaceId)
+        .where('id', 'in', ids)
+        .forUpdate()
+        .execute();
+      if (rows.length < ids.length) {
+        const found = new Set(rows.map((r) => r.id));
+        const missing = ids.filter((id) => !found.has(id));
+        throw new AppError(
+          'conflict',
+          `${missing.length} of the ${ids.length} selected accounts no longer exist: nothing was changed`,
+          missing.slice(0, 20).map((id) => ({ path: `body.ids.${input.ids.indexOf(id)}`, message: 'no such account (deleted?)' })),
+        );
+      }
+      if (input.action === 'assign' && input.memberId) {
+        const member = await tx
+          .selectFrom('members')
+          .select('id')
+          .where('workspace_id', '=', actor.workspaceId)
+          .where('id', '=', input.memberId)
+          .where('disabled_at', 'is', null)
+          .executeTakeFirst();
+        if (!member)
+          throw new AppError('validation_failed', 'memberId: no active member of this workspace has this id', [
+            { path: 'body.memberId', message: 'no active member of this workspace has this id' },
+          ]);
+      }
+      const fields = await listCustomFields(tx, actor.workspaceId, 'account');
+      let changed = 0;
+      for (const row of rows) {
+        const tags = row.tags as string[];
+        let change: AccountInput | undefined;
+        if (input.action === 'tag' && !tags.includes(input.tag)) change = { tags: [...tags, input.tag] };
+        else if (input.action === 'untag' && tags.includes(input.tag)) change = { tags: tags.filter((t) => t !== input.tag) };
+        else if (input.action === 'assign') {
+          const team = await loadTeam(tx, actor.workspaceId, row.id);
+          if ((team.find((t) => t.role === input.role)?.memberId ?? null) !== input.memberId) change = { team: { [input.role]: input.memberId } };
+        }
+        if (!change) continue;
+        await updateAccount(tx, clock, actor, row.id, change, fields);
+        changed++;
+      }
+      return { action: input.action, selected: ids.length, changed };
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === '55P03') {
+      throw new AppError('conflict', 'Another change to some of these accounts is in progress: nothing was changed, try again in a moment');
+    }
+    throw error;
+  }
 }
 
 /**
