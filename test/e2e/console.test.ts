@@ -2,6 +2,7 @@
 // temp dir, the built console (dist/web), the Fastify app listening on a free port, Debian's chromium.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -255,9 +256,11 @@ describe('members console', () => {
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('Skip to content');
     await page.keyboard.press('Enter');
-    // The page's own action comes first in the content, then the list's search.
+    // The page's own actions come first in the content, then the list's search.
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('Import');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Export CSV');
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('Name, domain or external id');
     await page.keyboard.type('Retail');
@@ -267,6 +270,28 @@ describe('members console', () => {
     await page.keyboard.press('Enter');
     await page.waitForURL(/sort=next_renewal_date/);
     await shot(page, '04a-keyboard-search-and-sort');
+    await page.goto(`${baseUrl}/accounts`);
+  });
+
+  test('selects accounts and tags them all at once, then exports the list as CSV', async () => {
+    await page.goto(`${baseUrl}/accounts?touchModel=tech`);
+    const expected = Array.from({ length: ACCOUNTS }, (_, i) => i).filter((i) => touchModels[i % 3] === 'tech').length;
+    await eventually(() => totalText(page)).toBe(`${expected} accounts`);
+    await page.getByRole('checkbox', { name: 'Select every account on this page' }).check();
+    await eventually(() => page.getByTestId('accounts-selected').textContent()).toBe(`${expected} selected`);
+    await page.getByRole('button', { name: 'Change selected' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Tag' }).fill('tech-wave');
+    await shot(page, '05a-bulk-tag');
+    await dialog.getByRole('button', { name: `Apply to ${expected}` }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const tagged = await page.evaluate(async () => (await (await fetch('/api/v1/accounts?tag=tech-wave')).json()).total);
+    expect(tagged).toBe(expected);
+    // The export carries the list's filters (touch model tech) and downloads as a file.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+    const csv = await readFile(await download.path(), 'utf8');
+    expect(csv.trim().split('\n')).toHaveLength(expected + 1);
+    expect(csv).toContain('tech-wave');
     await page.goto(`${baseUrl}/accounts`);
   });
 
@@ -415,7 +440,8 @@ describe('members console', () => {
     await page.getByRole('tab', { name: 'Upcoming', exact: false }).click();
     const cards = page.getByTestId('moment-card');
     await cards.first().waitFor();
-    // Reassign the first one to Morgan: the card then names Morgan as its assignee.
+    // Reassign the first one to another member: the card then names them as its assignee.
+    const target = (await cards.first().textContent())?.includes('Morgan Manager') ? 'Casey Csm' : 'Morgan Manager';
     const reassign = cards.first().getByRole('button', { name: /^Reassign / });
     const label = (await reassign.getAttribute('aria-label'))?.replace(/^Reassign /, '') ?? '';
     await reassign.click();
@@ -424,7 +450,7 @@ describe('members console', () => {
       .getByRole('textbox', { name: 'To' })
       .or(dialog.getByRole('combobox', { name: 'To' }))
       .click();
-    await page.getByRole('option', { name: 'Morgan Manager' }).click();
+    await page.getByRole('option', { name: target }).click();
     await dialog.getByRole('button', { name: 'Reassign' }).click();
     await dialog.waitFor({ state: 'detached' });
     await eventually(() =>
@@ -433,7 +459,7 @@ describe('members console', () => {
         .filter({ has: page.getByRole('button', { name: `Complete ${label}` }) })
         .first()
         .textContent(),
-    ).toContain('Morgan Manager');
+    ).toContain(target);
     // Complete it with notes; it moves to Completed with them.
     await page
       .getByRole('button', { name: `Complete ${label}` })

@@ -1,5 +1,5 @@
 import { Box, Button, Center, Group, Loader, Paper, Select, Stack, Text } from '@mantine/core';
-import { IconUpload } from '@tabler/icons-react';
+import { IconDownload, IconUpload } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -14,6 +14,7 @@ import { AccountCards } from './AccountCards.tsx';
 import { AccountFilters } from './AccountFilters.tsx';
 import { AccountsTable } from './AccountsTable.tsx';
 import { type AccountListParams, apiQuery, pageSizes, readListParams, writeListParams } from './account-list-params.ts';
+import { BulkActionModal } from './BulkActionModal.tsx';
 
 // Phones have no column headers to click: the same sorts as a select.
 const sortChoices = [
@@ -48,6 +49,25 @@ export function AccountsPage() {
   // Filter and sort changes are history entries (Back undoes them); typing in the search box replaces the entry.
   const update = (next: Partial<AccountListParams>, replace = false) => setSearch(writeListParams({ ...params, ...next }), { replace });
 
+  // Selected accounts (kept across pages and filters until cleared) for a bulk action.
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [bulk, setBulk] = useState(false);
+  const select = (ids: string[], on: boolean) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      for (const id of ids) {
+        if (on) next.add(id);
+        else next.delete(id);
+      }
+      return next;
+    });
+  const writer = canWrite(me.data);
+  const exportQuery = new URLSearchParams(
+    Object.entries(apiQuery(params, undefined)).flatMap(([k, v]) =>
+      v === undefined || k === 'cursor' || k === 'limit' ? [] : [[k, Array.isArray(v) ? v.join(',') : String(v)] as [string, string]],
+    ),
+  ).toString();
+
   const page = list.data;
   const from = page && page.items.length > 0 ? cursors.length * params.limit + 1 : 0;
   const to = page ? cursors.length * params.limit + page.items.length : 0;
@@ -58,11 +78,22 @@ export function AccountsPage() {
         title="Accounts"
         description="Every customer organisation in this workspace."
         actions={
-          canWrite(me.data) && (
-            <Button component={Link} to="/accounts/import" variant="default" leftSection={<IconUpload size={16} aria-hidden />}>
-              Import
+          <>
+            {writer && (
+              <Button component={Link} to="/accounts/import" variant="default" leftSection={<IconUpload size={16} aria-hidden />}>
+                Import
+              </Button>
+            )}
+            <Button
+              component="a"
+              href={`/api/v1/exports/accounts.csv?${exportQuery}`}
+              download
+              variant="default"
+              leftSection={<IconDownload size={16} aria-hidden />}
+            >
+              Export CSV
             </Button>
-          )
+          </>
         }
       />
       <AccountFilters params={params} onChange={update} compact={phone} />
@@ -75,9 +106,24 @@ export function AccountsPage() {
       {page && (
         <Box aria-busy={list.isFetching} style={{ opacity: list.isPlaceholderData ? 0.6 : 1, transition: 'opacity 120ms' }}>
           <Group justify="space-between" align="flex-end" mb="xs">
-            <Text size="sm" fw={600} data-testid="accounts-total" aria-live="polite">
-              {page.total.toLocaleString('en-US')} {page.total === 1 ? 'account' : 'accounts'}
-            </Text>
+            <Group gap="sm">
+              <Text size="sm" fw={600} data-testid="accounts-total" aria-live="polite">
+                {page.total.toLocaleString('en-US')} {page.total === 1 ? 'account' : 'accounts'}
+              </Text>
+              {selected.size > 0 && (
+                <>
+                  <Text size="sm" data-testid="accounts-selected">
+                    {selected.size} selected
+                  </Text>
+                  <Button size="xs" onClick={() => setBulk(true)}>
+                    Change selected
+                  </Button>
+                  <Button size="xs" variant="subtle" onClick={() => setSelected(new Set())}>
+                    Clear selection
+                  </Button>
+                </>
+              )}
+            </Group>
             {phone && (
               <Select
                 label="Sort by"
@@ -100,7 +146,12 @@ export function AccountsPage() {
             <AccountCards items={page.items} />
           ) : (
             <Paper withBorder>
-              <AccountsTable items={page.items} sort={params.sort} onSort={(sort) => update({ sort: sort as AccountListParams['sort'] })} />
+              <AccountsTable
+                items={page.items}
+                sort={params.sort}
+                onSort={(sort) => update({ sort: sort as AccountListParams['sort'] })}
+                selection={writer ? { selected, onChange: select } : undefined}
+              />
             </Paper>
           )}
           <CursorPager
@@ -117,6 +168,16 @@ export function AccountsPage() {
             onPageSize={(limit) => update({ limit })}
           />
         </Box>
+      )}
+      {bulk && (
+        <BulkActionModal
+          ids={[...selected]}
+          onClose={() => setBulk(false)}
+          onDone={() => {
+            setBulk(false);
+            setSelected(new Set());
+          }}
+        />
       )}
     </Stack>
   );

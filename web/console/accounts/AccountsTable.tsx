@@ -1,4 +1,4 @@
-import { Anchor, Badge, Group, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Checkbox, Group, Stack, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import type { AccountListItem } from '../../../src/modules/accounts/accounts.schema.ts';
 import { formatDate, formatMoney, humanize } from '../../ui/format.ts';
@@ -32,15 +32,34 @@ interface AccountsTableProps {
   items: AccountListItem[];
   sort: string;
   onSort: (sort: string) => void;
+  /** With a selection, rows get checkboxes (members who can write select accounts for a bulk action). */
+  selection?: { selected: Set<string>; onChange: (ids: string[], on: boolean) => void } | undefined;
 }
 
 /** The accounts list on tablets and desktops: one row per account, sortable headers. */
-export function AccountsTable({ items, sort, onSort }: AccountsTableProps) {
+export function AccountsTable({ items, sort, onSort, selection }: AccountsTableProps) {
+  const all = items.length > 0 && items.every((a) => selection?.selected.has(a.id));
+  const some = items.some((a) => selection?.selected.has(a.id));
   return (
     <Table.ScrollContainer minWidth={960}>
       <Table highlightOnHover verticalSpacing="sm" striped={false} aria-label="Accounts">
         <Table.Thead>
           <Table.Tr>
+            {selection && (
+              <Table.Th w={40}>
+                <Checkbox
+                  aria-label="Select every account on this page"
+                  checked={all}
+                  indeterminate={some && !all}
+                  onChange={() =>
+                    selection.onChange(
+                      items.map((a) => a.id),
+                      !all,
+                    )
+                  }
+                />
+              </Table.Th>
+            )}
             <SortHeader label="Name" field="name" sort={sort} onSort={onSort} />
             <Table.Th>Tags</Table.Th>
             <Table.Th>Touch model</Table.Th>
@@ -54,7 +73,16 @@ export function AccountsTable({ items, sort, onSort }: AccountsTableProps) {
         </Table.Thead>
         <Table.Tbody>
           {items.map((account) => (
-            <Table.Tr key={account.id} data-testid="account-row">
+            <Table.Tr key={account.id} data-testid="account-row" bg={selection?.selected.has(account.id) ? 'var(--mantine-color-blue-light)' : undefined}>
+              {selection && (
+                <Table.Td>
+                  <Checkbox
+                    aria-label={`Select ${account.name}`}
+                    checked={selection.selected.has(account.id)}
+                    onChange={(e) => selection.onChange([account.id], e.currentTarget.checked)}
+                  />
+                </Table.Td>
+              )}
               <Table.Td>
                 <Stack gap={0}>
                   <Anchor component={Link} to={`/accounts/${account.id}`} fw={600} size="sm">
