@@ -1,10 +1,9 @@
 // The console's one way to call the API: same-origin fetch with the session cookie, JSON in and out,
 // and every failure turned into an ApiError carrying the API's {error:{code,message,details}} shape.
 
-export interface ErrorDetail {
-  path: string;
-  message: string;
-}
+import type { ErrorDetail } from '../../src/lib/errors.ts';
+
+export type { ErrorDetail };
 
 export class ApiError extends Error {
   readonly status: number;

@@ -11,6 +11,7 @@ import {
   consentRequestResultSchema,
   consentRequestSchema,
   contactConsentSchema,
+  listFormSchema,
   mailingListCreateSchema,
   mailingListSchema,
   mailingListUpdateSchema,
@@ -22,11 +23,6 @@ import { createList, getList, listLists, listSuppressions, removeSuppression, up
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 const idParams = z.object({ id: z.uuid() });
 const tags = ['consent'];
-
-export const listFormSchema = z.object({
-  hostedUrl: z.string().nullable().describe('the hosted subscribe page (null while the list is not public or is archived)'),
-  snippet: z.string().nullable().describe('an HTML form to paste into another site; it posts to the hosted page'),
-});
 
 export const consentRoutes = defineRoutes((app, { db, clock, config }) => {
   app.get(

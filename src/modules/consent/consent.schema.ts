@@ -159,3 +159,10 @@ export const suppressionCreateSchema = z.strictObject({
   detail: z.string().trim().max(500).default(''),
 });
 export type SuppressionCreate = z.input<typeof suppressionCreateSchema>;
+
+/** A list's hosted subscribe page and embeddable form (GET /lists/:id/form). */
+export const listFormSchema = z.object({
+  hostedUrl: z.string().nullable().describe('the hosted subscribe page (null while the list is not public or is archived)'),
+  snippet: z.string().nullable().describe('an HTML form to paste into another site; it posts to the hosted page'),
+});
+export type ListForm = z.infer<typeof listFormSchema>;

@@ -6,6 +6,7 @@ import { type App, type AppDeps, actorOf, defineRoutes } from '../../http/types.
 import { AppError } from '../../lib/errors.ts';
 import { inflateRequestBody } from './events.decompress.ts';
 import { batchBodySchema, MAX_REQUEST_BYTES, type SegmentType, segmentTypes, singleBodySchema } from './events.schema.ts';
+import { storedEventSchema } from './events.stored.schema.ts';
 import { ingestEvent, ingestEvents, listEvents } from './events.ts';
 import { createEventWriter } from './events.writer.ts';
 
@@ -181,30 +182,6 @@ async function registerIngestion(app: App, { db, clock, config, onIngested, tele
     single(type, `/${SHORT_PATHS[type]}`);
   }
 }
-
-export const storedEventSchema = z
-  .object({
-    id: z.string(),
-    messageId: z.string(),
-    type: z.string(),
-    name: z.string().nullable(),
-    userId: z.string().nullable(),
-    anonymousId: z.string().nullable(),
-    groupId: z.string().nullable(),
-    accountId: z.string().nullable(),
-    contactId: z.string().nullable(),
-    properties: z.record(z.string(), z.unknown()),
-    traits: z.record(z.string(), z.unknown()).nullable(),
-    context: z.record(z.string(), z.unknown()),
-    timestamp: z.string().describe('corrected time: receivedAt - (sentAt - originalTimestamp)'),
-    originalTimestamp: z.string().nullable(),
-    sentAt: z.string().nullable(),
-    receivedAt: z.string(),
-    future: z.boolean().describe('more than a day ahead of receipt'),
-    channel: z.string(),
-    digital: z.boolean(),
-  })
-  .meta({ id: 'Event' });
 
 const listQuery = z.strictObject({
   accountId: z.uuid().optional(),

@@ -16,10 +16,10 @@ import {
   registerSummedProperty,
   unregisterSummedProperty,
 } from '../events/events.stats.ts';
+import type { MetricKind } from './metrics.schema.ts';
 import type { MetricDefinitionsTable } from './metrics.table.ts';
 
-export const metricKinds = ['count', 'distinct_users', 'sum', 'last_seen'] as const;
-export type MetricKind = (typeof metricKinds)[number];
+export { type MetricKind, metricKinds } from './metrics.schema.ts';
 /** Rolling windows, in days, ending today (UTC). */
 export const metricWindows = [7, 28, 90] as const;
 const HISTORY_DAYS = 90;

@@ -3,19 +3,8 @@ import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
 import { getAccount } from '../accounts/accounts.ts';
 import { getAccountEngagement } from '../engine/engine.ts';
-import { momentAssignSchema, momentInboxQuerySchema, momentInstanceSchema } from './moments.schema.ts';
+import { engagementSchema, momentAssignSchema, momentInboxQuerySchema, momentInstanceSchema } from './moments.schema.ts';
 import { completeMoment, getMomentInstance, listAccountMoments, listMyMoments, reassignMoment } from './moments.ts';
-
-const engagementSchema = z
-  .object({
-    accountId: z.uuid(),
-    model: z.object({ id: z.uuid(), key: z.string(), version: z.number(), versionId: z.uuid() }).nullable(),
-    phase: z.string().nullable(),
-    phaseEnteredAt: z.string().nullable(),
-    engagedAt: z.string().nullable(),
-    phases: z.array(z.object({ phase: z.string(), enteredAt: z.string(), exitedAt: z.string().nullable() })),
-  })
-  .meta({ id: 'AccountEngagement' });
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 const idParams = z.object({ id: z.uuid() });

@@ -56,3 +56,16 @@ export const momentInboxQuerySchema = z.object({
 export type MomentInboxQuery = z.input<typeof momentInboxQuerySchema>;
 
 export const momentAssignSchema = z.strictObject({ memberId: z.uuid() });
+
+/** The model version engaging an account, its phase and phase history (GET /accounts/:id/engagement). */
+export const engagementSchema = z
+  .object({
+    accountId: z.uuid(),
+    model: z.object({ id: z.uuid(), key: z.string(), version: z.number(), versionId: z.uuid() }).nullable(),
+    phase: z.string().nullable(),
+    phaseEnteredAt: z.string().nullable(),
+    engagedAt: z.string().nullable(),
+    phases: z.array(z.object({ phase: z.string(), enteredAt: z.string(), exitedAt: z.string().nullable() })),
+  })
+  .meta({ id: 'AccountEngagement' });
+export type AccountEngagement = z.infer<typeof engagementSchema>;

@@ -1,17 +1,11 @@
 import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
+import { notificationSettingsSchema as settingsSchema } from './notifications.schema.ts';
 import { calendarFeed, getNotificationSettings, regenerateCalendarToken, revokeCalendarToken, updateNotificationSettings } from './notifications.ts';
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema };
 const tags = ['notifications'];
-
-const settingsSchema = z
-  .object({
-    digestEmail: z.boolean().describe('The daily digest email of your due and overdue moments'),
-    calendar: z.object({ active: z.boolean().describe('You have a calendar feed address'), createdAt: z.string().nullable() }),
-  })
-  .meta({ id: 'NotificationSettings' });
 
 /** The signed-in member's own notices: the daily digest and the calendar feed. */
 export const notificationsRoutes = defineRoutes((app, { db, clock, config }) => {

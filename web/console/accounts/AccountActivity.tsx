@@ -1,37 +1,16 @@
 import { Badge, Button, Center, Group, Loader, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Line, LineChart, ResponsiveContainer, Tooltip } from 'recharts';
+import type { StoredEvent } from '../../../src/modules/events/events.stored.schema.ts';
+import type { MetricValue } from '../../../src/modules/metrics/metrics.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, formatDateTime, humanize } from '../../ui/format.ts';
 import { api } from '../api-client.ts';
 
 // The account's activity (recent events) and derived data (metrics with sparklines): two of the three data classes
-// of the account page, the third being the profile. Types mirror the API's Event and MetricValue schemas.
+// of the account page, the third being the profile.
 
-interface ActivityEvent {
-  id: string;
-  type: string;
-  name: string | null;
-  userId: string | null;
-  anonymousId: string | null;
-  timestamp: string;
-  future: boolean;
-  channel: string;
-  digital: boolean;
-}
-
-interface MetricValue {
-  id: string;
-  key: string;
-  label: string;
-  kind: 'count' | 'distinct_users' | 'sum' | 'last_seen';
-  eventName: string;
-  property: string | null;
-  windows: { '7d': number; '28d': number; '90d': number };
-  weekOverWeek: number | null;
-  lastSeenAt: string | null;
-  history: { day: string; value: number }[];
-}
+type ActivityEvent = StoredEvent;
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 

@@ -4,6 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import type { ContactView } from '../../../src/modules/contacts/contacts.schema.ts';
 import type { Template, TemplatePreview, TemplateTestResult } from '../../../src/modules/templates/templates.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { api, errorMessage, fieldErrors } from '../api-client.ts';
@@ -48,7 +49,7 @@ function ContactPicker({ value, onChange }: { value: string | null; onChange: (i
   const [q] = useDebouncedValue(search, 300);
   const contacts = useQuery({
     queryKey: ['contacts', 'picker', q],
-    queryFn: () => api.get<{ items: { id: string; name: string; email: string }[] }>('/contacts', { q: q || undefined, limit: 20 }).then((r) => r.items),
+    queryFn: () => api.get<{ items: ContactView[] }>('/contacts', { q: q || undefined, limit: 20 }).then((r) => r.items),
   });
   return (
     <Select

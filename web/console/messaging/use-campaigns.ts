@@ -1,5 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { AudiencePreview, Campaign, CampaignDetail } from '../../../src/modules/campaigns/campaigns.schema.ts';
+import type { MailingList } from '../../../src/modules/consent/consent.schema.ts';
+import type { SegmentWithCount } from '../../../src/modules/segments/segments.schema.ts';
 import type { Template } from '../../../src/modules/templates/templates.schema.ts';
 import { api } from '../api-client.ts';
 
@@ -43,11 +45,11 @@ export function useAudiencePreview(input: { templateId: string; listId: string; 
 export function useAudienceChoices() {
   const lists = useQuery({
     queryKey: ['lists'],
-    queryFn: () => api.get<{ items: { id: string; key: string; name: string; archivedAt: string | null }[] }>('/lists').then((r) => r.items),
+    queryFn: () => api.get<{ items: MailingList[] }>('/lists').then((r) => r.items),
   });
   const segments = useQuery({
     queryKey: ['segments'],
-    queryFn: () => api.get<{ items: { id: string; name: string; count: number }[] }>('/segments').then((r) => r.items),
+    queryFn: () => api.get<{ items: SegmentWithCount[] }>('/segments').then((r) => r.items),
   });
   return { lists, segments };
 }

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import type { ContactConsent, MailingList, Suppression } from '../../../src/modules/consent/consent.schema.ts';
+import type { ContactConsent, ListForm, MailingList, Suppression } from '../../../src/modules/consent/consent.schema.ts';
 import { api } from '../api-client.ts';
 
 export const listsKey = ['lists'] as const;
@@ -15,7 +15,7 @@ export function useListForm(id: string | undefined) {
   return useQuery({
     queryKey: [...listsKey, id, 'form'],
     enabled: id !== undefined,
-    queryFn: () => api.get<{ hostedUrl: string | null; snippet: string | null }>(`/lists/${id}/form`),
+    queryFn: () => api.get<ListForm>(`/lists/${id}/form`),
   });
 }
 

@@ -1,5 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
+import type { MailingList } from '../../../src/modules/consent/consent.schema.ts';
+import type { SegmentWithCount } from '../../../src/modules/segments/segments.schema.ts';
 import type { Enrolment, Stream, StreamStats } from '../../../src/modules/streams/streams.schema.ts';
+import type { Template } from '../../../src/modules/templates/templates.schema.ts';
 import { api } from '../api-client.ts';
 
 export const streamsKey = ['streams'] as const;
@@ -28,13 +31,13 @@ export function useEnrolments(id: string, state: 'active' | 'completed' | 'exite
 export function useStreamChoices() {
   const templates = useQuery({
     queryKey: ['templates'],
-    queryFn: () => api.get<{ items: { key: string; name: string; kind: string }[] }>('/templates').then((r) => r.items),
+    queryFn: () => api.get<{ items: Template[] }>('/templates').then((r) => r.items),
   });
   const lists = useQuery({
     queryKey: ['lists'],
-    queryFn: () => api.get<{ items: { id: string; key: string; name: string }[] }>('/lists').then((r) => r.items),
+    queryFn: () => api.get<{ items: MailingList[] }>('/lists').then((r) => r.items),
   });
-  const segments = useQuery({ queryKey: ['segments'], queryFn: () => api.get<{ items: { id: string; name: string }[] }>('/segments').then((r) => r.items) });
+  const segments = useQuery({ queryKey: ['segments'], queryFn: () => api.get<{ items: SegmentWithCount[] }>('/segments').then((r) => r.items) });
   return { templates, lists, segments };
 }
 

@@ -1,16 +1,9 @@
 import { Badge, Card, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import type { MomentInstanceShape as MomentInstance } from '../../../src/modules/moments/moments.schema.ts';
+import type { AccountEngagement as Engagement, MomentInstanceShape as MomentInstance } from '../../../src/modules/moments/moments.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, humanize } from '../../ui/format.ts';
 import { api } from '../api-client.ts';
-
-interface Engagement {
-  model: { id: string; key: string; version: number } | null;
-  phase: string | null;
-  phaseEnteredAt: string | null;
-  phases: { phase: string; enteredAt: string; exitedAt: string | null }[];
-}
 
 const statusColors: Record<MomentInstance['status'], string> = { open: 'blue', escalated: 'red', done: 'teal', skipped: 'gray', missed: 'orange' };
 

@@ -3,15 +3,13 @@ import { notifications } from '@mantine/notifications';
 import { IconCalendarPlus } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { NotificationSettings } from '../../../src/modules/notifications/notifications.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDateTime } from '../../ui/format.ts';
 import { SecretValue } from '../../ui/SecretValue.tsx';
 import { api, errorMessage } from '../api-client.ts';
 
-interface Settings {
-  digestEmail: boolean;
-  calendar: { active: boolean; createdAt: string | null };
-}
+type Settings = NotificationSettings;
 
 const settingsKey = ['me', 'notifications'] as const;
 
