@@ -569,6 +569,13 @@ describe('members console', () => {
     await dialog.getByRole('button', { name: 'Create field' }).click();
     await eventually(() => page.getByRole('table', { name: 'Custom fields' }).textContent()).toContain('support_plan');
     await shot(page, '18-custom-fields');
+    // Its label changes later (the key stays).
+    await page.getByRole('button', { name: 'Edit Support plan' }).click();
+    dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Label' }).fill('Support tier');
+    await dialog.getByRole('button', { name: 'Save field' }).click();
+    await eventually(() => page.getByRole('table', { name: 'Custom fields' }).textContent()).toContain('Support tier');
+    expect(await page.getByRole('table', { name: 'Custom fields' }).textContent()).toContain('support_plan');
   });
 
   test('an admin sees the system status and is told to back up until a backup is recorded', async () => {

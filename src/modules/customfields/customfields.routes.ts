@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
-import { customFieldCreateSchema, customFieldListQuerySchema, customFieldListSchema, customFieldSchema } from './customfields.schema.ts';
-import { createCustomField, deleteCustomField, listCustomFields } from './customfields.ts';
+import {
+  customFieldCreateSchema,
+  customFieldListQuerySchema,
+  customFieldListSchema,
+  customFieldSchema,
+  customFieldUpdateSchema,
+} from './customfields.schema.ts';
+import { createCustomField, deleteCustomField, listCustomFields, updateCustomField } from './customfields.ts';
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 
@@ -34,6 +40,22 @@ export const customFieldsRoutes = defineRoutes((app, { db, clock }) => {
       },
     },
     async (request, reply) => reply.status(201).send(await createCustomField(db, clock, actorOf(request), request.body)),
+  );
+
+  app.patch(
+    '/custom-fields/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        operationId: 'updateCustomField',
+        tags: ['custom fields'],
+        summary: "Change a field's label, options or whether it is required (its key and type stay)",
+        params: z.object({ id: z.uuid() }),
+        body: customFieldUpdateSchema,
+        response: { 200: customFieldSchema, ...errors },
+      },
+    },
+    async (request) => updateCustomField(db, clock, actorOf(request), request.params.id, request.body),
   );
 
   app.delete(

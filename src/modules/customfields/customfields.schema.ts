@@ -30,3 +30,11 @@ export const customFieldCreateSchema = z.strictObject({
   options: z.array(z.string().trim().min(1).max(100)).max(100).optional(),
   required: z.boolean().optional(),
 });
+
+/** What can change after a field exists: its label, its options (select fields) and whether it is required. */
+export const customFieldUpdateSchema = z.strictObject({
+  label: z.string().trim().min(1).max(100).optional(),
+  options: z.array(z.string().trim().min(1).max(100)).max(100).optional(),
+  required: z.boolean().optional(),
+});
+export type CustomFieldUpdate = z.input<typeof customFieldUpdateSchema>;

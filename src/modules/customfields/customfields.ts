@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import { inTransaction } from '../../db/tx.ts';
 import type { Actor } from '../../lib/actor.ts';
@@ -79,6 +80,66 @@ export async function createCustomField(db: Db, clock: Clock, actor: Actor, inpu
       }
       throw error;
     }
+  });
+}
+
+export interface UpdateCustomFieldInput {
+  label?: string | undefined;
+  options?: string[] | undefined;
+  required?: boolean | undefined;
+}
+
+/**
+ * Changes a field's label, its options (select fields) or whether it is required; its key, type and entity stay. An
+ * option still held by records cannot be removed (they would hold a value the field no longer offers). Making a field
+ * required checks nothing existing: records without a value must get one at their next edit of custom attributes.
+ */
+export async function updateCustomField(db: Db, clock: Clock, actor: Actor, id: string, input: UpdateCustomFieldInput): Promise<CustomField> {
+  return inTransaction(db, async (tx) => {
+    const row = await tx
+      .selectFrom('custom_fields')
+      .selectAll()
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) throw notFound('Custom field');
+    const before = toField(row);
+    let options = before.options;
+    if (input.options) {
+      if (before.type !== 'select')
+        throw new AppError('validation_failed', 'options: only select fields have options', [
+          { path: 'body.options', message: 'only select fields have options' },
+        ]);
+      options = [...new Set(input.options)];
+      if (options.length === 0)
+        throw new AppError('validation_failed', 'options: a select field needs at least one option', [
+          { path: 'body.options', message: 'required for select fields' },
+        ]);
+      const removed = before.options.filter((o) => !options.includes(o));
+      if (removed.length > 0) {
+        const table = before.entity === 'account' ? sql.raw('accounts') : sql.raw('contacts');
+        const used = await sql<{ option: string; n: number }>`
+          select custom->>${before.key} as option, count(*)::int as n from ${table}
+          where workspace_id = ${actor.workspaceId}::uuid and custom->>${before.key} = any(${removed}::text[]) group by 1 order by 1`.execute(tx);
+        if (used.rows.length > 0) {
+          const what = used.rows.map((r) => `"${r.option}" (${r.n} ${before.entity}${r.n === 1 ? '' : 's'})`).join(', ');
+          throw new AppError('conflict', `Still in use: ${what}. Change those ${before.entity}s first, then remove the option`, [
+            { path: 'body.options', message: `still in use: ${what}` },
+          ]);
+        }
+      }
+    }
+    const updated = await tx
+      .updateTable('custom_fields')
+      .set({ label: input.label ?? before.label, options, required: input.required ?? before.required })
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const after = toField(updated);
+    await recordAudit(tx, clock, actor, { action: 'custom_field.updated', entityType: 'custom_field', entityId: id, before, after });
+    return after;
   });
 }
 

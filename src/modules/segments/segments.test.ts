@@ -163,4 +163,27 @@ describe('custom fields', () => {
     const dup = await api.call('POST', '/api/v1/custom-fields', { key, body: { entity: 'account', key: 'plan', label: 'Plan', type: 'text' } });
     expect(dup.status).toBe(409);
   });
+
+  it("edits a field's label, options and required flag, audited; refuses to remove an option records still hold", async () => {
+    const fields = (await api.call('GET', '/api/v1/custom-fields?entity=account', { key })).body.items;
+    const plan = fields.find((f: { key: string }) => f.key === 'plan');
+    const edited = await api.call('PATCH', `/api/v1/custom-fields/${plan.id}`, {
+      key,
+      body: { label: 'Plan tier', options: ['gold', 'silver', 'bronze'], required: true },
+    });
+    expect(edited.status).toBe(200);
+    expect(edited.body).toMatchObject({ key: 'plan', type: 'select', label: 'Plan tier', options: ['gold', 'silver', 'bronze'], required: true });
+    const audit = await api.call('GET', `/api/v1/audit?entityType=custom_field&entityId=${plan.id}`, { key });
+    expect(audit.body.items[0]).toMatchObject({ action: 'custom_field.updated', before: { label: 'Plan' }, after: { label: 'Plan tier' } });
+    // Beta is on silver: silver stays; bronze, unused, may go.
+    const inUse = await api.call('PATCH', `/api/v1/custom-fields/${plan.id}`, { key, body: { options: ['gold'] } });
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.error.details[0]).toMatchObject({ path: 'body.options', message: expect.stringContaining('"silver" (') });
+    const back = await api.call('PATCH', `/api/v1/custom-fields/${plan.id}`, { key, body: { options: ['gold', 'silver'], required: false } });
+    expect(back.body).toMatchObject({ options: ['gold', 'silver'], required: false, label: 'Plan tier' });
+    const seats = fields.find((f: { key: string }) => f.key === 'seats');
+    const notSelect = await api.call('PATCH', `/api/v1/custom-fields/${seats.id}`, { key, body: { options: ['a'] } });
+    expect(notSelect.status).toBe(400);
+    expect(notSelect.body.error.details[0].path).toBe('body.options');
+  });
 });

@@ -18,7 +18,7 @@ import {
   Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconPencil, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { type CustomFieldView as CustomField, type CustomFieldType, customFieldTypes } from '../../../src/modules/customfields/customfields.schema.ts';
@@ -121,6 +121,60 @@ function CreateFieldModal({ onClose }: { onClose: () => void }) {
   );
 }
 
+/** Edits what may change after a field exists: its label, its options (select fields) and whether it is required. */
+function EditFieldModal({ field, onClose }: { field: CustomField; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const [label, setLabel] = useState(field.label);
+  const [fieldOptions, setFieldOptions] = useState<string[]>(field.options);
+  const [required, setRequired] = useState(field.required);
+  const save = useMutation({
+    mutationFn: () =>
+      api.patch<CustomField>(`/custom-fields/${field.id}`, { label: label.trim(), required, ...(field.type === 'select' && { options: fieldOptions }) }),
+    // The form shows its errors (a removed option still in use) at the field.
+    meta: { showsItsErrors: true },
+    onSuccess: (saved) => {
+      queryClient.invalidateQueries({ queryKey: customFieldsKey });
+      notifications.show({ color: 'teal', message: `Saved ${saved.label}` });
+      onClose();
+    },
+  });
+  const errors = fieldErrors(save.error);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate();
+  };
+  return (
+    <Modal opened onClose={onClose} title={`Edit ${field.label}`} size="md">
+      <form onSubmit={submit} noValidate>
+        <Stack gap="md">
+          <Text size="sm" c="dimmed">
+            <Code>custom.{field.key}</Code> on {field.entity === 'account' ? 'accounts' : 'contacts'}, {humanize(field.type)}: the key and type stay.
+          </Text>
+          <TextInput label="Label" required value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={errors.label} data-autofocus />
+          {field.type === 'select' && (
+            <TagsInput
+              label="Options"
+              description="Press Enter after each; an option records still hold cannot be removed"
+              required
+              value={fieldOptions}
+              onChange={setFieldOptions}
+              error={errors.options}
+            />
+          )}
+          <Checkbox
+            label="Required on every write"
+            description={required && !field.required ? 'Records without a value must get one the next time their custom attributes are edited.' : undefined}
+            checked={required}
+            onChange={(e) => setRequired(e.currentTarget.checked)}
+          />
+          {save.isError && Object.keys(errors).length === 0 && <ErrorAlert error={save.error} title="Could not save the field" />}
+          <FormActions submitLabel="Save field" saving={save.isPending} onCancel={onClose} />
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
 export function CustomFieldsPage() {
   const fields = useCustomFields();
   const me = useMe();
@@ -128,6 +182,7 @@ export function CustomFieldsPage() {
   const queryClient = useQueryClient();
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<CustomField | null>(null);
+  const [editing, setEditing] = useState<CustomField | null>(null);
   const remove = useMutation({
     mutationFn: (field: CustomField) => api.delete(`/custom-fields/${field.id}`),
     onSuccess: (_, field) => {
@@ -198,9 +253,14 @@ export function CustomFieldsPage() {
                     <Table.Td>{field.required ? 'Yes' : 'No'}</Table.Td>
                     {admin && (
                       <Table.Td>
-                        <ActionIcon variant="subtle" color="red" onClick={() => setDeleting(field)} aria-label={`Delete ${field.label}`}>
-                          <IconTrash size={16} aria-hidden />
-                        </ActionIcon>
+                        <Group gap={4} wrap="nowrap">
+                          <ActionIcon variant="subtle" onClick={() => setEditing(field)} aria-label={`Edit ${field.label}`}>
+                            <IconPencil size={16} aria-hidden />
+                          </ActionIcon>
+                          <ActionIcon variant="subtle" color="red" onClick={() => setDeleting(field)} aria-label={`Delete ${field.label}`}>
+                            <IconTrash size={16} aria-hidden />
+                          </ActionIcon>
+                        </Group>
                       </Table.Td>
                     )}
                   </Table.Tr>
@@ -211,6 +271,7 @@ export function CustomFieldsPage() {
         )}
       </Stack>
       {creating && <CreateFieldModal onClose={() => setCreating(false)} />}
+      {editing && <EditFieldModal field={editing} onClose={() => setEditing(null)} />}
       {deleting && (
         <ConfirmModal
           title="Delete custom field?"
