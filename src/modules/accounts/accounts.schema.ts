@@ -1,6 +1,7 @@
 // Account shapes shared by the API, the import and the console (web/ imports this file: keep it free of server code).
 import { z } from 'zod';
 import { teamRoles } from '../../lib/actor.ts';
+import { optionalText, text } from '../../lib/text.ts';
 
 export const buyingCultures = ['value_offered', 'value_added', 'value_created', 'value_captured'] as const;
 export const touchModels = ['high', 'low', 'tech'] as const;
@@ -185,15 +186,6 @@ export type AccountListItem = z.infer<typeof accountListItemSchema>;
 export const accountListSchema = z.object({ items: z.array(accountListItemSchema), nextCursor: z.string().nullable(), total: z.number() });
 export type AccountList = z.infer<typeof accountListSchema>;
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .nullable()
-    .optional()
-    .transform((v) => (v === '' ? null : v));
 const tagList = z.array(z.string().trim().min(1).max(100)).max(100);
 
 const writable = {

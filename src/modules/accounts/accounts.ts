@@ -10,6 +10,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { type CustomField, checkCustomValues, listCustomFields } from '../customfields/customfields.ts';
 import { teamChangeEvent } from '../events/events.catalog.ts';
 import { recordMomentumEvents } from '../events/events.ts';
+import { requireActiveMember } from '../members/members.ts';
 import { compileFilter, sortSpec } from './accounts.queries.ts';
 import {
   type AccountBulkAction,
@@ -250,19 +251,7 @@ export async function bulkUpdateAccounts(db: Db, clock: Clock, actor: Actor, inp
           missing.slice(0, 20).map((id) => ({ path: `body.ids.${input.ids.indexOf(id)}`, message: 'no such account (deleted?)' })),
         );
       }
-      if (input.action === 'assign' && input.memberId) {
-        const member = await tx
-          .selectFrom('members')
-          .select('id')
-          .where('workspace_id', '=', actor.workspaceId)
-          .where('id', '=', input.memberId)
-          .where('disabled_at', 'is', null)
-          .executeTakeFirst();
-        if (!member)
-          throw new AppError('validation_failed', 'memberId: no active member of this workspace has this id', [
-            { path: 'body.memberId', message: 'no active member of this workspace has this id' },
-          ]);
-      }
+      if (input.action === 'assign' && input.memberId) await requireActiveMember(tx, actor.workspaceId, input.memberId);
       const fields = await listCustomFields(tx, actor.workspaceId, 'account');
       let changed = 0;
       for (const row of rows) {

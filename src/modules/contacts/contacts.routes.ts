@@ -2,18 +2,9 @@ import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
 import { emailSchema } from '../../lib/email.ts';
+import { optionalText, text } from '../../lib/text.ts';
 import { contactSchema, personas } from './contacts.schema.ts';
 import { createContact, deleteContact, getContact, listContacts, updateContact } from './contacts.ts';
-
-const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .nullable()
-    .optional()
-    .transform((v) => (v === '' ? null : v));
 
 const writable = {
   accountId: z.uuid().nullable().optional(),

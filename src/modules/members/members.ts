@@ -78,6 +78,20 @@ export async function listMembers(db: Db, actor: Actor): Promise<Member[]> {
   return rows.map(toMember);
 }
 
+/** An active member of the workspace by id, or a 400 naming `path` (reassigning a moment, a bulk team assignment). */
+export async function requireActiveMember(db: Db, workspaceId: string, id: string, path = 'body.memberId'): Promise<{ id: string; name: string }> {
+  const member = await db
+    .selectFrom('members')
+    .select(['id', 'name'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('disabled_at', 'is', null)
+    .executeTakeFirst();
+  const message = 'no active member of this workspace has this id';
+  if (!member) throw new AppError('validation_failed', `${path.replace(/^body\./, '')}: ${message}`, [{ path, message }]);
+  return member;
+}
+
 export async function getMember(db: Db, actor: Actor, id: string): Promise<Member> {
   const row = await db.selectFrom('members').selectAll().where('workspace_id', '=', actor.workspaceId).where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('Member');

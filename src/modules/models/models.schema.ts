@@ -1,5 +1,6 @@
 // The engagement model definition language (YAML or JSON files, the API and the console share it: keep it free of server code).
 import { z } from 'zod';
+import { text } from '../../lib/text.ts';
 import { accountFilterSchema, buyingCultures } from '../accounts/accounts.schema.ts';
 import { personas } from '../contacts/contacts.schema.ts';
 
@@ -15,7 +16,6 @@ export type VersionStatus = (typeof versionStatuses)[number];
 export type ScheduleAnchor = (typeof scheduleAnchors)[number];
 
 const key = z.string().regex(/^[a-z][a-z0-9_-]{0,59}$/, 'must be a key: lower-case letters, digits, _ or -, starting with a letter');
-const text = (max: number) => z.string().trim().min(1).max(max);
 
 /** A duration: "12h", "14d" or "3w". */
 export const durationSchema = z.string().regex(/^\d{1,5}[hdw]$/, 'must be a duration like 12h, 14d or 3w');

@@ -6,6 +6,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { recordInteractionEvent } from '../events/events.ts';
+import { requireActiveMember } from '../members/members.ts';
 import type { ModelDefinition, MomentDef } from '../models/models.schema.ts';
 import { runEmailAction, runEnrolAction } from '../streams/streams.actions.ts';
 import { callWorkspaceWebhook } from '../webhooks/webhooks.jobs.ts';
@@ -112,17 +113,7 @@ export async function reassignMoment(db: Db, clock: Clock, actor: Actor, id: str
     if (actor.type === 'member' && !isLead(actor) && before.assignee.memberId !== actor.id) {
       throw new AppError('forbidden', 'Only the member it is assigned to, an admin or an executive can reassign this moment');
     }
-    const target = await tx
-      .selectFrom('members')
-      .select(['id', 'name'])
-      .where('workspace_id', '=', actor.workspaceId)
-      .where('id', '=', memberId)
-      .where('disabled_at', 'is', null)
-      .executeTakeFirst();
-    if (!target)
-      throw new AppError('validation_failed', 'memberId: no active member of this workspace has this id', [
-        { path: 'body.memberId', message: 'no active member of this workspace has this id' },
-      ]);
+    const target = await requireActiveMember(tx, actor.workspaceId, memberId);
     await tx
       .updateTable('moment_instances')
       .set({ assignee_member_id: target.id })
