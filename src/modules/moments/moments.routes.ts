@@ -3,8 +3,8 @@ import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
 import { getAccount } from '../accounts/accounts.ts';
 import { getAccountEngagement } from '../engine/engine.ts';
-import { engagementSchema, momentAssignSchema, momentInboxQuerySchema, momentInstanceSchema } from './moments.schema.ts';
-import { completeMoment, getMomentInstance, listAccountMoments, listMyMoments, reassignMoment } from './moments.ts';
+import { engagementSchema, momentAssignSchema, momentInboxQuerySchema, momentInstanceSchema, momentTaskSchema } from './moments.schema.ts';
+import { completeMoment, createTask, getMomentInstance, listAccountMoments, listMyMoments, reassignMoment } from './moments.ts';
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 const idParams = z.object({ id: z.uuid() });
@@ -28,6 +28,21 @@ export const momentsRoutes = defineRoutes((app, { db, clock }) => {
       const { view, limit, ...filter } = request.query;
       return { items: await listMyMoments(db, clock, actorOf(request), view, limit, filter) };
     },
+  );
+
+  app.post(
+    '/moments/tasks',
+    {
+      config: { access: 'write' },
+      schema: {
+        operationId: 'createTask',
+        tags,
+        summary: 'Create an ad-hoc task on an account: a moment without a model, with a due date and an assignee (default: me)',
+        body: momentTaskSchema,
+        response: { 201: momentInstanceSchema, ...errors },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await createTask(db, clock, actorOf(request), request.body)),
   );
 
   app.post(

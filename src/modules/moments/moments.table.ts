@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 
-import type { InstanceStatus } from './moments.schema.ts';
+import type { InstanceStatus, MomentRule } from './moments.schema.ts';
 
 export { type InstanceStatus, instanceStatuses } from './moments.schema.ts';
 
@@ -8,11 +8,12 @@ export interface MomentInstancesTable {
   workspace_id: string;
   id: string;
   account_id: string;
-  model_id: string;
-  model_version_id: string;
+  /** Null for an ad-hoc task (rule 'task'). */
+  model_id: string | null;
+  model_version_id: string | null;
   moment_id: string;
   phase: string;
-  rule: 'scheduled' | 'event' | 'metric' | 'absence' | 'expectation';
+  rule: MomentRule;
   idempotency_key: string;
   opened_at: Date;
   due_at: Date;
@@ -24,4 +25,9 @@ export interface MomentInstancesTable {
   outcome: string | null;
   completed_at: Date | null;
   completed_by: string | null;
+  /** An ad-hoc task's own title, description and channel, and the member who created it. */
+  title: string | null;
+  description: string | null;
+  channel: string | null;
+  created_by: string | null;
 }

@@ -86,6 +86,11 @@ afterAll(async () => {
   await new Promise((resolve) => hooks.close(resolve));
 });
 
+async function signIn(email: string): Promise<string> {
+  const res = await api.call('POST', '/api/v1/auth/sign-in', { body: { email, password: TEST_PASSWORD } });
+  return String(res.headers['set-cookie'] ?? '').split(';')[0] ?? '';
+}
+
 describe('moments API', () => {
   it("lists a member's due moments, and overdue ones once the due date has passed", async () => {
     const signIn = await api.call('POST', '/api/v1/auth/sign-in', { body: { email: csmEmail, password: TEST_PASSWORD } });
@@ -147,6 +152,80 @@ describe('moments API', () => {
     expect(new Set(received.map((r) => r.headers['webhook-id'])).size).toBe(1);
     // Done: nothing runs again.
     expect(await runAutomatedMoments(database.db, clock)).toEqual({ ran: 0, failed: 0 });
+  });
+
+  it('a member creates an ad-hoc task on an account for a colleague: it is in their inbox as a task, opened as an event, and completed like any moment', async () => {
+    const casey = await signIn(csmEmail);
+    const other = await createTestMember(database.db, clock, ws, ['csm'], 'Robin Rep');
+    const dueAt = new Date(clock.now().getTime() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const created = await api.call('POST', '/api/v1/moments/tasks', {
+      cookie: casey,
+      body: {
+        accountId,
+        title: 'Send the security questionnaire',
+        description: 'Their CISO asked on the call',
+        dueAt,
+        assigneeMemberId: other.member.id,
+        channel: 'email',
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      account: { id: accountId, name: 'Acme' },
+      model: null,
+      rule: 'task',
+      moment: { name: 'Send the security questionnaire', objective: 'Their CISO asked on the call', channel: 'email' },
+      assignee: { memberId: other.member.id, name: 'Robin Rep' },
+      status: 'open',
+      dueAt: `${dueAt}T23:59:59.999Z`,
+    });
+    const robin = await signIn(other.email);
+    const upcoming = await api.call('GET', '/api/v1/moments?view=upcoming&rule=task', { cookie: robin });
+    expect(upcoming.body.items.map((m: { id: string }) => m.id)).toEqual([created.body.id]);
+    const opened = await database.db.selectFrom('events').select(['name', 'properties']).where('message_id', 'like', `%${created.body.id}%`).execute();
+    expect(opened).toEqual([
+      expect.objectContaining({ name: 'Moment Opened', properties: expect.objectContaining({ rule: 'task', momentName: 'Send the security questionnaire' }) }),
+    ]);
+    const audit = await database.db.selectFrom('audit_log').select('action').where('entity_id', '=', created.body.id).execute();
+    expect(audit.map((a) => a.action)).toEqual(['moment.task_created']);
+    const done = await api.call('POST', `/api/v1/moments/${created.body.id}/complete`, {
+      cookie: robin,
+      body: { notes: 'Sent it', outcome: 'questionnaire sent' },
+    });
+    expect(done.body).toMatchObject({ status: 'done', model: null, notes: 'Sent it' });
+    const completed = await api.call('GET', '/api/v1/moments?view=completed&rule=task', { cookie: robin });
+    expect(completed.body.items).toEqual([expect.objectContaining({ id: created.body.id, outcome: 'questionnaire sent' })]);
+  });
+
+  it('refuses a task without a title, due in the past, on an unknown account or for an unknown member, naming the field and saving nothing', async () => {
+    const casey = await signIn(csmEmail);
+    const count = async () =>
+      (
+        await database.db
+          .selectFrom('moment_instances')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
+    const before = await count();
+    const tomorrow = new Date(clock.now().getTime() + 86_400_000).toISOString();
+    const yesterday = new Date(clock.now().getTime() - 86_400_000).toISOString();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ accountId, title: '  ', dueAt: tomorrow }, 'body.title'],
+      [{ accountId, title: 'Call back', dueAt: yesterday }, 'body.dueAt'],
+      [{ accountId, title: 'Call back', dueAt: 'next tuesday' }, 'body.dueAt'],
+      [{ accountId: '00000000-0000-4000-8000-000000000000', title: 'Call back', dueAt: tomorrow }, 'body.accountId'],
+      [{ accountId, title: 'Call back', dueAt: tomorrow, assigneeMemberId: '00000000-0000-4000-8000-000000000000' }, 'body.assigneeMemberId'],
+      [{ accountId, title: 'Call back', dueAt: tomorrow, channel: 'pigeon' }, 'body.channel'],
+    ];
+    for (const [body, path] of cases) {
+      const res = await api.call('POST', '/api/v1/moments/tasks', { cookie: casey, body });
+      expect(res.status, path).toBe(400);
+      expect(
+        res.body.error.details.map((d: { path: string }) => d.path),
+        path,
+      ).toContain(path);
+    }
+    expect(await count()).toBe(before);
   });
 
   it('documents the models and moments routes in the OpenAPI document', async () => {

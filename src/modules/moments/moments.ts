@@ -4,6 +4,8 @@ import { inTransaction } from '../../db/tx.ts';
 import { type Actor, isLead } from '../../lib/actor.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError, notFound } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { findAccount } from '../accounts/accounts.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { recordInteractionEvent } from '../events/events.ts';
 import { requireActiveMember } from '../members/members.ts';
@@ -12,28 +14,31 @@ import { runEmailAction, runEnrolAction } from '../streams/streams.actions.ts';
 import { callWorkspaceWebhook } from '../webhooks/webhooks.jobs.ts';
 import type { MomentActionPayload } from '../webhooks/webhooks.schema.ts';
 import type { PrivateTargets } from '../webhooks/webhooks.send.ts';
-import type { MomentInstanceShape, MomentView } from './moments.schema.ts';
+import type { MomentInstanceShape, MomentTask, MomentView } from './moments.schema.ts';
 
 export type MomentInstance = MomentInstanceShape;
 
 export type { MomentView } from './moments.schema.ts';
 
 function base(db: Db, workspaceId: string) {
-  return db
-    .selectFrom('moment_instances as i')
-    .innerJoin('model_versions as v', (j) => j.onRef('v.workspace_id', '=', 'i.workspace_id').onRef('v.id', '=', 'i.model_version_id'))
-    .innerJoin('models as m', (j) => j.onRef('m.workspace_id', '=', 'i.workspace_id').onRef('m.id', '=', 'i.model_id'))
-    .innerJoin('accounts as a', (j) => j.onRef('a.workspace_id', '=', 'i.workspace_id').onRef('a.id', '=', 'i.account_id'))
-    .leftJoin('members as mb', (j) => j.onRef('mb.workspace_id', '=', 'i.workspace_id').onRef('mb.id', '=', 'i.assignee_member_id'))
-    .selectAll('i')
-    .select(['v.version', 'v.definition', 'm.key as model_key', 'a.name as account_name', 'mb.name as assignee_name'])
-    .where('i.workspace_id', '=', workspaceId);
+  return (
+    db
+      .selectFrom('moment_instances as i')
+      // Ad-hoc tasks have no model (left joins).
+      .leftJoin('model_versions as v', (j) => j.onRef('v.workspace_id', '=', 'i.workspace_id').onRef('v.id', '=', 'i.model_version_id'))
+      .leftJoin('models as m', (j) => j.onRef('m.workspace_id', '=', 'i.workspace_id').onRef('m.id', '=', 'i.model_id'))
+      .innerJoin('accounts as a', (j) => j.onRef('a.workspace_id', '=', 'i.workspace_id').onRef('a.id', '=', 'i.account_id'))
+      .leftJoin('members as mb', (j) => j.onRef('mb.workspace_id', '=', 'i.workspace_id').onRef('mb.id', '=', 'i.assignee_member_id'))
+      .selectAll('i')
+      .select(['v.version', 'v.definition', 'm.key as model_key', 'a.name as account_name', 'mb.name as assignee_name'])
+      .where('i.workspace_id', '=', workspaceId)
+  );
 }
 
 type Row = Awaited<ReturnType<ReturnType<typeof base>['executeTakeFirstOrThrow']>>;
 
-function momentOf(def: ModelDefinition, id: string): MomentDef | undefined {
-  return def.moments.find((m) => m.id === id);
+function momentOf(def: ModelDefinition | null, id: string): MomentDef | undefined {
+  return def?.moments.find((m) => m.id === id);
 }
 
 function toInstance(r: Row, now: Date): MomentInstance {
@@ -41,19 +46,20 @@ function toInstance(r: Row, now: Date): MomentInstance {
   return {
     id: r.id,
     account: { id: r.account_id, name: r.account_name },
-    model: { id: r.model_id, key: r.model_key, version: r.version },
+    model: r.model_id && r.model_key !== null && r.version !== null ? { id: r.model_id, key: r.model_key, version: r.version } : null,
     moment: {
       id: r.moment_id,
-      name: m?.name ?? r.moment_id,
+      name: r.title ?? m?.name ?? r.moment_id,
       phase: r.phase,
-      channel: m?.channel ?? 'other',
+      channel: r.channel ?? m?.channel ?? 'other',
       digital: m?.digital ?? false,
-      objective: m?.objective ?? null,
+      objective: r.description ?? m?.objective ?? null,
       expectedOutcome: m?.expectedOutcome ?? null,
       effortMinutes: m?.effortMinutes ?? 0,
       playbook: m?.playbook ?? [],
     },
     rule: r.rule,
+    createdBy: r.created_by,
     openedAt: r.opened_at.toISOString(),
     dueAt: r.due_at.toISOString(),
     overdue: (r.status === 'open' || r.status === 'escalated') && r.due_at.getTime() < now.getTime(),
@@ -129,6 +135,81 @@ export async function reassignMoment(db: Db, clock: Clock, actor: Actor, id: str
       after: { assignee: after.assignee },
     });
     return after;
+  });
+}
+
+/** The moment id of every ad-hoc task (tasks have no model, so no moment definition). */
+export const TASK_MOMENT_ID = 'task';
+
+/** Today's end (UTC) for a date-only due date, else the instant given. */
+function dueInstant(dueAt: string): Date {
+  return new Date(/^\d{4}-\d{2}-\d{2}$/.test(dueAt) ? `${dueAt}T23:59:59.999Z` : dueAt);
+}
+
+/**
+ * Creates an ad-hoc task on an account: a moment instance with no model, assigned to a member (the creator by
+ * default), due when the member says; it sits in the assignee's inbox with the model's moments and is completed the
+ * same way. Audited.
+ */
+export async function createTask(db: Db, clock: Clock, actor: Actor, input: MomentTask): Promise<MomentInstance> {
+  const creator = memberOf(actor);
+  const now = clock.now();
+  const due = dueInstant(input.dueAt);
+  if (due.getTime() < now.getTime())
+    throw new AppError('validation_failed', 'dueAt: a new task cannot be due in the past', [{ path: 'body.dueAt', message: 'is in the past' }]);
+  return inTransaction(db, async (tx) => {
+    const account = await findAccount(tx, actor, input.accountId);
+    if (!account)
+      throw new AppError('validation_failed', 'accountId: no account of this workspace has this id', [
+        { path: 'body.accountId', message: 'no account of this workspace has this id' },
+      ]);
+    const assignee = await requireActiveMember(tx, actor.workspaceId, input.assigneeMemberId ?? creator, 'body.assigneeMemberId');
+    const id = newId();
+    await tx
+      .insertInto('moment_instances')
+      .values({
+        workspace_id: actor.workspaceId,
+        id,
+        account_id: account.id,
+        model_id: null,
+        model_version_id: null,
+        moment_id: TASK_MOMENT_ID,
+        phase: '',
+        rule: 'task',
+        idempotency_key: `task:${id}`,
+        opened_at: now,
+        due_at: due,
+        assignee_role: 'member',
+        assignee_member_id: assignee.id,
+        status: 'open',
+        title: input.title,
+        description: input.description || null,
+        channel: input.channel,
+        created_by: creator,
+      })
+      .execute();
+    // Like the engine's moments, a task's opening is an event (timeline, webhooks, other rules see it).
+    await recordInteractionEvent(tx, clock, actor.workspaceId, {
+      accountId: account.id,
+      name: 'Moment Opened',
+      channel: 'other',
+      digital: false,
+      occurredAt: now,
+      properties: {
+        moment: TASK_MOMENT_ID,
+        instance: id,
+        rule: 'task',
+        momentName: input.title,
+        dueAt: due.toISOString(),
+        assigneeMemberId: assignee.id,
+        summary: `Task for ${assignee.name}: ${input.title}`,
+      },
+      key: `opened:${id}`,
+      source: 'moments',
+    });
+    const task = await getMomentInstance(tx, clock, actor, id);
+    await recordAudit(tx, clock, actor, { action: 'moment.task_created', entityType: 'moment_instance', entityId: id, after: task });
+    return task;
   });
 }
 
@@ -250,7 +331,7 @@ export async function completeMoment(db: Db, clock: Clock, actor: Actor, id: str
         channel: before.moment.channel as 'other',
         digital: before.moment.digital,
         occurredAt: now,
-        properties: { moment: before.moment.id, model: before.model.key, instance: id, openedAt: before.openedAt },
+        properties: { moment: before.moment.id, model: before.model?.key ?? null, instance: id, openedAt: before.openedAt },
         key: `moment:${id}`,
         source: 'moments',
       });

@@ -19,7 +19,9 @@ interface DigestRow {
   moment_id: string;
   due_at: Date;
   status: string;
-  definition: ModelDefinition;
+  /** Null for an ad-hoc task (its title names it). */
+  definition: ModelDefinition | null;
+  title: string | null;
 }
 
 export interface DigestItem {
@@ -90,11 +92,11 @@ export async function sendDigests(db: Db, clock: Clock, publicUrl: string, optio
   const horizon = new Date(now.getTime() + DIGEST_DUE_DAYS * 86_400_000);
   const result = await sql<DigestRow>`
     select i.workspace_id, mb.id as member_id, mb.name as member_name, i.id as instance_id, i.account_id, a.name as account_name,
-      i.moment_id, i.due_at, i.status, v.definition
+      i.moment_id, i.due_at, i.status, v.definition, i.title
     from moment_instances i
     join members mb on mb.workspace_id = i.workspace_id and mb.id = i.assignee_member_id
     join accounts a on a.workspace_id = i.workspace_id and a.id = i.account_id
-    join model_versions v on v.workspace_id = i.workspace_id and v.id = i.model_version_id
+    left join model_versions v on v.workspace_id = i.workspace_id and v.id = i.model_version_id
     where i.status in ('open', 'escalated') and i.due_at < ${horizon}::timestamptz
       and mb.disabled_at is null and mb.digest_email
       ${options.workspaceId ? sql`and i.workspace_id = ${options.workspaceId}::uuid` : sql``}
@@ -107,7 +109,7 @@ export async function sendDigests(db: Db, clock: Clock, publicUrl: string, optio
       instanceId: r.instance_id,
       accountId: r.account_id,
       account: r.account_name,
-      moment: r.definition.moments.find((m) => m.id === r.moment_id)?.name ?? r.moment_id,
+      moment: r.title ?? r.definition?.moments.find((m) => m.id === r.moment_id)?.name ?? r.moment_id,
       dueAt: r.due_at,
       escalated: r.status === 'escalated',
     }));

@@ -124,18 +124,21 @@ interface FeedMoment {
   moment_id: string;
   due_at: Date;
   status: string;
-  definition: ModelDefinition;
-  model_key: string;
+  /** Null for an ad-hoc task, which has its own title and description. */
+  definition: ModelDefinition | null;
+  model_key: string | null;
+  title: string | null;
+  description: string | null;
 }
 
 /** Open moments of one member (assigned to them), soonest due first. */
 export async function openMoments(db: Db, workspaceId: string, memberId: string, limit: number): Promise<FeedMoment[]> {
   const result = await sql<FeedMoment>`
-    select i.id, i.account_id, a.name as account_name, i.moment_id, i.due_at, i.status, v.definition, m.key as model_key
+    select i.id, i.account_id, a.name as account_name, i.moment_id, i.due_at, i.status, v.definition, m.key as model_key, i.title, i.description
     from moment_instances i
     join accounts a on a.workspace_id = i.workspace_id and a.id = i.account_id
-    join model_versions v on v.workspace_id = i.workspace_id and v.id = i.model_version_id
-    join models m on m.workspace_id = i.workspace_id and m.id = i.model_id
+    left join model_versions v on v.workspace_id = i.workspace_id and v.id = i.model_version_id
+    left join models m on m.workspace_id = i.workspace_id and m.id = i.model_id
     where i.workspace_id = ${workspaceId}::uuid and i.assignee_member_id = ${memberId}::uuid and i.status in ('open', 'escalated')
     order by i.due_at, i.id limit ${limit}`.execute(db);
   return result.rows;
@@ -167,10 +170,11 @@ export async function calendarFeed(db: Db, clock: Clock, token: string, publicUr
   });
   const now = clock.now();
   for (const m of moments) {
-    const def = m.definition.moments.find((d) => d.id === m.moment_id);
+    const def = m.definition?.moments.find((d) => d.id === m.moment_id);
     const link = `${publicUrl}/accounts/${m.account_id}`;
+    const objective = m.description ?? def?.objective;
     const lines = [
-      def?.objective ? `Objective: ${def.objective}` : null,
+      objective ? `Objective: ${objective}` : null,
       ...(def?.playbook ?? []).map((step, i) => `${i + 1}. ${step}`),
       m.status === 'escalated' ? 'Escalated.' : null,
       link,
@@ -180,7 +184,7 @@ export async function calendarFeed(db: Db, clock: Clock, token: string, publicUr
       start: m.due_at,
       allDay: true,
       stamp: now,
-      summary: `${def?.name ?? m.moment_id} — ${m.account_name}`,
+      summary: `${m.title ?? def?.name ?? m.moment_id} — ${m.account_name}`,
       description: lines.join('\n'),
       url: link,
     });

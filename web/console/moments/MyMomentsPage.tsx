@@ -28,6 +28,7 @@ const ruleLabels: Record<(typeof momentRules)[number], string> = {
   metric: 'Metric change',
   absence: 'Gone quiet',
   expectation: 'Expectation missed',
+  task: 'Task',
 };
 const momentsKey = ['moments', 'mine'] as const;
 /** The API's page size for My moments: a full page reads "100+". */
@@ -179,8 +180,7 @@ export function MyMomentsPage() {
                   <Anchor component={Link} to={`/accounts/${m.account.id}`}>
                     {m.account.name}
                   </Anchor>{' '}
-                  · {view === 'completed' ? `completed ${formatDate(m.completedAt)}` : `due ${formatDate(m.dueAt)}`} · {humanize(m.moment.phase)} ·{' '}
-                  {m.model.key}
+                  · {view === 'completed' ? `completed ${formatDate(m.completedAt)}` : `due ${formatDate(m.dueAt)}`} · {m.model ? `${humanize(m.moment.phase)} · ${m.model.key}` : 'task'}
                   {filter.member && m.assignee.name ? ` · ${m.assignee.name}` : ''}
                 </Text>
                 {view === 'completed' ? (
