@@ -197,3 +197,11 @@ export async function rebuildRollups(db: Db, workspaceId: string): Promise<{ rol
     group by 1, 2, 3, 4, 5`.execute(db);
   return { rollups: Number(rollups.numAffectedRows ?? 0), sums: Number(sums.numAffectedRows ?? 0), fromDay };
 }
+
+/** The name and email of each of these contacts of the workspace (the contacts of one page of events). */
+export async function contactNames(db: Db, workspaceId: string, ids: string[]): Promise<Map<string, { id: string; name: string; email: string }>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await db.selectFrom('contacts').select(['id', 'name', 'email']).where('workspace_id', '=', workspaceId).where('id', 'in', unique).execute();
+  return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, email: r.email }]));
+}

@@ -5,8 +5,9 @@ import { errorSchema, handleError, handleNotFound } from '../../http/errors.ts';
 import { type App, type AppDeps, actorOf, defineRoutes } from '../../http/types.ts';
 import { AppError } from '../../lib/errors.ts';
 import { inflateRequestBody } from './events.decompress.ts';
+import { contactNames } from './events.queries.ts';
 import { batchBodySchema, MAX_REQUEST_BYTES, type SegmentType, segmentTypes, singleBodySchema } from './events.schema.ts';
-import { storedEventSchema } from './events.stored.schema.ts';
+import { listedEventSchema } from './events.stored.schema.ts';
 import { ingestEvent, ingestEvents, listEvents } from './events.ts';
 import { createEventWriter } from './events.writer.ts';
 
@@ -202,10 +203,10 @@ export const eventsRoutes = defineRoutes((app, { db }) => {
       schema: {
         operationId: 'listEvents',
         tags: ['events'],
-        summary: 'Events newest first, by account, name, user and time range',
+        summary: 'Events newest first, by account, name, user and time range, each with the contact who did it when known',
         querystring: listQuery,
         response: {
-          200: z.object({ items: z.array(storedEventSchema), nextCursor: z.string().nullable() }),
+          200: z.object({ items: z.array(listedEventSchema), nextCursor: z.string().nullable() }),
           400: errorSchema,
           401: errorSchema,
           403: errorSchema,
@@ -214,7 +215,8 @@ export const eventsRoutes = defineRoutes((app, { db }) => {
     },
     async (request) => {
       const q = request.query;
-      return listEvents(db, actorOf(request), {
+      const actor = actorOf(request);
+      const page = await listEvents(db, actor, {
         accountId: q.accountId,
         name: q.name,
         userId: q.userId,
@@ -223,6 +225,13 @@ export const eventsRoutes = defineRoutes((app, { db }) => {
         limit: q.limit,
         cursor: q.cursor,
       });
+      // Who did each event: its contact's name, one lookup for the page.
+      const contacts = await contactNames(
+        db,
+        actor.workspaceId,
+        page.items.flatMap((e) => (e.contactId ? [e.contactId] : [])),
+      );
+      return { ...page, items: page.items.map((e) => ({ ...e, contact: (e.contactId && contacts.get(e.contactId)) || null })) };
     },
   );
 });

@@ -26,3 +26,14 @@ export const storedEventSchema = z
   })
   .meta({ id: 'Event' });
 export type StoredEvent = z.infer<typeof storedEventSchema>;
+
+/** An event as GET /api/v1/events lists it: with the contact who did it, when it is known. */
+export const listedEventSchema = storedEventSchema
+  .extend({
+    contact: z
+      .object({ id: z.string(), name: z.string(), email: z.string().nullable() })
+      .nullable()
+      .describe('the contact the event is attached to (from its userId or anonymousId), null when none is known'),
+  })
+  .meta({ id: 'ListedEvent' });
+export type ListedEvent = z.infer<typeof listedEventSchema>;

@@ -1,23 +1,28 @@
 import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
-import { metricKinds, metricSchema, metricValueSchema } from './metrics.schema.ts';
-import { accountMetrics, createMetric, deleteMetric, getMetric, listMetrics, updateMetric } from './metrics.ts';
+import {
+  metricCreateSchema,
+  metricPreviewInputSchema,
+  metricPreviewSchema,
+  metricSavedSchema,
+  metricSchema,
+  metricUpdateSchema,
+  metricValueSchema,
+  seenEventSchema,
+} from './metrics.schema.ts';
+import {
+  accountMetrics,
+  createMetric,
+  deleteMetric,
+  getMetric,
+  listMetrics,
+  listSeenEvents,
+  previewMetricDefinition,
+  updateMetric,
+  withWarnings,
+} from './metrics.ts';
 
-const fields = {
-  key: z
-    .string()
-    .trim()
-    .regex(/^[a-z][a-z0-9_]{0,59}$/, 'must be a key like weekly_reports'),
-  label: z.string().trim().min(1).max(200),
-  kind: z.enum(metricKinds).describe('count of the event, distinct users, sum of a numeric property, or last seen'),
-  eventName: z.string().trim().min(1).max(200).describe('the event name (a track event, page name or interaction)'),
-  property: z.string().trim().min(1).max(200).nullable().optional().describe('the numeric property a sum metric adds up'),
-};
-const createBody = z.strictObject(fields).meta({ id: 'MetricCreate' });
-const updateBody = z
-  .strictObject({ ...fields, key: fields.key.optional(), label: fields.label.optional(), kind: fields.kind.optional(), eventName: fields.eventName.optional() })
-  .meta({ id: 'MetricUpdate' });
 const idParams = z.object({ id: z.uuid() });
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
 
@@ -32,22 +37,71 @@ export const metricsRoutes = defineRoutes((app, { db, clock }) => {
     async (request) => ({ items: await listMetrics(db, actorOf(request)) }),
   );
   app.get(
+    '/metrics/event-names',
+    {
+      config: { access: 'read' },
+      schema: {
+        operationId: 'listMetricEventNames',
+        tags: ['metrics'],
+        summary: 'The event names that have arrived in this workspace (up to 500, alphabetical), to choose a metric’s event',
+        response: { 200: z.object({ items: z.array(seenEventSchema) }), ...errors },
+      },
+    },
+    async (request) => ({ items: await listSeenEvents(db, actorOf(request)) }),
+  );
+  app.post(
+    '/metrics/preview',
+    {
+      config: { access: 'read' },
+      schema: {
+        operationId: 'previewMetric',
+        tags: ['metrics'],
+        summary:
+          'What a metric definition would show on this workspace’s data (daily values, accounts with a value, the top accounts), with warnings such as an event never seen; saves nothing',
+        body: metricPreviewInputSchema,
+        response: { 200: metricPreviewSchema, ...errors },
+      },
+    },
+    async (request) => previewMetricDefinition(db, clock, actorOf(request), request.body),
+  );
+  app.get(
     '/metrics/:id',
     { config: { access: 'read' }, schema: { operationId: 'getMetric', tags: ['metrics'], params: idParams, response: { 200: metricSchema, ...errors } } },
     async (request) => getMetric(db, actorOf(request), request.params.id),
   );
   app.post(
     '/metrics',
-    { config: { access: 'admin' }, schema: { operationId: 'createMetric', tags: ['metrics'], body: createBody, response: { 201: metricSchema, ...errors } } },
-    async (request, reply) => reply.status(201).send(await createMetric(db, clock, actorOf(request), request.body)),
+    {
+      config: { access: 'admin' },
+      schema: {
+        operationId: 'createMetric',
+        tags: ['metrics'],
+        summary: 'Defines a metric; the answer carries warnings about the definition (an event never seen ...), which never refuse it',
+        body: metricCreateSchema,
+        response: { 201: metricSavedSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      return reply.status(201).send(await withWarnings(db, actor, await createMetric(db, clock, actor, request.body)));
+    },
   );
   app.patch(
     '/metrics/:id',
     {
       config: { access: 'admin' },
-      schema: { operationId: 'updateMetric', tags: ['metrics'], params: idParams, body: updateBody, response: { 200: metricSchema, ...errors } },
+      schema: {
+        operationId: 'updateMetric',
+        tags: ['metrics'],
+        params: idParams,
+        body: metricUpdateSchema,
+        response: { 200: metricSavedSchema, ...errors },
+      },
     },
-    async (request) => updateMetric(db, clock, actorOf(request), request.params.id, request.body),
+    async (request) => {
+      const actor = actorOf(request);
+      return withWarnings(db, actor, await updateMetric(db, clock, actor, request.params.id, request.body));
+    },
   );
   app.delete(
     '/metrics/:id',

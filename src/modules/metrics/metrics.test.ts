@@ -201,3 +201,156 @@ describe('metrics API', () => {
     expect((await api.call('GET', '/api/v1/events?cursor=garbage', { key })).status).toBe(400);
   });
 });
+
+describe('metric preview', () => {
+  it('previews each kind workspace-wide on real data: daily values, accounts with a value, the top accounts and when last seen', async () => {
+    const { ws } = await workspaceWithAccount();
+    await ingestEvents(database.db, clock, ws.system, {
+      messages: [
+        { type: 'group', userId: 'b1', groupId: 'globex', traits: { name: 'Globex' } },
+        track('u1', 'Report Exported', daysAgo(0), { pages: 4 }),
+        track('u2', 'Report Exported', daysAgo(0), { pages: 6 }),
+        track('u1', 'Report Exported', daysAgo(3), { pages: 1 }),
+        track('b1', 'Report Exported', daysAgo(3, 12), { pages: 20 }),
+        track('b1', 'Report Exported', daysAgo(40), { pages: 100 }),
+      ],
+    });
+    const key = await createTestKey(database.db, clock, ws);
+    const preview = (body: Record<string, unknown>) => api.call('POST', '/api/v1/metrics/preview', { key, body });
+
+    const count = await preview({ kind: 'count', eventName: 'Report Exported' });
+    expect(count.status).toBe(200);
+    expect(count.body).toMatchObject({ days: 28, from: '2026-05-05', to: '2026-06-01', total: 4, accounts: 2, warnings: [] });
+    expect(count.body.history).toHaveLength(28);
+    expect(count.body.history.at(-1)).toEqual({ day: '2026-06-01', value: 2 });
+    expect(count.body.history.at(-4)).toEqual({ day: '2026-05-29', value: 2 });
+    expect(count.body.topAccounts.map((a: { name: string; value: number }) => [a.name, a.value])).toEqual([
+      ['Acme', 3],
+      ['Globex', 1],
+    ]);
+    expect(count.body.lastSeenAt).toBe(daysAgo(0));
+
+    const users = await preview({ kind: 'distinct_users', eventName: 'Report Exported', days: 7 });
+    expect(users.body).toMatchObject({ days: 7, total: 3, accounts: 2 });
+    expect(users.body.history.at(-1)).toEqual({ day: '2026-06-01', value: 2 });
+
+    // A sum no metric keeps yet is read from the raw events; once a metric sums it, from the daily sums: the same values.
+    const draft = { kind: 'sum', eventName: 'Report Exported', property: 'pages', days: 90 };
+    const raw = await preview(draft);
+    expect(raw.body).toMatchObject({ days: 90, total: 131, accounts: 2, warnings: [] });
+    expect(raw.body.topAccounts[0]).toMatchObject({ name: 'Globex', value: 120 });
+    await createMetric(database.db, clock, ws.system, { key: 'pages', label: 'Pages', kind: 'sum', eventName: 'Report Exported', property: 'pages' });
+    expect((await preview(draft)).body).toEqual(raw.body);
+
+    const seen = await preview({ kind: 'last_seen', eventName: 'Report Exported' });
+    expect(seen.body).toMatchObject({ total: 2, accounts: 2 });
+    expect(seen.body.topAccounts[0]).toMatchObject({ name: 'Acme', lastSeenAt: daysAgo(0) });
+  });
+
+  it('warns, without refusing, about an event never seen (suggesting a near name), one never on an account and a summed property never seen', async () => {
+    const { ws } = await workspaceWithAccount();
+    await ingestEvents(database.db, clock, ws.system, {
+      messages: [track('u1', 'Report Exported', daysAgo(1), { pages: 3, format: 'pdf' }), track('stranger', 'Trial Started', daysAgo(1))],
+    });
+    const key = await createTestKey(database.db, clock, ws);
+    const preview = (body: Record<string, unknown>) => api.call('POST', '/api/v1/metrics/preview', { key, body });
+
+    const typo = await preview({ kind: 'count', eventName: 'report_exported' });
+    expect(typo.status).toBe(200);
+    expect(typo.body).toMatchObject({ total: 0, accounts: 0, lastSeenAt: null, lastReceivedAt: null });
+    expect(typo.body.warnings).toEqual([
+      {
+        path: 'eventName',
+        message:
+          'No event named "report_exported" has been seen in this workspace yet: the metric will count from the first one that arrives. Did you mean "Report Exported"?',
+      },
+    ]);
+    const unknown = await preview({ kind: 'sum', eventName: 'Invoice Paid', property: 'amount' });
+    expect(unknown.body.warnings.map((w: { path: string }) => w.path)).toEqual(['eventName', 'property']);
+
+    const offAccount = await preview({ kind: 'count', eventName: 'Trial Started' });
+    expect(offAccount.body.lastReceivedAt).toBe(clock.now().toISOString());
+    expect(offAccount.body.warnings[0].message).toMatch(/none from a user grouped into an account/);
+
+    const missing = await preview({ kind: 'sum', eventName: 'Report Exported', property: 'Pages' });
+    expect(missing.body.warnings).toEqual([{ path: 'property', message: expect.stringMatching(/has a property named "Pages"/) }]);
+    const text = await preview({ kind: 'sum', eventName: 'Report Exported', property: 'format' });
+    expect(text.body.warnings).toEqual([{ path: 'property', message: expect.stringMatching(/"format" is never a number/) }]);
+
+    // Saving the definition is allowed: the warning comes with the saved metric.
+    const created = await api.call('POST', '/api/v1/metrics', { key, body: { key: 'invoices', label: 'Invoices', kind: 'count', eventName: 'Invoice Paid' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      key: 'invoices',
+      warnings: [{ path: 'eventName', message: expect.stringMatching(/^No event named "Invoice Paid"/) }],
+    });
+    const fixed = await api.call('PATCH', `/api/v1/metrics/${created.body.id}`, { key, body: { eventName: 'Report Exported' } });
+    expect(fixed.body).toMatchObject({ eventName: 'Report Exported', warnings: [] });
+  });
+
+  it('refuses bad input with 400 naming the field, and saves nothing', async () => {
+    const { ws } = await workspaceWithAccount();
+    const key = await createTestKey(database.db, clock, ws);
+    const cases: [string, string, Record<string, unknown>, string][] = [
+      ['POST', '/api/v1/metrics/preview', { kind: 'average', eventName: 'X' }, 'body.kind'],
+      ['POST', '/api/v1/metrics/preview', { kind: 'count', eventName: '  ' }, 'body.eventName'],
+      ['POST', '/api/v1/metrics/preview', { kind: 'count', eventName: 'X', days: 30 }, 'body.days'],
+      ['POST', '/api/v1/metrics/preview', { kind: 'sum', eventName: 'X' }, 'body.property'],
+      ['POST', '/api/v1/metrics/preview', { kind: 'count', eventName: 'X', property: 'p' }, 'body.property'],
+      ['POST', '/api/v1/metrics', { key: 'Weekly Reports', label: 'Reports', kind: 'count', eventName: 'X' }, 'body.key'],
+      ['POST', '/api/v1/metrics', { key: 'reports', label: '', kind: 'count', eventName: 'X' }, 'body.label'],
+      ['POST', '/api/v1/metrics', { key: 'reports', label: 'Reports', kind: 'count', eventName: 'x'.repeat(201) }, 'body.eventName'],
+      ['POST', '/api/v1/metrics', { key: 'reports', label: 'Reports', kind: 'count', eventName: 'X', extra: 1 }, 'body.extra'],
+    ];
+    for (const [method, url, body, path] of cases) {
+      const response = await api.call(method as 'POST', url, { key, body });
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(response.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
+    }
+    expect((await api.call('GET', '/api/v1/metrics', { key })).body.items).toEqual([]);
+    const audited = await database.db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('workspace_id', '=', ws.workspaceId)
+      .where('entity_type', '=', 'metric')
+      .execute();
+    expect(audited).toEqual([]);
+  });
+
+  it('lists the event names seen in the workspace (Momentum’s own too), alphabetically, with when each last arrived', async () => {
+    const { ws } = await workspaceWithAccount();
+    await ingestEvents(database.db, clock, ws.system, {
+      messages: [track('u1', 'Report Exported', daysAgo(1)), track('u2', 'Logged In', daysAgo(2)), track('u1', 'Logged In', daysAgo(0))],
+    });
+    const key = await createTestKey(database.db, clock, ws);
+    const names = await api.call('GET', '/api/v1/metrics/event-names', { key });
+    expect(names.status).toBe(200);
+    expect(names.body.items).toEqual([
+      { name: 'Account Created', lastReceivedAt: clock.now().toISOString() },
+      { name: 'Logged In', lastReceivedAt: clock.now().toISOString() },
+      { name: 'Report Exported', lastReceivedAt: clock.now().toISOString() },
+    ]);
+  });
+
+  it("lists an account's events with the contact who did them", async () => {
+    const ws = await createTestWorkspace(database.db, clock);
+    await ingestEvents(database.db, clock, ws.system, {
+      messages: [
+        { type: 'identify', userId: 'grace', traits: { email: 'grace@initech.test', name: 'Grace Hopper' } },
+        { type: 'group', userId: 'grace', groupId: 'initech', traits: { name: 'Initech' } },
+        track('grace', 'meeting_held', daysAgo(1)),
+      ],
+    });
+    const accountId = (await findAccountIdByExternalId(database.db, ws.workspaceId, 'initech')) as string;
+    const key = await createTestKey(database.db, clock, ws);
+    const events = await api.call('GET', `/api/v1/events?accountId=${accountId}&name=meeting_held`, { key });
+    expect(events.status).toBe(200);
+    expect(events.body.items).toEqual([
+      expect.objectContaining({
+        name: 'meeting_held',
+        userId: 'grace',
+        contact: expect.objectContaining({ name: 'Grace Hopper', email: 'grace@initech.test' }),
+      }),
+    ]);
+  });
+});

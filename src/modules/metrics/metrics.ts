@@ -16,7 +16,8 @@ import {
   registerSummedProperty,
   unregisterSummedProperty,
 } from '../events/events.stats.ts';
-import type { MetricKind } from './metrics.schema.ts';
+import { metricWarnings, previewMetric, seenEventNames } from './metrics.preview.ts';
+import type { MetricKind, MetricPreview, MetricSaved, SeenEvent } from './metrics.schema.ts';
 import type { MetricDefinitionsTable } from './metrics.table.ts';
 
 export { type MetricKind, metricKinds } from './metrics.schema.ts';
@@ -234,6 +235,27 @@ export async function accountMetrics(
     return { ...m, windows, weekOverWeek, lastSeenAt: last?.toISOString() ?? null, history };
   });
   return { accountId, asOf: now.toISOString(), metrics: values };
+}
+
+/** A metric as saved, with the warnings about its definition (an event never seen ...): they never refuse it. */
+export async function withWarnings(db: Db, actor: Actor, metric: Metric): Promise<MetricSaved> {
+  return { ...metric, warnings: await metricWarnings(db, actor.workspaceId, metric) };
+}
+
+/** What a definition (saved or not) would show on the workspace's data over the last `days` days, with its warnings. */
+export async function previewMetricDefinition(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  input: { kind: MetricKind; eventName: string; property?: string | null | undefined; days: number },
+): Promise<MetricPreview> {
+  const property = checkProperty(input);
+  return previewMetric(db, clock.now(), actor.workspaceId, { kind: input.kind, eventName: input.eventName, property }, input.days);
+}
+
+/** The event names seen in the workspace, for choosing a metric's event. */
+export async function listSeenEvents(db: Db, actor: Actor): Promise<SeenEvent[]> {
+  return seenEventNames(db, actor.workspaceId);
 }
 
 /** Recomputes every rollup of the workspace from its raw events (days older than the raw events kept stay as they are). */
