@@ -62,7 +62,8 @@ export const metricPreviewInputSchema = z
     property: metricFields.property,
     days: z.literal(previewWindows, 'must be 7, 28 or 90').default(28).describe('the days the preview covers, ending today (UTC): 7, 28 or 90'),
   })
-  .meta({ id: 'MetricPreviewInput' });
+  // No component id: with its default, the input and output shapes differ (the OpenAPI document inlines it).
+  .describe('a metric definition to preview, and the days it covers');
 export type MetricPreviewInput = z.input<typeof metricPreviewInputSchema>;
 
 /** Something about a definition worth knowing before relying on it (an event never seen ...): never a refusal. */
