@@ -1,4 +1,4 @@
-import { ActionIcon, Anchor, Badge, Button, Center, Group, Loader, Paper, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { ActionIcon, Anchor, Badge, Button, Card, Center, Group, Loader, Paper, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconPencil, IconPlus, IconShieldCheck, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -7,6 +7,7 @@ import type { ContactView as Contact } from '../../../src/modules/contacts/conta
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { humanize } from '../../ui/format.ts';
+import { usePhone } from '../../ui/use-phone.ts';
 import { api } from '../api-client.ts';
 import { canWrite, useMe } from '../use-me.ts';
 import { timelineKey } from './AccountTimeline.tsx';
@@ -31,6 +32,7 @@ export function AccountContacts({ accountId }: { accountId: string }) {
     },
   });
   const writable = canWrite(me.data);
+  const phone = usePhone();
   const contacts = useQuery({
     queryKey: ['contacts', 'account', accountId],
     queryFn: () => api.get<{ items: Contact[]; nextCursor: string | null; total: number }>('/contacts', { accountId, limit: 200 }),
@@ -59,7 +61,57 @@ export function AccountContacts({ accountId }: { accountId: string }) {
             No contacts at this account yet.
           </Text>
         )}
-        {contacts.data && contacts.data.items.length > 0 && (
+        {phone && contacts.data && contacts.data.items.length > 0 && (
+          // On a phone the table's five columns become one card per person.
+          <Stack gap="sm" component="ul" p={0} m={0} style={{ listStyle: 'none' }} aria-label="Contacts">
+            {contacts.data.items.map((contact) => (
+              <Card key={contact.id} withBorder padding="sm" component="li" data-testid="contact-card" c={contact.leftAt ? 'dimmed' : undefined}>
+                <Group justify="space-between" align="flex-start" wrap="nowrap" gap="xs">
+                  <Stack gap={2} style={{ minWidth: 0 }}>
+                    <Group gap={6}>
+                      <Text fw={600} size="sm">
+                        {contact.name}
+                      </Text>
+                      <Badge variant="light" color="grape" size="sm">
+                        {humanize(contact.persona)}
+                      </Badge>
+                      {contact.leftAt && (
+                        <Badge size="xs" color="gray" variant="outline" title={`Left on ${contact.leftAt.slice(0, 10)}`}>
+                          Left
+                        </Badge>
+                      )}
+                    </Group>
+                    {contact.title && <Text size="sm">{contact.title}</Text>}
+                    <Anchor href={`mailto:${contact.email}`} size="sm" style={{ overflowWrap: 'anywhere' }}>
+                      {contact.email}
+                    </Anchor>
+                    {contact.phone && (
+                      <Anchor href={`tel:${contact.phone}`} size="sm">
+                        {contact.phone}
+                      </Anchor>
+                    )}
+                  </Stack>
+                  <Group gap={2} wrap="nowrap">
+                    <ActionIcon variant="subtle" size="lg" aria-label={`Consent of ${contact.name}`} title="Consent" onClick={() => setConsentOf(contact.id)}>
+                      <IconShieldCheck size={18} aria-hidden />
+                    </ActionIcon>
+                    {writable && (
+                      <>
+                        <ActionIcon variant="subtle" size="lg" aria-label={`Edit ${contact.name}`} onClick={() => setEditing(contact)}>
+                          <IconPencil size={18} aria-hidden />
+                        </ActionIcon>
+                        <ActionIcon variant="subtle" size="lg" color="red" aria-label={`Delete ${contact.name}`} onClick={() => setDeleting(contact)}>
+                          <IconTrash size={18} aria-hidden />
+                        </ActionIcon>
+                      </>
+                    )}
+                  </Group>
+                </Group>
+              </Card>
+            ))}
+          </Stack>
+        )}
+        {!phone && contacts.data && contacts.data.items.length > 0 && (
           <Table.ScrollContainer minWidth={560}>
             <Table verticalSpacing="sm" aria-label="Contacts">
               <Table.Thead>

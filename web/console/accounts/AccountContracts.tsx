@@ -1,11 +1,12 @@
 import { Badge, Button, Card, Center, Group, Loader, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { IconPencil, IconPlus } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import type { ContractView as Contract, ContractList } from '../../../src/modules/contracts/contracts.schema.ts';
 import { DefinitionList } from '../../ui/DefinitionList.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, formatMoney, humanize } from '../../ui/format.ts';
+import { usePhone } from '../../ui/use-phone.ts';
 import { api } from '../api-client.ts';
 import { canWrite, useMe } from '../use-me.ts';
 import { ContractEditModal } from './ContractEditModal.tsx';
@@ -19,9 +20,16 @@ function daysUntil(date: string | null): string | null {
   return days > 0 ? `in ${days} day${days === 1 ? '' : 's'}` : `${-days} day${days === -1 ? '' : 's'} ago`;
 }
 
+/** A wide bill of materials scrolls sideways on its own; on a phone it has only its key columns and needs no scrolling. */
+function BillScroll({ phone, children }: { phone: boolean; children: ReactNode }) {
+  return phone ? children : <Table.ScrollContainer minWidth={560}>{children}</Table.ScrollContainer>;
+}
+
 function ContractCard({ contract, onEdit }: { contract: Contract; onEdit?: (contract: Contract) => void }) {
   const currency = contract.currency;
   const renewal = daysUntil(contract.renewalDate);
+  // On a phone the bill of materials keeps its key columns (offering, quantity, total) and fits the screen.
+  const phone = usePhone();
   return (
     <Card withBorder padding="lg" component="article" data-testid="contract">
       <Stack gap="md">
@@ -70,15 +78,19 @@ function ContractCard({ contract, onEdit }: { contract: Contract; onEdit?: (cont
               No line items.
             </Text>
           ) : (
-            <Table.ScrollContainer minWidth={560}>
+            <BillScroll phone={phone}>
               <Table verticalSpacing="xs" withTableBorder aria-label={`Bill of materials of ${contract.name}`}>
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>Offering</Table.Th>
                     <Table.Th ta="right">Quantity</Table.Th>
-                    <Table.Th ta="right">Unit price</Table.Th>
-                    <Table.Th>Billing</Table.Th>
-                    <Table.Th>Renewable</Table.Th>
+                    {!phone && (
+                      <>
+                        <Table.Th ta="right">Unit price</Table.Th>
+                        <Table.Th>Billing</Table.Th>
+                        <Table.Th>Renewable</Table.Th>
+                      </>
+                    )}
                     <Table.Th ta="right">Total</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
@@ -87,17 +99,28 @@ function ContractCard({ contract, onEdit }: { contract: Contract; onEdit?: (cont
                     // Line items have no id of their own: their position is their identity.
                     // biome-ignore lint/suspicious/noArrayIndexKey: position is the line item's key in the API too
                     <Table.Tr key={index}>
-                      <Table.Td>{item.offering}</Table.Td>
+                      <Table.Td>
+                        {item.offering}
+                        {phone && item.billing === 'one_off' && (
+                          <Text size="xs" c="dimmed">
+                            One-off
+                          </Text>
+                        )}
+                      </Table.Td>
                       <Table.Td ta="right">{item.quantity.toLocaleString('en-US')}</Table.Td>
-                      <Table.Td ta="right">{formatMoney(item.unitPrice, currency, true)}</Table.Td>
-                      <Table.Td>{item.billing === 'one_off' ? 'One-off' : 'Recurring'}</Table.Td>
-                      <Table.Td>{item.renewable ? 'Yes' : 'No'}</Table.Td>
+                      {!phone && (
+                        <>
+                          <Table.Td ta="right">{formatMoney(item.unitPrice, currency, true)}</Table.Td>
+                          <Table.Td>{item.billing === 'one_off' ? 'One-off' : 'Recurring'}</Table.Td>
+                          <Table.Td>{item.renewable ? 'Yes' : 'No'}</Table.Td>
+                        </>
+                      )}
                       <Table.Td ta="right">{formatMoney(item.quantity * item.unitPrice, currency, true)}</Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
               </Table>
-            </Table.ScrollContainer>
+            </BillScroll>
           )}
         </Stack>
       </Stack>

@@ -1,6 +1,7 @@
 import { Anchor, Badge, Breadcrumbs, Center, Group, Loader, Paper, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconActivity, IconAddressBook, IconFileInvoice, IconHistory, IconRoute, IconUser, IconUsersGroup } from '@tabler/icons-react';
+import { useEffect, useRef } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { AccountView as Account } from '../../../src/modules/accounts/accounts.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
@@ -77,6 +78,12 @@ export function AccountPage() {
   const account = useAccount(id);
   useDocumentTitle(account.data ? `${account.data.name} · Momentum` : 'Account · Momentum');
   const tab: Tab = (tabs as readonly string[]).includes(search.get('tab') ?? '') ? (search.get('tab') as Tab) : 'profile';
+  const tabList = useRef<HTMLDivElement>(null);
+  const loaded = account.data !== undefined;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the chosen tab changes or the tabs first render, on purpose
+  useEffect(() => {
+    if (loaded) tabList.current?.querySelector('[aria-selected="true"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [tab, loaded]);
 
   return (
     <Stack gap={0}>
@@ -98,7 +105,8 @@ export function AccountPage() {
         <>
           <AccountHeader account={account.data} />
           <Tabs value={tab} onChange={(value) => setSearch(value && value !== 'profile' ? { tab: value } : {}, { replace: true })} keepMounted={false}>
-            <Tabs.List mb="md" style={{ flexWrap: 'nowrap', overflowX: 'auto', overflowY: 'hidden' }}>
+            {/* Seven tabs do not fit a phone: the strip scrolls sideways by itself (the page does not), the chosen tab kept in view. */}
+            <Tabs.List mb="md" className="scroll-tabs" ref={tabList}>
               <Tabs.Tab value="profile" leftSection={<IconUser size={16} aria-hidden />}>
                 Profile
               </Tabs.Tab>

@@ -25,9 +25,11 @@ function alertReason(m: MomentInstanceShape): { label: string; color: string } {
 
 function Stat({ label, value, color, to }: { label: string; value: number; color?: string | undefined; to: string }) {
   return (
-    <Paper withBorder p="md" component={Link} to={to} style={{ textDecoration: 'none', color: 'inherit' }} aria-label={`${label}: ${value}`}>
+    // Named by what it shows ("Overdue: 3"): the colon is for screen readers, the eye reads the label above the number.
+    <Paper withBorder p="md" component={Link} to={to} style={{ textDecoration: 'none', color: 'inherit' }}>
       <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
         {label}
+        <span className="unseen-punctuation">:</span>
       </Text>
       <Text fz={28} fw={700} c={value > 0 ? color : undefined}>
         {value.toLocaleString('en-US')}
@@ -184,34 +186,32 @@ export function HomePage() {
                     </BarChart>
                   </ResponsiveContainer>
                 </div>
-                <Table.ScrollContainer minWidth={360}>
-                  <Table aria-label="My renewals" verticalSpacing="xs">
-                    <Table.Thead>
-                      <Table.Tr>
-                        <Table.Th>Account</Table.Th>
-                        <Table.Th>Renews</Table.Th>
-                        <Table.Th ta="right">ARR</Table.Th>
-                        <Table.Th visibleFrom="sm">Phase</Table.Th>
+                <Table aria-label="My renewals" verticalSpacing="xs">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Account</Table.Th>
+                      <Table.Th>Renews</Table.Th>
+                      <Table.Th ta="right">ARR</Table.Th>
+                      <Table.Th visibleFrom="sm">Phase</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {renewals.items.slice(0, 10).map((r) => (
+                      <Table.Tr key={r.id}>
+                        <Table.Td>
+                          <Anchor component={Link} to={`/accounts/${r.id}`} size="sm">
+                            {r.name}
+                          </Anchor>
+                        </Table.Td>
+                        <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(r.nextRenewalDate)}</Table.Td>
+                        <Table.Td ta="right" style={{ fontVariantNumeric: 'tabular-nums' }}>
+                          {formatMoney(r.arr)}
+                        </Table.Td>
+                        <Table.Td visibleFrom="sm">{humanize(r.phase)}</Table.Td>
                       </Table.Tr>
-                    </Table.Thead>
-                    <Table.Tbody>
-                      {renewals.items.slice(0, 10).map((r) => (
-                        <Table.Tr key={r.id}>
-                          <Table.Td>
-                            <Anchor component={Link} to={`/accounts/${r.id}`} size="sm">
-                              {r.name}
-                            </Anchor>
-                          </Table.Td>
-                          <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(r.nextRenewalDate)}</Table.Td>
-                          <Table.Td ta="right" style={{ fontVariantNumeric: 'tabular-nums' }}>
-                            {formatMoney(r.arr)}
-                          </Table.Td>
-                          <Table.Td visibleFrom="sm">{humanize(r.phase)}</Table.Td>
-                        </Table.Tr>
-                      ))}
-                    </Table.Tbody>
-                  </Table>
-                </Table.ScrollContainer>
+                    ))}
+                  </Table.Tbody>
+                </Table>
                 {renewals.count > 10 && (
                   <Anchor component={Link} to="/accounts?team=me&sort=next_renewal_date" size="sm">
                     All {renewals.count} renewals

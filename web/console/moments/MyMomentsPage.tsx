@@ -97,7 +97,7 @@ export function MyMomentsPage() {
             value={filter.member ?? ''}
             onChange={(v) => setFilter('member', v || null)}
             allowDeselect={false}
-            w={200}
+            w={{ base: '100%', xs: 200 }}
           />
         )}
         <Select
@@ -108,7 +108,7 @@ export function MyMomentsPage() {
           onChange={(v) => setFilter('accountId', v)}
           searchable
           clearable
-          w={220}
+          w={{ base: '100%', xs: 220 }}
         />
         <Select
           label="Model"
@@ -117,7 +117,7 @@ export function MyMomentsPage() {
           value={filter.modelId ?? null}
           onChange={(v) => setFilter('modelId', v)}
           clearable
-          w={200}
+          w={{ base: '100%', xs: 200 }}
         />
         <Select
           label="Opened by"
@@ -126,13 +126,13 @@ export function MyMomentsPage() {
           value={filter.rule ?? null}
           onChange={(v) => setFilter('rule', v)}
           clearable
-          w={190}
+          w={{ base: '100%', xs: 190 }}
         />
       </Group>
       <Tabs value={view} onChange={(v) => setChosen((v as View) ?? 'overdue')} mb="md">
-        <Tabs.List style={{ flexWrap: 'nowrap', overflowX: 'auto' }}>
+        <Tabs.List className="scroll-tabs">
           {views.map((v) => (
-            <Tabs.Tab key={v} value={v} style={{ whiteSpace: 'nowrap' }}>
+            <Tabs.Tab key={v} value={v}>
               {viewLabels[v]}
               {count(v)}
             </Tabs.Tab>
@@ -180,7 +180,8 @@ export function MyMomentsPage() {
                   <Anchor component={Link} to={`/accounts/${m.account.id}`}>
                     {m.account.name}
                   </Anchor>{' '}
-                  · {view === 'completed' ? `completed ${formatDate(m.completedAt)}` : `due ${formatDate(m.dueAt)}`} · {m.model ? `${humanize(m.moment.phase)} · ${m.model.key}` : 'task'}
+                  · {view === 'completed' ? `completed ${formatDate(m.completedAt)}` : `due ${formatDate(m.dueAt)}`} ·{' '}
+                  {m.model ? `${humanize(m.moment.phase)} · ${m.model.key}` : 'task'}
                   {filter.member && m.assignee.name ? ` · ${m.assignee.name}` : ''}
                 </Text>
                 {view === 'completed' ? (
