@@ -74,14 +74,14 @@ export function SegmentsPage() {
       )}
       {segments.data && segments.data.length > 0 && (
         <Paper withBorder>
-          <Table.ScrollContainer minWidth={640}>
+          <Table.ScrollContainer className="phone-fit" minWidth={640}>
             <Table verticalSpacing="sm" highlightOnHover aria-label="Segments">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Segment</Table.Th>
-                  <Table.Th>Filter</Table.Th>
+                  <Table.Th visibleFrom="sm">Filter</Table.Th>
                   <Table.Th ta="right">Accounts</Table.Th>
-                  <Table.Th>Updated</Table.Th>
+                  <Table.Th visibleFrom="sm">Updated</Table.Th>
                   <Table.Th>
                     <VisuallyHidden>Actions</VisuallyHidden>
                   </Table.Th>
@@ -100,7 +100,7 @@ export function SegmentsPage() {
                         </Text>
                       )}
                     </Table.Td>
-                    <Table.Td maw={420}>
+                    <Table.Td visibleFrom="sm" maw={420}>
                       <Text size="xs" c="dimmed" lineClamp={3}>
                         {describe(segment)}
                       </Text>
@@ -110,7 +110,9 @@ export function SegmentsPage() {
                         {segment.count.toLocaleString('en-US')}
                       </Anchor>
                     </Table.Td>
-                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(segment.updatedAt)}</Table.Td>
+                    <Table.Td visibleFrom="sm" style={{ whiteSpace: 'nowrap' }}>
+                      {formatDate(segment.updatedAt)}
+                    </Table.Td>
                     <Table.Td>
                       <Group gap={4} justify="flex-end" wrap="nowrap">
                         <Button component={Link} to={accountsOf(segment)} variant="subtle" size="xs" leftSection={<IconEye size={14} aria-hidden />}>

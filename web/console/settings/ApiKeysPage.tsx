@@ -177,16 +177,16 @@ export function ApiKeysPage() {
           </Text>
         )}
         {keys.data && keys.data.length > 0 && (
-          <Table.ScrollContainer minWidth={820}>
+          <Table.ScrollContainer className="phone-fit" minWidth={820}>
             <Table verticalSpacing="sm" aria-label="API keys">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Name</Table.Th>
-                  <Table.Th>Key</Table.Th>
+                  <Table.Th visibleFrom="sm">Key</Table.Th>
                   <Table.Th>Scopes</Table.Th>
-                  <Table.Th>Created</Table.Th>
-                  <Table.Th>Last used</Table.Th>
-                  <Table.Th>Expires</Table.Th>
+                  <Table.Th visibleFrom="sm">Created</Table.Th>
+                  <Table.Th visibleFrom="sm">Last used</Table.Th>
+                  <Table.Th visibleFrom="sm">Expires</Table.Th>
                   <Table.Th>Status</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -194,7 +194,7 @@ export function ApiKeysPage() {
                 {keys.data.map((key) => (
                   <Table.Tr key={key.id}>
                     <Table.Td fw={500}>{key.name}</Table.Td>
-                    <Table.Td>
+                    <Table.Td visibleFrom="sm">
                       <Code>mk_{key.prefix}_…</Code>
                     </Table.Td>
                     <Table.Td>
@@ -206,9 +206,9 @@ export function ApiKeysPage() {
                         ))}
                       </Group>
                     </Table.Td>
-                    <Table.Td>{formatDateTime(key.createdAt)}</Table.Td>
-                    <Table.Td>{key.lastUsedAt ? formatDateTime(key.lastUsedAt) : 'Never'}</Table.Td>
-                    <Table.Td>{key.expiresAt ? formatDateTime(key.expiresAt) : 'Never'}</Table.Td>
+                    <Table.Td visibleFrom="sm">{formatDateTime(key.createdAt)}</Table.Td>
+                    <Table.Td visibleFrom="sm">{key.lastUsedAt ? formatDateTime(key.lastUsedAt) : 'Never'}</Table.Td>
+                    <Table.Td visibleFrom="sm">{key.expiresAt ? formatDateTime(key.expiresAt) : 'Never'}</Table.Td>
                     <Table.Td>
                       {key.revokedAt ? (
                         <Badge color="gray" variant="dot" size="sm">

@@ -220,15 +220,15 @@ export function CustomFieldsPage() {
           </Text>
         )}
         {fields.data && fields.data.length > 0 && (
-          <Table.ScrollContainer minWidth={620}>
+          <Table.ScrollContainer className="phone-fit" minWidth={620}>
             <Table verticalSpacing="sm" aria-label="Custom fields">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Label</Table.Th>
-                  <Table.Th>Key</Table.Th>
-                  <Table.Th>Applies to</Table.Th>
+                  <Table.Th visibleFrom="sm">Key</Table.Th>
+                  <Table.Th visibleFrom="sm">Applies to</Table.Th>
                   <Table.Th>Type</Table.Th>
-                  <Table.Th>Required</Table.Th>
+                  <Table.Th visibleFrom="sm">Required</Table.Th>
                   {admin && <Table.Th>Actions</Table.Th>}
                 </Table.Tr>
               </Table.Thead>
@@ -236,10 +236,10 @@ export function CustomFieldsPage() {
                 {fields.data.map((field) => (
                   <Table.Tr key={field.id}>
                     <Table.Td fw={500}>{field.label}</Table.Td>
-                    <Table.Td>
+                    <Table.Td visibleFrom="sm">
                       <Code>{field.key}</Code>
                     </Table.Td>
-                    <Table.Td>{field.entity === 'account' ? 'Accounts' : 'Contacts'}</Table.Td>
+                    <Table.Td visibleFrom="sm">{field.entity === 'account' ? 'Accounts' : 'Contacts'}</Table.Td>
                     <Table.Td>
                       <Badge size="sm" variant="light">
                         {humanize(field.type)}
@@ -250,7 +250,7 @@ export function CustomFieldsPage() {
                         </Text>
                       )}
                     </Table.Td>
-                    <Table.Td>{field.required ? 'Yes' : 'No'}</Table.Td>
+                    <Table.Td visibleFrom="sm">{field.required ? 'Yes' : 'No'}</Table.Td>
                     {admin && (
                       <Table.Td>
                         <Group gap={4} wrap="nowrap">

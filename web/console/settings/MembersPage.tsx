@@ -39,15 +39,15 @@ export function MembersPage() {
         )}
         {members.isError && <ErrorAlert error={members.error} title="Could not load members" />}
         {members.data && (
-          <Table.ScrollContainer minWidth={620}>
+          <Table.ScrollContainer className="phone-fit" minWidth={620}>
             <Table verticalSpacing="sm" aria-label="Members">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Name</Table.Th>
-                  <Table.Th>Email</Table.Th>
+                  <Table.Th visibleFrom="sm">Email</Table.Th>
                   <Table.Th>Roles</Table.Th>
                   <Table.Th>Status</Table.Th>
-                  <Table.Th>Added</Table.Th>
+                  <Table.Th visibleFrom="sm">Added</Table.Th>
                   {admin && <Table.Th>Actions</Table.Th>}
                 </Table.Tr>
               </Table.Thead>
@@ -55,7 +55,7 @@ export function MembersPage() {
                 {members.data.map((member) => (
                   <Table.Tr key={member.id} data-testid="member-row">
                     <Table.Td fw={500}>{member.name}</Table.Td>
-                    <Table.Td>{member.email}</Table.Td>
+                    <Table.Td visibleFrom="sm">{member.email}</Table.Td>
                     <Table.Td>
                       <Group gap={4}>
                         {member.roles.map((role) => (
@@ -70,7 +70,7 @@ export function MembersPage() {
                         {member.disabled ? 'Disabled' : 'Active'}
                       </Badge>
                     </Table.Td>
-                    <Table.Td>{formatDate(member.createdAt)}</Table.Td>
+                    <Table.Td visibleFrom="sm">{formatDate(member.createdAt)}</Table.Td>
                     {admin && (
                       <Table.Td>
                         <Button

@@ -133,15 +133,17 @@ export function SystemPage() {
             </Title>
             <BackupAlert status={data} />
             {data.backups.length > 0 && (
-              <Table.ScrollContainer minWidth={640}>
+              <Table.ScrollContainer className="phone-fit" minWidth={640}>
                 <Table verticalSpacing="xs" aria-label="Backups">
                   <Table.Thead>
                     <Table.Tr>
                       <Table.Th>Taken</Table.Th>
                       <Table.Th>File</Table.Th>
-                      <Table.Th ta="right">Rows</Table.Th>
+                      <Table.Th visibleFrom="sm" ta="right">
+                        Rows
+                      </Table.Th>
                       <Table.Th ta="right">Size</Table.Th>
-                      <Table.Th>Schema</Table.Th>
+                      <Table.Th visibleFrom="sm">Schema</Table.Th>
                     </Table.Tr>
                   </Table.Thead>
                   <Table.Tbody>
@@ -151,9 +153,11 @@ export function SystemPage() {
                         <Table.Td>
                           <Code>{b.file}</Code>
                         </Table.Td>
-                        <Table.Td ta="right">{b.rows.toLocaleString()}</Table.Td>
+                        <Table.Td visibleFrom="sm" ta="right">
+                          {b.rows.toLocaleString()}
+                        </Table.Td>
                         <Table.Td ta="right">{megabytes(b.bytes)}</Table.Td>
-                        <Table.Td>{b.schema}</Table.Td>
+                        <Table.Td visibleFrom="sm">{b.schema}</Table.Td>
                       </Table.Tr>
                     ))}
                   </Table.Tbody>

@@ -127,14 +127,14 @@ export function WebhooksPage() {
         {endpoints.isError && <ErrorAlert error={endpoints.error} title="Could not load webhook endpoints" />}
         {endpoints.data?.length === 0 && <Text size="sm">No endpoints yet. Add one to send Momentum's events to your CRM, data warehouse or chat.</Text>}
         {endpoints.data && endpoints.data.length > 0 && (
-          <Table.ScrollContainer minWidth={820}>
+          <Table.ScrollContainer className="phone-fit" minWidth={820}>
             <Table verticalSpacing="sm" aria-label="Webhook endpoints">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>URL</Table.Th>
-                  <Table.Th>Events</Table.Th>
+                  <Table.Th visibleFrom="sm">Events</Table.Th>
                   <Table.Th>Status</Table.Th>
-                  <Table.Th>Waiting</Table.Th>
+                  <Table.Th visibleFrom="sm">Waiting</Table.Th>
                   <Table.Th>Actions</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -155,7 +155,7 @@ export function WebhooksPage() {
                         {e.previousSecretExpiresAt ? ` · previous secret signs until ${formatDateTime(e.previousSecretExpiresAt)}` : ''}
                       </Text>
                     </Table.Td>
-                    <Table.Td maw={240}>
+                    <Table.Td visibleFrom="sm" maw={240}>
                       <Text size="sm">{eventsLabel(e)}</Text>
                     </Table.Td>
                     <Table.Td maw={260} miw={96}>
@@ -173,7 +173,7 @@ export function WebhooksPage() {
                         </Text>
                       )}
                     </Table.Td>
-                    <Table.Td>{e.pending}</Table.Td>
+                    <Table.Td visibleFrom="sm">{e.pending}</Table.Td>
                     <Table.Td>
                       <Group gap={4} wrap="nowrap">
                         <Button size="xs" variant="light" onClick={() => setSelected(e.id === selected ? null : e.id)} aria-label={`Deliveries to ${e.url}`}>
