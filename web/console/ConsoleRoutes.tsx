@@ -14,6 +14,7 @@ import { StreamsPage } from './messaging/StreamsPage.tsx';
 import { SuppressionsPage } from './messaging/SuppressionsPage.tsx';
 import { TemplateEditorPage } from './messaging/TemplateEditorPage.tsx';
 import { TemplatesPage } from './messaging/TemplatesPage.tsx';
+import { MetricsPage } from './metrics/MetricsPage.tsx';
 import { ModelEditorPage } from './models/ModelEditorPage.tsx';
 import { ModelPage } from './models/ModelPage.tsx';
 import { ModelsPage } from './models/ModelsPage.tsx';
@@ -47,6 +48,7 @@ export function ConsoleRoutes() {
           <Route path="members" element={<MembersPage />} />
           <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="custom-fields" element={<CustomFieldsPage />} />
+          <Route path="metrics" element={<MetricsPage />} />
           <Route path="webhooks" element={<WebhooksPage />} />
           <Route path="sender" element={<SenderSettingsPage />} />
           <Route path="system" element={<SystemPage />} />

@@ -1,21 +1,28 @@
-import { Badge, Button, Center, Group, Loader, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Center, Group, Loader, Paper, Popover, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { Line, LineChart, ResponsiveContainer, Tooltip } from 'recharts';
-import type { StoredEvent } from '../../../src/modules/events/events.stored.schema.ts';
-import type { MetricValue } from '../../../src/modules/metrics/metrics.schema.ts';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import type { ListedEvent } from '../../../src/modules/events/events.stored.schema.ts';
+import { type MetricValue, previewWindows } from '../../../src/modules/metrics/metrics.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
-import { formatDate, formatDateTime, humanize } from '../../ui/format.ts';
+import { formatDateTime, humanize } from '../../ui/format.ts';
+import { usePhone } from '../../ui/use-phone.ts';
 import { api } from '../api-client.ts';
+import { MetricChart } from '../metrics/MetricChart.tsx';
+import { numberFormat, readableEventName, unitOf } from '../metrics/metric-words.ts';
+import { isAdmin, useMe } from '../use-me.ts';
 
 // The account's activity (recent events) and derived data (metrics with sparklines): two of the three data classes
 // of the account page, the third being the profile.
 
-type ActivityEvent = StoredEvent;
+type ActivityEvent = ListedEvent;
+type Days = (typeof previewWindows)[number];
 
-const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const number = numberFormat;
 
+/** The event's name in words ('meeting_held' -> 'Meeting held'); identify and group calls say what they did. */
 function eventLabel(event: ActivityEvent): string {
-  if (event.name) return event.name;
+  if (event.name) return readableEventName(event.name);
   return event.type === 'identify' ? 'Identified' : event.type === 'group' ? 'Joined the account' : humanize(event.type);
 }
 
@@ -36,23 +43,12 @@ function Change({ value }: { value: number | null }) {
   );
 }
 
-function Sparkline({ history, label }: { history: MetricValue['history']; label: string }) {
+function MetricCard({ metric, days }: { metric: MetricValue; days: Days }) {
+  const window = `${days}d` as const;
+  const history = metric.history.slice(-days);
+  const headline = metric.kind === 'last_seen' ? (metric.lastSeenAt ? formatDateTime(metric.lastSeenAt) : 'Never') : number.format(metric.windows[window]);
   return (
-    <div style={{ width: '100%', height: 48 }} role="img" aria-label={`${label}: daily values over the last ${history.length} days`}>
-      <ResponsiveContainer>
-        <LineChart data={history} margin={{ top: 4, right: 2, bottom: 4, left: 2 }}>
-          <Tooltip formatter={(v) => number.format(Number(v))} labelFormatter={(_label, payload) => formatDate(payload?.[0]?.payload?.day)} />
-          <Line type="monotone" dataKey="value" stroke="var(--mantine-color-blue-6)" strokeWidth={1.5} dot={false} isAnimationActive={false} />
-        </LineChart>
-      </ResponsiveContainer>
-    </div>
-  );
-}
-
-function MetricCard({ metric }: { metric: MetricValue }) {
-  const headline = metric.kind === 'last_seen' ? (metric.lastSeenAt ? formatDateTime(metric.lastSeenAt) : 'Never') : number.format(metric.windows['28d']);
-  return (
-    <Paper withBorder p="md">
+    <Paper withBorder p="md" style={{ minWidth: 0 }} data-testid={`metric-${metric.key}`}>
       <Stack gap={4}>
         <Group justify="space-between" wrap="nowrap">
           <Text size="sm" fw={600} truncate>
@@ -60,22 +56,27 @@ function MetricCard({ metric }: { metric: MetricValue }) {
           </Text>
           {metric.kind !== 'last_seen' && <Change value={metric.weekOverWeek} />}
         </Group>
-        <Text size="xl" fw={700}>
+        <Text size="xl" fw={700} data-testid="metric-value">
           {headline}
         </Text>
         <Text size="xs" c="dimmed">
           {metric.kind === 'last_seen'
-            ? `last ${metric.eventName}`
-            : `28 days · 7d ${number.format(metric.windows['7d'])} · 90d ${number.format(metric.windows['90d'])}`}
+            ? `last ${readableEventName(metric.eventName)}`
+            : `last ${days} days · ${(['7d', '28d', '90d'] as const)
+                .filter((w) => w !== window)
+                .map((w) => `${w} ${number.format(metric.windows[w])}`)
+                .join(' · ')}`}
         </Text>
-        <Sparkline history={metric.history} label={metric.label} />
+        <MetricChart history={history} label={`${metric.label}, last ${days} days`} unit={unitOf(metric.kind, metric.property)} height={120} />
       </Stack>
     </Paper>
   );
 }
 
-/** Derived data: every workspace metric for this account. */
+/** Derived data: every workspace metric for this account, charted day by day over 7, 28 or 90 days. */
 function AccountMetrics({ accountId }: { accountId: string }) {
+  const me = useMe();
+  const [days, setDays] = useState<Days>(28);
   const metrics = useQuery({
     queryKey: ['account-metrics', accountId],
     queryFn: () => api.get<{ metrics: MetricValue[] }>(`/accounts/${accountId}/metrics`),
@@ -83,9 +84,20 @@ function AccountMetrics({ accountId }: { accountId: string }) {
   return (
     <Paper withBorder p="lg">
       <Stack gap="md">
-        <Title order={2} size="h3">
-          Derived data
-        </Title>
+        <Group justify="space-between" gap="xs">
+          <Title order={2} size="h3">
+            Derived data
+          </Title>
+          {metrics.data && metrics.data.metrics.length > 0 && (
+            <SegmentedControl
+              size="xs"
+              aria-label="Metric period"
+              value={String(days)}
+              onChange={(v) => setDays(Number(v) as Days)}
+              data={previewWindows.map((n) => ({ value: String(n), label: `${n} days` }))}
+            />
+          )}
+        </Group>
         {metrics.isPending && (
           <Center py="md">
             <Loader size="sm" aria-label="Loading metrics" />
@@ -94,13 +106,18 @@ function AccountMetrics({ accountId }: { accountId: string }) {
         {metrics.isError && <ErrorAlert error={metrics.error} title="Could not load metrics" />}
         {metrics.data && metrics.data.metrics.length === 0 && (
           <Text size="sm" c="dimmed">
-            No metrics are defined yet. An admin can define them (count of an event, distinct users, sum of a property, last seen) under /api/v1/metrics.
+            No metrics are defined yet: {isAdmin(me.data) ? 'define them' : 'an admin defines them'} (how often an event happens, how many people do it, a
+            total, when it last happened) on the{' '}
+            <Anchor component={Link} to="/settings/metrics" size="sm">
+              Metrics page
+            </Anchor>
+            .
           </Text>
         )}
         {metrics.data && metrics.data.metrics.length > 0 && (
           <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
             {metrics.data.metrics.map((m) => (
-              <MetricCard key={m.id} metric={m} />
+              <MetricCard key={m.id} metric={m} days={days} />
             ))}
           </SimpleGrid>
         )}
@@ -109,8 +126,83 @@ function AccountMetrics({ accountId }: { accountId: string }) {
   );
 }
 
+/** Who did the event: the contact (opening their details), else the user id, else nobody known. */
+function EventPerson({ event, accountId }: { event: ActivityEvent; accountId: string }) {
+  if (event.contact) {
+    const contact = event.contact;
+    return (
+      <Popover width={260} position="bottom-start" withArrow shadow="md">
+        <Popover.Target>
+          <Anchor component="button" type="button" size="sm" fw={500} aria-label={`${contact.name}: contact details`}>
+            {contact.name}
+          </Anchor>
+        </Popover.Target>
+        <Popover.Dropdown>
+          <Stack gap={4}>
+            <Text size="sm" fw={600}>
+              {contact.name}
+            </Text>
+            <Anchor href={`mailto:${contact.email}`} size="sm">
+              {contact.email}
+            </Anchor>
+            {event.userId && (
+              <Text size="xs" c="dimmed">
+                User id {event.userId}
+              </Text>
+            )}
+            <Anchor component={Link} to={`/accounts/${accountId}?tab=contacts`} size="sm">
+              All contacts of the account
+            </Anchor>
+          </Stack>
+        </Popover.Dropdown>
+      </Popover>
+    );
+  }
+  if (event.userId) return <Text size="sm">{event.userId}</Text>;
+  if (event.anonymousId)
+    return (
+      <Text size="sm" c="dimmed" title={event.anonymousId}>
+        Anonymous visitor
+      </Text>
+    );
+  return (
+    <Text size="sm" c="dimmed">
+      —
+    </Text>
+  );
+}
+
+function EventBadges({ event }: { event: ActivityEvent }) {
+  return (
+    <Group gap={4}>
+      <Badge size="xs" variant="light">
+        {humanize(event.channel)}
+      </Badge>
+      {!event.digital && (
+        <Badge size="xs" variant="outline" color="gray">
+          Personal
+        </Badge>
+      )}
+    </Group>
+  );
+}
+
+function EventWhen({ event }: { event: ActivityEvent }) {
+  return (
+    <Text size="sm">
+      <time dateTime={event.timestamp}>{formatDateTime(event.timestamp)}</time>
+      {event.future && (
+        <Badge ml={6} size="xs" color="orange" variant="light" title="Dated more than a day after it was received">
+          future
+        </Badge>
+      )}
+    </Text>
+  );
+}
+
 /** Activity: the account's most recent events, newest first. */
 function RecentEvents({ accountId }: { accountId: string }) {
+  const phone = usePhone();
   const events = useInfiniteQuery({
     queryKey: ['account-events', accountId],
     queryFn: ({ pageParam }) => api.get<{ items: ActivityEvent[]; nextCursor: string | null }>('/events', { accountId, limit: 25, cursor: pageParam }),
@@ -135,13 +227,31 @@ function RecentEvents({ accountId }: { accountId: string }) {
             No events yet. Point a Segment or RudderStack source at this server (POST /v1/batch with an ingest key) and group users into this account.
           </Text>
         )}
-        {items.length > 0 && (
+        {items.length > 0 && phone && (
+          <Stack gap={0} aria-label="Events">
+            {items.map((e) => (
+              <Stack key={e.id} gap={2} py="xs" style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }}>
+                <Group justify="space-between" wrap="nowrap" gap="xs">
+                  <Text size="sm" fw={500} title={e.name ?? undefined} style={{ minWidth: 0 }} truncate>
+                    {eventLabel(e)}
+                  </Text>
+                  <EventBadges event={e} />
+                </Group>
+                <Group gap="xs" wrap="wrap">
+                  <EventPerson event={e} accountId={accountId} />
+                  <EventWhen event={e} />
+                </Group>
+              </Stack>
+            ))}
+          </Stack>
+        )}
+        {items.length > 0 && !phone && (
           <Table.ScrollContainer minWidth={560}>
-            <Table striped verticalSpacing="xs">
+            <Table striped verticalSpacing="xs" aria-label="Events">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Event</Table.Th>
-                  <Table.Th>User</Table.Th>
+                  <Table.Th>Contact</Table.Th>
                   <Table.Th>Channel</Table.Th>
                   <Table.Th>When</Table.Th>
                 </Table.Tr>
@@ -150,36 +260,18 @@ function RecentEvents({ accountId }: { accountId: string }) {
                 {items.map((e) => (
                   <Table.Tr key={e.id}>
                     <Table.Td>
-                      <Text size="sm" fw={500}>
+                      <Text size="sm" fw={500} title={e.name ?? undefined}>
                         {eventLabel(e)}
                       </Text>
                     </Table.Td>
                     <Table.Td>
-                      <Text size="sm" c={e.userId ? undefined : 'dimmed'}>
-                        {e.userId ?? e.anonymousId ?? '—'}
-                      </Text>
+                      <EventPerson event={e} accountId={accountId} />
                     </Table.Td>
                     <Table.Td>
-                      <Group gap={4}>
-                        <Badge size="xs" variant="light">
-                          {humanize(e.channel)}
-                        </Badge>
-                        {!e.digital && (
-                          <Badge size="xs" variant="outline" color="gray">
-                            Personal
-                          </Badge>
-                        )}
-                      </Group>
+                      <EventBadges event={e} />
                     </Table.Td>
                     <Table.Td>
-                      <Text size="sm">
-                        <time dateTime={e.timestamp}>{formatDateTime(e.timestamp)}</time>
-                        {e.future && (
-                          <Badge ml={6} size="xs" color="orange" variant="light" title="Dated more than a day after it was received">
-                            future
-                          </Badge>
-                        )}
-                      </Text>
+                      <EventWhen event={e} />
                     </Table.Td>
                   </Table.Tr>
                 ))}

@@ -1,10 +1,11 @@
-import { IconForms, IconKey, IconMailCog, IconServer, IconUsers, IconWebhook } from '@tabler/icons-react';
+import { IconChartBar, IconForms, IconKey, IconMailCog, IconServer, IconUsers, IconWebhook } from '@tabler/icons-react';
 import { type Section, SectionTabsLayout } from '../../ui/SectionTabsLayout.tsx';
 
 const sections: Section[] = [
   { path: '/settings/members', label: 'Members', icon: IconUsers },
   { path: '/settings/api-keys', label: 'API keys', icon: IconKey },
   { path: '/settings/custom-fields', label: 'Custom fields', icon: IconForms },
+  { path: '/settings/metrics', label: 'Metrics', icon: IconChartBar },
   { path: '/settings/webhooks', label: 'Webhooks', icon: IconWebhook },
   { path: '/settings/sender', label: 'Sender', icon: IconMailCog },
   { path: '/settings/system', label: 'System', icon: IconServer },
@@ -15,7 +16,7 @@ export function SettingsLayout() {
   return (
     <SectionTabsLayout
       title="Settings"
-      description="Members, API keys, custom fields, webhooks and the sender of this workspace, and the system it runs on."
+      description="Members, API keys, custom fields, metrics, webhooks and the sender of this workspace, and the system it runs on."
       sections={sections}
     />
   );
