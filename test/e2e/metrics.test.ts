@@ -97,7 +97,9 @@ describe('metrics in the console', () => {
     expect(await preview.getByRole('table', { name: 'Top accounts' }).textContent()).toContain('Acme Corp');
     await preview.getByText('90 days').click();
     await eventually(() => dialog.getByTestId('preview-headline').textContent()).toBe('5 events in the last 90 days');
-    await expect.poll(() => preview.getByRole('img').getAttribute('aria-label')).toMatch(/events per day .* 5 in all$/);
+    await expect
+      .poll(() => preview.getByRole('img').getAttribute('aria-label'))
+      .toMatch(/^Preview of all accounts: daily values over the last 90 days \(events per day, .*\), 5 in all$/);
     await shot('metrics-preview');
 
     await dialog.getByRole('button', { name: 'Create metric' }).click();
@@ -113,7 +115,7 @@ describe('metrics in the console', () => {
     const period = page.getByRole('radiogroup', { name: 'Metric period' });
     await period.getByText('7 days').click();
     await eventually(() => card.getByTestId('metric-value').textContent()).toBe('3');
-    expect(await card.getByRole('img').getAttribute('aria-label')).toMatch(/^Meetings held, last 7 days: events per day/);
+    expect(await card.getByRole('img').getAttribute('aria-label')).toMatch(/^Meetings held: daily values over the last 7 days \(events per day/);
     await period.getByText('90 days').click();
     await eventually(() => card.getByTestId('metric-value').textContent()).toBe('5');
     const events = page.getByRole('table', { name: 'Events' });
@@ -122,10 +124,13 @@ describe('metrics in the console', () => {
     expect(await events.textContent()).not.toContain('meeting_held');
     expect(await meeting.first().textContent()).toContain('Grace Hopper');
     expect(await meeting.nth(1).textContent()).toContain('Alan Turing');
-    await meeting.first().getByRole('button', { name: 'Grace Hopper: contact details' }).click();
+    const grace = meeting.first().getByRole('button', { name: 'Grace Hopper: contact details' });
+    await grace.click();
     const details = page.getByRole('dialog').filter({ hasText: 'grace@acme.test' });
     await details.waitFor();
     await shot('metrics-account-activity');
+    // The full-page screenshot may have closed the popover (it resizes the page): open it again if so.
+    if (!(await details.isVisible())) await grace.click();
     await details.getByRole('link', { name: 'All contacts of the account' }).click();
     await page.waitForURL(/tab=contacts/);
 

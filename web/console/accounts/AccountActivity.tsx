@@ -67,7 +67,7 @@ function MetricCard({ metric, days }: { metric: MetricValue; days: Days }) {
                 .map((w) => `${w} ${number.format(metric.windows[w])}`)
                 .join(' · ')}`}
         </Text>
-        <MetricChart history={history} label={`${metric.label}, last ${days} days`} unit={unitOf(metric.kind, metric.property)} height={120} />
+        <MetricChart history={history} label={metric.label} unit={unitOf(metric.kind, metric.property)} height={120} />
       </Stack>
     </Paper>
   );

@@ -26,7 +26,7 @@ export function MetricChart({
     <div
       style={{ width: '100%', minWidth: 0, height }}
       role="img"
-      aria-label={`${label}: ${unit} per day from ${formatDate(first)} to ${formatDate(last)}, ${numberFormat.format(history.reduce((a, h) => a + h.value, 0))} in all`}
+      aria-label={`${label}: daily values over the last ${history.length} days (${unit} per day, ${formatDate(first)} to ${formatDate(last)}), ${numberFormat.format(history.reduce((a, h) => a + h.value, 0))} in all`}
     >
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={history} margin={{ top: 4, right: 4, bottom: 0, left: 0 }}>

@@ -146,7 +146,7 @@ function PreviewPanel({
               {numberFormat.format(preview.data.accounts)} account{preview.data.accounts === 1 ? '' : 's'} with a value ·{' '}
               {preview.data.lastSeenAt ? `last on an account ${formatDateTime(preview.data.lastSeenAt)}` : 'never seen on an account'}
             </Text>
-            <MetricChart history={preview.data.history} label="Preview, all accounts" unit={unit} height={150} />
+            <MetricChart history={preview.data.history} label="Preview of all accounts" unit={unit} height={150} />
             {general.map((w) => (
               <Alert key={w.message} color="yellow" variant="light" p="xs" icon={<IconAlertTriangle size={16} aria-hidden />}>
                 <Text size="xs">{w.message}</Text>
