@@ -11,8 +11,11 @@ export const demoCommand = defineCommand({
   async run(rt, io) {
     const started = performance.now();
     const result = await seedDemo(rt.db, rt.clock, io, rt.config);
-    if (result.created) io.err(`Seeded the demo workspace in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
-    else io.err('The demo workspace already exists; nothing was changed.');
+    if (result.created) {
+      const s = result.summary;
+      const what = s ? `: ${s.accounts} accounts, ${s.productEvents.toLocaleString('en')} product events over 90 days, ${s.openMoments} open moments` : '';
+      io.err(`Seeded the demo workspace in ${((performance.now() - started) / 1000).toFixed(1)} s${what}.`);
+    } else io.err('The demo workspace already exists; nothing was changed.');
     if (result.created || (await demoSignInWorks(rt.db))) io.out(`Sign in as ${result.email} / ${result.password}`);
     else io.out(`Sign in as ${result.email} (its demo password has been changed).`);
     return 0;

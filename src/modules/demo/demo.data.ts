@@ -36,8 +36,9 @@ export const demoMembers: DemoMemberSpec[] = [
 export const csmsByRegion: Record<string, string[]> = {
   EMEA: ['csm2', 'csm3'],
   AMER: ['csm1', 'csm4', 'csm6'],
-  // The demo admin (a CSM too) shares APAC's high-touch accounts, so their "My moments" has CSM-led moments.
-  APAC: ['csm5', 'admin'],
+  // The demo admin (a CSM too) shares APAC's high- and low-touch accounts (a third of them), so their "My moments"
+  // has CSM-led moments besides the pooled tech-touch ones.
+  APAC: ['csm5', 'csm5', 'admin'],
 };
 export const pooledCsm = 'admin';
 export const amsByRegion: Record<string, string> = { EMEA: 'am2', AMER: 'am1', APAC: 'am1' };

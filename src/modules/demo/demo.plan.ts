@@ -26,6 +26,7 @@ import {
   titlesByPersona,
   tldsByRegion,
 } from './demo.data.ts';
+import { type PlannedUsage, planUsage } from './demo.usage.ts';
 
 /** mulberry32: a tiny, fast, well-distributed 32-bit PRNG; enough for demo data, never for secrets. */
 export function prng(seed: number) {
@@ -117,10 +118,13 @@ export interface PlannedAccount {
   targetDigitalType: DigitalType;
   phase: 'onboarding' | 'ongoing' | 'renewal';
   custom: { plan: string; nps_owner: string; go_live_date: string };
-  team: { csm: string; account_manager: string };
+  /** Member keys by account team role (demo.data.ts); null where the account has nobody in that role. */
+  team: { csm: string; account_manager: string; marketing: string; support: string; executive: string | null };
   contacts: PlannedContact[];
   contracts: PlannedContract[];
   interactions: PlannedInteraction[];
+  /** How the account's users use the product over the last 90 days (demo.usage.ts turns it into Segment messages). */
+  usage: PlannedUsage;
 }
 
 const DAY = 86_400_000;
@@ -146,6 +150,14 @@ export function planDemo(now: Date, count = 200, seed = 20_240_601): PlannedAcco
   const names = new Set<string>();
   const domains = new Set<string>();
   const accounts: PlannedAccount[] = [];
+  // CSM-led accounts go round the region's CSMs in turn, so every CSM has a book of about the same size.
+  const turns = new Map<string, number>();
+  const nextCsm = (region: Region) => {
+    const csms = csmsByRegion[region] ?? [pooledCsm];
+    const turn = turns.get(region) ?? 0;
+    turns.set(region, turn + 1);
+    return csms[turn % csms.length] ?? pooledCsm;
+  };
   for (let i = 0; i < count; i++) {
     const industry = rng.pick(industries);
     let name = '';
@@ -160,8 +172,11 @@ export function planDemo(now: Date, count = 200, seed = 20_240_601): PlannedAcco
     let domain = `${ascii(name)}${rng.pick(tldsByRegion[region])}`;
     for (let n = 2; domains.has(domain); n++) domain = `${ascii(name)}${n}.com`;
     domains.add(domain);
-    accounts.push(planAccount(rng, today, now, i, { name, domain, industry, region }));
+    accounts.push(planAccount(rng, today, now, i, { name, domain, industry, region }, nextCsm));
   }
+  // Product usage from its own generator, so the accounts, contacts and contracts above do not depend on it.
+  const usageRng = prng(seed + 1);
+  for (const account of accounts) account.usage = planUsage(usageRng, today, account);
   return accounts;
 }
 
@@ -171,6 +186,7 @@ function planAccount(
   now: Date,
   index: number,
   base: { name: string; domain: string; industry: string; region: Region },
+  nextCsm: (region: Region) => string,
 ): PlannedAccount {
   const touchModel = rng.weighted<TouchModel>([
     ['high', 2],
@@ -194,7 +210,7 @@ function planAccount(
     .reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
   const contacts = planContacts(rng, base.domain, touchModel);
   const champion = contacts.find((c) => c.persona === 'champion') ?? (contacts[0] as PlannedContact);
-  const csm = touchModel === 'tech' ? pooledCsm : rng.pick(csmsByRegion[base.region] ?? [pooledCsm]);
+  const csm = touchModel === 'tech' ? pooledCsm : nextCsm(base.region);
   const tags = rng.sample(
     accountTags,
     rng.weighted([
@@ -222,10 +238,18 @@ function planAccount(
       nps_owner: champion.name,
       go_live_date: addDays(main.startDate, rng.int(45, 90)),
     },
-    team: { csm, account_manager: amsByRegion[base.region] ?? 'am1' },
+    // Marketing and support work every account; the executive sponsors the CSM-led (high- and low-touch) ones.
+    team: {
+      csm,
+      account_manager: amsByRegion[base.region] ?? 'am1',
+      marketing: 'marketing',
+      support: 'support',
+      executive: touchModel === 'tech' ? null : 'executive',
+    },
     contacts,
     contracts,
     interactions: planInteractions(rng, now, touchModel, contacts, csm, phase === 'onboarding' ? daysSinceStart : undefined),
+    usage: { trend: 'steady', turnDaysAgo: 0, activationDaysAgo: null, extraUsers: 0, seed: 0 },
   };
 }
 
@@ -252,7 +276,8 @@ function planMainContract(rng: Rng, today: string, touch: TouchModel, targetArr:
   let startDate: string;
   let endDate: string;
   if (onboarding) {
-    startDate = addDays(today, -rng.int(5, 118));
+    // Within the demo's history (the models went live DEMO_MODELS_LIVE_DAYS ago), so the engine saw each onboarding start.
+    startDate = addDays(today, -rng.int(5, 55));
     endDate = addDays(addMonths(startDate, rng.pick([12, 24, 36])), -1);
   } else {
     // About a quarter renew within 90 days, so "Renewing in 90 days" is a useful segment.

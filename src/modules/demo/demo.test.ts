@@ -17,6 +17,7 @@ import { listContracts } from '../contracts/contracts.ts';
 import { listEvents } from '../events/events.ts';
 import { getHome } from '../home/home.ts';
 import { checkMemberPassword, listMembers, memberActor, updateMember } from '../members/members.ts';
+import { accountMetrics, listMetrics } from '../metrics/metrics.ts';
 import { listModels } from '../models/models.ts';
 import { listAccountMoments, listMyMoments } from '../moments/moments.ts';
 import { listReleases } from '../releases/releases.ts';
@@ -24,19 +25,21 @@ import { listSegments } from '../segments/segments.ts';
 import { listTimeline } from '../timeline/timeline.ts';
 import { listWebhookEndpoints } from '../webhooks/webhooks.ts';
 import { planDemo } from './demo.plan.ts';
-import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_RELEASE, DEMO_WORKSPACE_ID, demoSignInWorks, seedDemo } from './demo.ts';
+import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_METRICS, DEMO_RELEASE, DEMO_WORKSPACE_ID, demoSignInWorks, type SeedResult, seedDemo } from './demo.ts';
+import { DEMO_HISTORY_DAYS } from './demo.usage.ts';
 
 const clock = testClock('2026-06-01T09:00:00Z');
 const actor = systemActor(DEMO_WORKSPACE_ID);
 let first: TestDatabase;
 let second: TestDatabase;
+let seeded: SeedResult;
 const dataDir = mkdtempSync(join(tmpdir(), 'momentum-demo-test-'));
 const config = loadConfig({}, { MOMENTUM_SECRET: 'test-secret-that-is-long-enough-0123456789', MOMENTUM_DATA_DIR: dataDir });
 
 beforeAll(async () => {
   [first, second] = await Promise.all([createTestDatabase(), createTestDatabase()]);
-  await seedDemo(first.db, clock, undefined, config);
-}, 120_000);
+  seeded = await seedDemo(first.db, clock, undefined, config);
+}, 240_000);
 afterAll(async () => {
   await first?.dispose();
   await second?.dispose();
@@ -173,7 +176,7 @@ describe('demo workspace', () => {
     // One customer replaced its sponsor (promoted, then the old one left): one moment, for its account manager.
     expect(byMoment('sponsor-change')).toHaveLength(1);
     const [change] = byMoment('sponsor-change');
-    const events = (await listEvents(first.db, actor, { accountId: change?.account.id, limit: 50 })).items.filter((e) => e.name === 'Sponsor Changed');
+    const events = (await listEvents(first.db, actor, { accountId: change?.account.id, name: 'Sponsor Changed', limit: 50 })).items;
     expect(events.map((e) => e.properties.change).sort()).toEqual(['added', 'added', 'removed']);
     expect(events.filter((e) => e.properties.initial === false)).toHaveLength(2);
     // Seeded contacts are history: no account got a moment for its first sponsor.
@@ -189,6 +192,87 @@ describe('demo workspace', () => {
     expect(released.length).toBeGreaterThan(0);
     const reached = new Set((await listEvents(first.db, actor, { name: 'Product Released', limit: 500 })).items.map((e) => e.accountId));
     expect(released.every((m) => reached.has(m.account.id))).toBe(true);
+  });
+
+  it('holds 90 days of product usage that arrived through the Segment ingestion path, each event on its contact and account', async () => {
+    const days = DEMO_HISTORY_DAYS * 86_400_000;
+    const usage = await first.db
+      .selectFrom('events')
+      .select((eb) => [
+        'type',
+        eb.fn.countAll<number>().as('n'),
+        eb.fn.min('timestamp').as('first'),
+        eb.fn.max('timestamp').as('last'),
+        eb.fn.count<number>('account_id').as('onAccount'),
+        eb.fn.count<number>('contact_id').as('onContact'),
+      ])
+      .where('workspace_id', '=', DEMO_WORKSPACE_ID)
+      .where('type', 'in', ['identify', 'group', 'track'])
+      .groupBy('type')
+      .execute();
+    const track = usage.find((u) => u.type === 'track');
+    expect(usage.map((u) => u.type).sort()).toEqual(['group', 'identify', 'track']);
+    expect(Number(track?.n)).toBeGreaterThan(20_000);
+    expect(seeded.summary?.productEvents).toBe(usage.reduce((sum, u) => sum + Number(u.n), 0));
+    // Over the whole 90 days, none in the future.
+    expect(new Date(track?.first as Date).getTime()).toBeGreaterThanOrEqual(clock.now().getTime() - days);
+    expect(new Date(track?.first as Date).getTime()).toBeLessThan(clock.now().getTime() - days + 2 * 86_400_000);
+    expect(new Date(track?.last as Date).getTime()).toBeLessThanOrEqual(clock.now().getTime());
+    // Identify (by email) and group (by the account's external id) resolved every event to an account; the contacts' to their contact.
+    for (const u of usage) expect(Number(u.onAccount), u.type).toBe(Number(u.n));
+    expect(Number(track?.onContact)).toBeGreaterThan(Number(track?.n) / 2);
+    const sample = (await listEvents(first.db, actor, { name: 'Logged In', limit: 200 })).items.filter((e) => e.contactId !== null);
+    const contacts = new Map((await listContacts(first.db, actor, { limit: 5000 })).items.map((c) => [c.id, c]));
+    expect(sample.length).toBeGreaterThan(50);
+    for (const e of sample) expect(contacts.get(e.contactId as string)?.accountId).toBe(e.accountId);
+    // The product's users are the contacts (identified by email) and others known by user id only: no contact was added.
+    expect(contacts.size).toBe(planDemo(clock.now(), 200).reduce((n, p) => n + p.contacts.length, 0));
+  });
+
+  it('defines metrics over the product events; some accounts are rising, some declining and some silent', async () => {
+    expect((await listMetrics(first.db, actor)).map((m) => m.key).sort()).toEqual(DEMO_METRICS.map((m) => m.key).sort());
+    const accounts = await allAccounts(first.db);
+    const values = await Promise.all(accounts.map((a) => accountMetrics(first.db, clock, actor, a.id)));
+    const metric = (v: (typeof values)[number], key: string) => v.metrics.find((m) => m.key === key);
+    const last = (v: (typeof values)[number], key: string, from: number, to: number) =>
+      (metric(v, key)?.history ?? []).slice(DEMO_HISTORY_DAYS - to, DEMO_HISTORY_DAYS - from).reduce((sum, h) => sum + h.value, 0);
+    // Silent: used the product this quarter, nobody for the last three weeks.
+    const silent = values.filter(
+      (v) => metric(v, 'weekly_active_users')?.windows['90d'] && last(v, 'reports_viewed', 0, 21) === 0 && last(v, 'weekly_active_users', 0, 21) === 0,
+    );
+    // Declining: still used, but the last four weeks well below the four before.
+    const declining = values.filter((v) => {
+      const recent = last(v, 'reports_viewed', 0, 28);
+      return recent > 0 && recent < 0.7 * last(v, 'reports_viewed', 28, 56);
+    });
+    const rising = values.filter((v) => last(v, 'reports_viewed', 0, 28) > 1.4 * last(v, 'reports_viewed', 28, 56) && last(v, 'reports_viewed', 28, 56) > 0);
+    expect(silent.length).toBeGreaterThanOrEqual(5);
+    expect(declining.length).toBeGreaterThanOrEqual(5);
+    expect(rising.length).toBeGreaterThanOrEqual(5);
+    expect(values.some((v) => (metric(v, 'rows_exported')?.windows['90d'] ?? 0) > 1000)).toBe(true);
+    expect(values.some((v) => metric(v, 'last_login')?.lastSeenAt !== null)).toBe(true);
+  });
+
+  it('opens moments from metric and absence rules on that usage, and gives every demo member moments overdue, due and upcoming', async () => {
+    const admin = (await listMembers(first.db, actor)).find((m) => m.email === DEMO_ADMIN_EMAIL);
+    const lead = memberActor({ workspace_id: DEMO_WORKSPACE_ID, id: admin?.id ?? '', name: admin?.name ?? '', roles: admin?.roles ?? [] });
+    const byRule = async (rule: 'metric' | 'absence') => listMyMoments(first.db, clock, lead, 'open', 1000, { member: 'team', rule });
+    const metric = await byRule('metric');
+    const absence = await byRule('absence');
+    expect(new Set(metric.map((m) => m.moment.id))).toEqual(new Set(['usage-decrease', 'advocacy-invitation']));
+    expect(absence.filter((m) => m.moment.id === 'usage-stopped').length).toBeGreaterThan(0);
+    expect(absence.filter((m) => m.moment.id === 'inactive-nudge').length).toBeGreaterThan(0);
+    expect(metric.every((m) => typeof m.evidence.metric === 'string')).toBe(true);
+    // The team has been working: done and skipped moments as well as open ones.
+    expect((await listMyMoments(first.db, clock, lead, 'completed', 1000, { member: 'team' })).length).toBeGreaterThan(200);
+    const members = await listMembers(first.db, actor);
+    expect(members).toHaveLength(12);
+    for (const m of members) {
+      const self = memberActor({ workspace_id: DEMO_WORKSPACE_ID, id: m.id, name: m.name, roles: m.roles });
+      for (const view of ['overdue', 'due', 'upcoming'] as const) {
+        expect((await listMyMoments(first.db, clock, self, view)).length, `${m.name} (${m.roles.join(', ')}): ${view}`).toBeGreaterThan(0);
+      }
+    }
   });
 
   it('shows a webhook endpoint for the CRM, disabled so that the demo sends nothing anywhere', async () => {
@@ -241,8 +325,9 @@ describe('demo workspace', () => {
   it('produces the same workspace from the same day in another database', async () => {
     const result = await seedDemo(second.db, clock, undefined, { ...config, dataDir: join(dataDir, 'second') });
     expect(result.created).toBe(true);
+    expect(result.summary).toEqual(seeded.summary);
     expect(await digest(second.db)).toBe(await digest(first.db));
-  }, 120_000);
+  }, 240_000);
 
   it('tells `serve` the demo sign-in only while the demo password still works', async () => {
     const rt = { db: first.db, clock, config: loadConfig({}, { MOMENTUM_SECRET: 'test-secret-that-is-long-enough-0123456789' }) };
