@@ -17,6 +17,7 @@ import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { apiKeysRoutes } from './modules/apikeys/apikeys.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { campaignsRoutes } from './modules/campaigns/campaigns.routes.ts';
+import { capacityRoutes } from './modules/capacity/capacity.routes.ts';
 import { consentPagesRoutes } from './modules/consent/consent.pages.ts';
 import { consentRoutes } from './modules/consent/consent.routes.ts';
 import { contactsRoutes } from './modules/contacts/contacts.routes.ts';
@@ -62,6 +63,7 @@ const apiV1 = [
   importRoutes,
   modelsRoutes,
   momentsRoutes,
+  capacityRoutes,
   homeRoutes,
   notificationsRoutes,
   releasesRoutes,

@@ -3,6 +3,7 @@ import type { AccountsTable, AccountTeamTable } from '../modules/accounts/accoun
 import type { ApiKeysTable } from '../modules/apikeys/apikeys.table.ts';
 import type { AuditLogTable } from '../modules/audit/audit.table.ts';
 import type { CampaignsTable } from '../modules/campaigns/campaigns.table.ts';
+import type { RoleCapacityTable } from '../modules/capacity/capacity.table.ts';
 import type { ConsentConfirmationsTable, ConsentRecordsTable, MailingListsTable, SuppressionsTable } from '../modules/consent/consent.table.ts';
 import type { ContactsTable } from '../modules/contacts/contacts.table.ts';
 import type { ContractLineItemsTable, ContractsTable } from '../modules/contracts/contracts.table.ts';
@@ -50,6 +51,7 @@ export interface DB {
   engagement_phases: EngagementPhasesTable;
   engine_cursors: EngineCursorsTable;
   moment_instances: MomentInstancesTable;
+  role_capacity: RoleCapacityTable;
   events: EventsTable;
   event_identities: EventIdentitiesTable;
   event_rollups: EventRollupsTable;
