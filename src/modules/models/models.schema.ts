@@ -114,7 +114,8 @@ const actionPersonas = z
   .array(z.enum(personas))
   .min(1)
   .max(personas.length)
-  .transform((list) => [...new Set(list)])
+  // overwrite, not transform: the API also answers with this shape (a transform cannot be encoded).
+  .overwrite((list) => [...new Set(list)])
   .describe(`the account's contacts with these personas (${personas.join(', ')})`);
 
 const action = z.discriminatedUnion('type', [

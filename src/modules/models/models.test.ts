@@ -311,6 +311,17 @@ describe('governance and the models API', () => {
     expect(approve.status).toBe(403);
   });
 
+  it('serves every example model over the API as it was saved (email and enrol actions included)', async () => {
+    for (const file of readdirSync(examples).filter((f) => /\.ya?ml$/.test(f))) {
+      const source = readFileSync(join(examples, file), 'utf8').replace(/^key: .*$/m, (line) => `${line}-served`);
+      const created = await api.call('POST', '/api/v1/models', { key, body: { source, file } });
+      expect(created.status, file).toBe(201);
+      const got = await api.call('GET', `/api/v1/models/${created.body.modelId}/versions/1`, { key });
+      expect(got.status, file).toBe(200);
+      expect(got.body.source, file).toBe(source);
+    }
+  });
+
   it('refuses a draft with a YAML syntax error over the API, naming its line, and saves nothing', async () => {
     const source = minimal('syntax').replace('    channel: meeting', '    channel: [meeting');
     const line = source.split('\n').findIndex((l) => l.includes('channel: [meeting')) + 1;
