@@ -472,6 +472,33 @@ describe('members console', () => {
     await shot(page, '20b-inbox-completed');
   });
 
+  test('a member creates an ad-hoc task on an account, finds it in the inbox as a task and completes it', async () => {
+    await page.goto(`${baseUrl}/moments`);
+    await page.getByRole('heading', { level: 1, name: 'My moments' }).waitFor();
+    await page.getByRole('button', { name: 'New task' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New task' });
+    await dialog
+      .getByRole('textbox', { name: 'Account' })
+      .or(dialog.getByRole('combobox', { name: 'Account' }))
+      .fill('Account 01');
+    await page.getByRole('option', { name: 'Account 01 Software Co' }).click();
+    await dialog.getByRole('textbox', { name: 'Task' }).fill('Send the security questionnaire');
+    const due = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    await dialog.getByLabel('Due').fill(due);
+    await shot(page, '20c-new-task');
+    await dialog.getByRole('button', { name: 'Create task' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.goto(`${baseUrl}/moments?view=due`);
+    const card = page.getByTestId('moment-card').filter({ hasText: 'Send the security questionnaire' });
+    await eventually(() => card.count()).toBe(1);
+    expect(await card.textContent()).toContain('task');
+    await card.getByRole('button', { name: /^Complete / }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Mark done' }).click();
+    await page.getByRole('tab', { name: /^Completed/ }).click();
+    await eventually(() => page.getByTestId('moment-card').filter({ hasText: 'Send the security questionnaire' }).count()).toBe(1);
+    expect(pageErrors).toEqual([]);
+  });
+
   test('creates a segment with the condition builder and lists its accounts', async () => {
     await page.goto(`${baseUrl}/segments`);
     await page.getByRole('button', { name: 'New segment' }).click();

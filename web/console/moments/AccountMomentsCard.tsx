@@ -1,14 +1,17 @@
-import { Badge, Card, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import type { AccountEngagement as Engagement, MomentInstanceShape as MomentInstance } from '../../../src/modules/moments/moments.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { formatDate, humanize } from '../../ui/format.ts';
 import { api } from '../api-client.ts';
+import { NewTaskModal } from './NewTaskModal.tsx';
 
 const statusColors: Record<MomentInstance['status'], string> = { open: 'blue', escalated: 'red', done: 'teal', skipped: 'gray', missed: 'orange' };
 
 /** An account's engagement: its model and phase, a journey strip of the phases it went through, and its open and past moments. */
 export function AccountMomentsCard({ accountId }: { accountId: string }) {
+  const [adding, setAdding] = useState(false);
   const engagement = useQuery({ queryKey: ['accounts', accountId, 'engagement'], queryFn: () => api.get<Engagement>(`/accounts/${accountId}/engagement`) });
   const moments = useQuery({
     queryKey: ['accounts', accountId, 'moments'],
@@ -26,12 +29,18 @@ export function AccountMomentsCard({ accountId }: { accountId: string }) {
           <Title order={2} size="h4">
             Engagement
           </Title>
-          {engagement.data.model && (
-            <Text size="xs" c="dimmed">
-              {engagement.data.model.key} v{engagement.data.model.version}
-            </Text>
-          )}
+          <Group gap="xs">
+            {engagement.data.model && (
+              <Text size="xs" c="dimmed">
+                {engagement.data.model.key} v{engagement.data.model.version}
+              </Text>
+            )}
+            <Button size="xs" variant="light" onClick={() => setAdding(true)}>
+              New task
+            </Button>
+          </Group>
         </Group>
+        {adding && <NewTaskModal accountId={accountId} onClose={() => setAdding(false)} />}
         {!engagement.data.model && (
           <Text size="sm" c="dimmed">
             No active engagement model applies to this account yet.
@@ -66,8 +75,15 @@ export function AccountMomentsCard({ accountId }: { accountId: string }) {
                 <Table.Tbody>
                   {(items as MomentInstance[]).map((m) => (
                     <Table.Tr key={m.id}>
-                      <Table.Td>{m.moment.name}</Table.Td>
-                      <Table.Td>{humanize(m.assignee.name ?? m.assignee.role)}</Table.Td>
+                      <Table.Td>
+                        {m.moment.name}
+                        {m.rule === 'task' && (
+                          <Badge size="xs" variant="outline" ml={6}>
+                            task
+                          </Badge>
+                        )}
+                      </Table.Td>
+                      <Table.Td visibleFrom="sm">{humanize(m.assignee.name ?? m.assignee.role)}</Table.Td>
                       <Table.Td>{formatDate(m.completedAt ?? m.dueAt)}</Table.Td>
                       <Table.Td>
                         <Badge size="xs" color={statusColors[m.status]} variant="light">

@@ -18,6 +18,7 @@ import { useModels } from '../models/use-models.ts';
 import { useMembers } from '../settings/use-members.ts';
 import { isLead, useMe } from '../use-me.ts';
 import { MyNotifications } from './MyNotifications.tsx';
+import { NewTaskModal } from './NewTaskModal.tsx';
 
 type View = Exclude<MomentView, 'open'>;
 const views: View[] = ['overdue', 'due', 'upcoming', 'escalated', 'completed'];
@@ -77,13 +78,19 @@ export function MyMomentsPage() {
   };
   const [completing, setCompleting] = useState<MomentInstance | null>(null);
   const [reassigning, setReassigning] = useState<MomentInstance | null>(null);
+  const [addingTask, setAddingTask] = useState(false);
   const whose = filter.member === 'team' ? 'the team' : filter.member ? (members.data?.find((m) => m.id === filter.member)?.name ?? 'this member') : 'you';
   // Accounts seen in the lists so far: filtering by one narrows every tab.
   const accounts = [...new Map(lists.flatMap((l) => l.data ?? []).map((m) => [m.account.id, m.account.name]))].sort((a, b) => a[1].localeCompare(b[1]));
   const canReassign = (m: MomentInstance) => lead || m.assignee.memberId === me.data?.actor.id;
   return (
     <Stack gap={0}>
-      <PageHeader title="My moments" description="Engagement moments the active models opened: what to do, what is coming, what was done." />
+      <PageHeader
+        title="My moments"
+        description="Engagement moments the active models opened, and tasks members created: what to do, what is coming, what was done."
+        actions={<Button onClick={() => setAddingTask(true)}>New task</Button>}
+      />
+      {addingTask && <NewTaskModal onClose={() => setAddingTask(false)} />}
       <MyNotifications />
       <Group gap="sm" mb="md" align="flex-end" wrap="wrap">
         {lead && (
