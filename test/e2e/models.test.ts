@@ -234,8 +234,13 @@ describe('engagement models in the console', () => {
       'name: Forecast\nsegment: { conditions: [{ field: tags, op: has, value: forecast }] }',
     );
     const { version } = await applyModel(db, systemClock, ws.system, { source, file: 'forecast.yaml' }, { approve: true });
+    // Capacity is a workspace setting (Settings › Capacity): 10 hours a month per CSM.
+    await page.goto(`${baseUrl}/settings/capacity`);
+    await page.getByRole('textbox', { name: 'Hours per CSM member per month' }).fill('10');
+    await page.getByRole('button', { name: 'Save capacity' }).click();
+    await page.getByText('Team capacity saved').waitFor();
+    await shot(page, 'settings-capacity');
     await page.goto(`${baseUrl}/models/${version.modelId}?tab=forecast`);
-    await page.getByRole('textbox', { name: 'Capacity: hours per member per month' }).fill('10');
     await page.getByRole('button', { name: 'Run forecast' }).click();
     await page.getByRole('img', { name: /^Moments per week, by role:/ }).waitFor();
     await page.getByRole('img', { name: /^Effort hours per month, by role:/ }).waitFor();

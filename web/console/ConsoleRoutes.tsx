@@ -24,6 +24,7 @@ import { ReleasesPage } from './releases/ReleasesPage.tsx';
 import { SignInPage } from './SignInPage.tsx';
 import { SegmentsPage } from './segments/SegmentsPage.tsx';
 import { ApiKeysPage } from './settings/ApiKeysPage.tsx';
+import { CapacityPage } from './settings/CapacityPage.tsx';
 import { CustomFieldsPage } from './settings/CustomFieldsPage.tsx';
 import { MembersPage } from './settings/MembersPage.tsx';
 import { SenderSettingsPage } from './settings/SenderSettingsPage.tsx';
@@ -49,6 +50,7 @@ export function ConsoleRoutes() {
           <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="custom-fields" element={<CustomFieldsPage />} />
           <Route path="metrics" element={<MetricsPage />} />
+          <Route path="capacity" element={<CapacityPage />} />
           <Route path="webhooks" element={<WebhooksPage />} />
           <Route path="sender" element={<SenderSettingsPage />} />
           <Route path="system" element={<SystemPage />} />

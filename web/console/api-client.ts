@@ -86,6 +86,54 @@ async function request<T>(method: string, path: string, options: RequestOptions 
   return readAnswer<T>(response.status, await response.text(), options);
 }
 
+/**
+ * POSTs and reads an NDJSON answer as it arrives: `{"progress":{done,total}}` lines go to onProgress, the
+ * `{"result":…}` line is returned and an `{"error":…}` line thrown as an ApiError. Aborting the signal cancels the
+ * server's work (it stops when the connection closes).
+ */
+async function postWithProgress<T>(path: string, body: unknown, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method: 'POST',
+      headers: { ...CONSOLE_HEADERS, accept: 'application/x-ndjson', 'content-type': 'application/json' },
+      credentials: 'same-origin',
+      body: JSON.stringify(body),
+      ...(signal && { signal }),
+    });
+  } catch (error) {
+    if (signal?.aborted) throw new ApiError(0, 'aborted', 'Cancelled');
+    throw error instanceof ApiError ? error : networkError();
+  }
+  if (!response.ok || !response.body) return readAnswer<T>(response.status, await response.text(), {});
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (value) buffered += value;
+      let end = buffered.indexOf('\n');
+      while (end >= 0) {
+        const line = JSON.parse(buffered.slice(0, end)) as {
+          progress?: { done: number; total: number };
+          result?: T;
+          error?: { code: string; message: string; details?: ErrorDetail[] };
+        };
+        buffered = buffered.slice(end + 1);
+        if (line.progress) onProgress(line.progress.done, line.progress.total);
+        if (line.error) throw new ApiError(response.status, line.error.code, line.error.message, line.error.details ?? []);
+        if ('result' in line) return line.result as T;
+        end = buffered.indexOf('\n');
+      }
+      if (done) break;
+    }
+  } catch (error) {
+    if (signal?.aborted) throw new ApiError(0, 'aborted', 'Cancelled');
+    throw error instanceof ApiError ? error : networkError();
+  }
+  throw new ApiError(0, 'network', 'The server stopped answering before the end. Try again.');
+}
+
 export interface UploadOptions {
   query?: Query;
   /** Called as the file goes out: bytes sent and the total (fetch cannot report upload progress, hence XMLHttpRequest). */
@@ -124,6 +172,7 @@ export const api = {
   put: <T>(path: string, body: unknown) => request<T>('PUT', path, { body }),
   delete: <T = void>(path: string) => request<T>('DELETE', path),
   upload,
+  postWithProgress,
 };
 
 /**

@@ -1,7 +1,10 @@
+import { PassThrough } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { errorSchema } from '../../http/errors.ts';
 import { actorOf, defineRoutes } from '../../http/types.ts';
-import { simulateModel } from '../engine/engine.simulate.ts';
+import { AppError } from '../../lib/errors.ts';
+import { type SimulationReport, simulateModel } from '../engine/engine.simulate.ts';
 import {
   modelBody,
   modelSchema,
@@ -194,14 +197,17 @@ export const modelsRoutes = defineRoutes((app, { db, clock }) => {
         summary:
           'Forecast a model over the current accounts (optionally with a growing synthetic population): moments per week and effort per month per role, digital share (nothing is written)',
         description:
-          'Runs the engine day by day with the clock advanced, inside a transaction that is rolled back. At most 92 days here; `momentum model simulate` runs longer forecasts. With `growth`, synthetic accounts copying the profile and team of real segment members are added each day (accounts per month, or a monthly rate of the base); the report says how many.',
+          'Runs the engine day by day with the clock advanced, inside a transaction that is rolled back. At most 92 days here; `momentum model simulate` runs longer forecasts. With `growth`, synthetic accounts copying the profile and team of real segment members are added each day (accounts per month, or a monthly rate of the base); the report says how many. With `Accept: application/x-ndjson` the answer streams one JSON line per simulated day, `{"progress":{"done":3,"total":90}}`, then `{"result":{…}}` (or `{"error":{code,message,details}}`); closing the connection cancels the run.',
         body: simulateBody,
         response: { 200: simulationSchema, ...errors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { from, to, growth, ...input } = request.body;
-      return simulateModel(db, actorOf(request).workspaceId, input as ModelInput, { from: new Date(from), to: new Date(to), growth });
+      const range = { from: new Date(from), to: new Date(to), growth };
+      const workspaceId = actorOf(request).workspaceId;
+      if (!request.headers.accept?.includes('application/x-ndjson')) return simulateModel(db, workspaceId, input as ModelInput, range);
+      return streamSimulation(request, reply, (progress) => simulateModel(db, workspaceId, input as ModelInput, range, progress));
     },
   );
 
@@ -220,3 +226,43 @@ export const modelsRoutes = defineRoutes((app, { db, clock }) => {
     async (request) => ({ items: await listResponsibilities(db, actorOf(request), request.query.role) }),
   );
 });
+
+/**
+ * A forecast that reports its progress: one NDJSON line per simulated day, then the result. Errors found before the
+ * first day (an invalid model or range) are ordinary HTTP errors; a client that goes away cancels the run, whose
+ * transaction then rolls back like every forecast's.
+ */
+async function streamSimulation(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  run: (progress: (done: number, total: number) => void) => Promise<SimulationReport>,
+) {
+  const stream = new PassThrough();
+  const line = (value: unknown) => stream.write(`${JSON.stringify(value)}\n`);
+  let gone = false;
+  reply.raw.on('close', () => {
+    gone = !reply.raw.writableFinished;
+  });
+  let started = () => {};
+  const firstDay = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const simulation = run((done, total) => {
+    if (gone) throw new AppError('conflict', 'The forecast was cancelled');
+    started();
+    line({ progress: { done, total } });
+  });
+  // Until the first day is simulated, a failure is the request's own (a 400 naming the field).
+  await Promise.race([firstDay, simulation]);
+  simulation
+    .then((result) => line({ result }))
+    .catch((error: unknown) => {
+      if (error instanceof AppError) line({ error: { code: error.code, message: error.message, details: error.details } });
+      else {
+        request.log.error({ err: error }, 'forecast failed');
+        line({ error: { code: 'internal', message: 'Internal error' } });
+      }
+    })
+    .finally(() => stream.end());
+  return reply.type('application/x-ndjson').header('cache-control', 'no-store').send(stream);
+}

@@ -312,11 +312,13 @@ describe('governance and the models API', () => {
   });
 
   it('serves every example model over the API as it was saved (email and enrol actions included)', async () => {
+    // A workspace of its own: no active model here overlaps the examples' segments.
+    const own = await createTestKey(database.db, clock, await createTestWorkspace(database.db, clock));
     for (const file of readdirSync(examples).filter((f) => /\.ya?ml$/.test(f))) {
       const source = readFileSync(join(examples, file), 'utf8').replace(/^key: .*$/m, (line) => `${line}-served`);
-      const created = await api.call('POST', '/api/v1/models', { key, body: { source, file } });
-      expect(created.status, file).toBe(201);
-      const got = await api.call('GET', `/api/v1/models/${created.body.modelId}/versions/1`, { key });
+      const created = await api.call('POST', '/api/v1/models', { key: own, body: { source, file } });
+      expect(created.status, `${file}: ${JSON.stringify(created.body)}`).toBe(201);
+      const got = await api.call('GET', `/api/v1/models/${created.body.modelId}/versions/1`, { key: own });
       expect(got.status, file).toBe(200);
       expect(got.body.source, file).toBe(source);
     }
@@ -374,6 +376,27 @@ describe('governance and the models API', () => {
     expect(second.status).toBe(409);
     expect(second.body.error.message).toBe(`Version ${version.version} is retired: only an approved or active version can be retired`);
     await expect(retireModelVersion(database.db, clock, other.actor, version.modelId, version.version)).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('streams a forecast day by day as NDJSON, then its result; an invalid model is still a plain 400', async () => {
+    const source = minimal('streamed').replace('FREQ=DAILY;COUNT=1, anchor: phase_start', 'FREQ=WEEKLY');
+    const accept = { accept: 'application/x-ndjson' };
+    const res = await api.call('POST', '/api/v1/models/simulate', { key, headers: accept, body: { source, from: '2026-06-01', to: '2026-06-07' } });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = res.raw
+      .trim()
+      .split('\n')
+      .map((l: string) => JSON.parse(l));
+    expect(lines.slice(0, -1)).toEqual([1, 2, 3, 4, 5, 6, 7].map((done) => ({ progress: { done, total: 7 } })));
+    expect(lines.at(-1)).toMatchObject({ result: { model: 'streamed', days: 7 } });
+    const invalid = await api.call('POST', '/api/v1/models/simulate', {
+      key,
+      headers: accept,
+      body: { source: source.replace('owner: csm', 'owner: wizard'), from: '2026-06-01', to: '2026-06-07' },
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.code).toBe('validation_failed');
   });
 
   it('forecasts a model over the API without writing anything', async () => {

@@ -1,17 +1,16 @@
-import { Button, Group, NumberInput, Paper, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Button, Group, NumberInput, Paper, Progress, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { Link } from 'react-router';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ModelDefinition, Simulation } from '../../../src/modules/models/models.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { humanize } from '../../ui/format.ts';
-import { api } from '../api-client.ts';
-import { useMembers } from '../settings/use-members.ts';
+import { ApiError, api } from '../api-client.ts';
+import { useCapacity } from '../settings/use-capacity.ts';
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
-/** Hours a member gives to customer moments in a month when nobody says otherwise (about 30 h a week). */
-const DEFAULT_HOURS_PER_MEMBER = 120;
 const roleColors = ['#1c7ed6', '#0ca678', '#f59f00', '#ae3ec9', '#e8590c', '#15aabf', '#868e96'];
 
 /** Rows of `key` (week or month) with one column per role, in period order. */
@@ -28,8 +27,8 @@ function pivot<T extends { role: string }>(rows: T[], key: (r: T) => string, val
 const number = { ta: 'right' as const, style: { fontVariantNumeric: 'tabular-nums' } };
 
 /** Moments per week (stacked by role) and effort per month by role against each role's capacity (members × hours). */
-function ForecastCharts({ simulation, roles, hoursPerMember }: { simulation: Simulation; roles: string[]; hoursPerMember: number }) {
-  const members = useMembers();
+function ForecastCharts({ simulation, roles }: { simulation: Simulation; roles: string[] }) {
+  const team = useCapacity();
   const perWeek = pivot(
     simulation.perWeek,
     (r) => r.week,
@@ -40,9 +39,8 @@ function ForecastCharts({ simulation, roles, hoursPerMember }: { simulation: Sim
     (r) => r.month,
     (r) => r.hours,
   );
-  // Automated moments cost no member time; every other role's capacity is its active members' hours.
-  const capacity = (role: string) =>
-    role === 'automated' ? null : (members.data ?? []).filter((m) => !m.disabled && (m.roles as string[]).includes(role)).length * hoursPerMember;
+  // Automated moments cost no member time; every other role's capacity is the workspace's setting (members × hours).
+  const capacity = (role: string) => (role === 'automated' ? null : (team.data?.roles.find((r) => r.role === role)?.hours ?? 0));
   const chart = (title: string, data: Record<string, string | number>[], unit: string) => (
     <Paper withBorder p="md">
       <Text fw={600} mb="xs">
@@ -123,10 +121,18 @@ export function ForecastPanel({ definition }: { definition: ModelDefinition }) {
   const [from, setFrom] = useState(isoDay(today));
   const [to, setTo] = useState(isoDay(new Date(today.getTime() + 90 * 24 * 3600 * 1000)));
   const [perMonth, setPerMonth] = useState<number | ''>('');
-  const [hoursPerMember, setHoursPerMember] = useState<number>(DEFAULT_HOURS_PER_MEMBER);
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const controller = useRef<AbortController | null>(null);
+  // Unmounting (leaving the tab) cancels a forecast still running: the server stops when the connection closes.
+  useEffect(() => () => controller.current?.abort(), []);
   const run = useMutation({
-    mutationFn: () =>
-      api.post<Simulation>('/models/simulate', { definition, from, to, ...(perMonth === '' ? {} : { growth: { accountsPerMonth: perMonth } }) }),
+    mutationFn: () => {
+      controller.current = new AbortController();
+      setProgress(null);
+      const body = { definition, from, to, ...(perMonth === '' ? {} : { growth: { accountsPerMonth: perMonth } }) };
+      return api.postWithProgress<Simulation>('/models/simulate', body, (done, total) => setProgress({ done, total }), controller.current.signal);
+    },
+    meta: { showsItsErrors: true },
   });
   const roles = [...new Set((run.data?.perWeek ?? []).map((r) => r.role))].sort();
   return (
@@ -144,24 +150,45 @@ export function ForecastPanel({ definition }: { definition: ModelDefinition }) {
           onChange={(v) => setPerMonth(typeof v === 'number' && v > 0 ? v : '')}
           w={220}
         />
-        <NumberInput
-          label="Capacity: hours per member per month"
-          min={1}
-          max={744}
-          allowDecimal={false}
-          value={hoursPerMember}
-          onChange={(v) => setHoursPerMember(typeof v === 'number' && v > 0 ? v : DEFAULT_HOURS_PER_MEMBER)}
-          w={240}
-        />
         <Button loading={run.isPending} onClick={() => run.mutate()}>
           Run forecast
         </Button>
+        {run.isPending && (
+          <Button variant="default" onClick={() => controller.current?.abort()}>
+            Cancel
+          </Button>
+        )}
       </Group>
+      {run.isPending && (
+        <Stack gap={4}>
+          <Progress
+            value={progress ? (progress.done / progress.total) * 100 : 0}
+            animated
+            aria-label="Forecast progress"
+            aria-valuetext={progress ? `Day ${progress.done} of ${progress.total}` : 'Starting'}
+          />
+          <Text size="xs" c="dimmed" aria-live="polite">
+            {progress ? `Simulated day ${progress.done} of ${progress.total}` : 'Starting the forecast…'}
+          </Text>
+        </Stack>
+      )}
       <Text size="xs" c="dimmed">
         The engine runs day by day over the current accounts with the clock advanced; nothing is saved or sent. Event-based moments need future events and are
-        not forecast. New accounts are synthetic copies of the segment's members (profile and team), engaged from their first phase.
+        not forecast. New accounts are synthetic copies of the segment's members (profile and team), engaged from their first phase. Effort is set against the
+        team's capacity (
+        <Anchor component={Link} to="/settings/capacity">
+          Settings › Capacity
+        </Anchor>
+        ).
       </Text>
-      {run.isError && <ErrorAlert error={run.error} title="The forecast failed" />}
+      {run.isError &&
+        (run.error instanceof ApiError && run.error.code === 'aborted' ? (
+          <Text size="sm" c="dimmed">
+            The forecast was cancelled.
+          </Text>
+        ) : (
+          <ErrorAlert error={run.error} title="The forecast failed" />
+        ))}
       {run.data && (
         <>
           <SimpleGrid cols={{ base: 2, sm: 4 }}>
@@ -187,7 +214,7 @@ export function ForecastPanel({ definition }: { definition: ModelDefinition }) {
               modelled on {run.data.growth.templates} real account(s); {run.data.growth.engaged} engaged, {run.data.growth.moments} moment(s) for them.
             </Text>
           )}
-          <ForecastCharts simulation={run.data} roles={roles} hoursPerMember={hoursPerMember} />
+          <ForecastCharts simulation={run.data} roles={roles} />
         </>
       )}
     </Stack>

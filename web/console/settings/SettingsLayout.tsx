@@ -1,4 +1,4 @@
-import { IconChartBar, IconForms, IconKey, IconMailCog, IconServer, IconUsers, IconWebhook } from '@tabler/icons-react';
+import { IconChartBar, IconClockHour4, IconForms, IconKey, IconMailCog, IconServer, IconUsers, IconWebhook } from '@tabler/icons-react';
 import { type Section, SectionTabsLayout } from '../../ui/SectionTabsLayout.tsx';
 
 const sections: Section[] = [
@@ -6,6 +6,7 @@ const sections: Section[] = [
   { path: '/settings/api-keys', label: 'API keys', icon: IconKey },
   { path: '/settings/custom-fields', label: 'Custom fields', icon: IconForms },
   { path: '/settings/metrics', label: 'Metrics', icon: IconChartBar },
+  { path: '/settings/capacity', label: 'Capacity', icon: IconClockHour4 },
   { path: '/settings/webhooks', label: 'Webhooks', icon: IconWebhook },
   { path: '/settings/sender', label: 'Sender', icon: IconMailCog },
   { path: '/settings/system', label: 'System', icon: IconServer },
@@ -16,7 +17,7 @@ export function SettingsLayout() {
   return (
     <SectionTabsLayout
       title="Settings"
-      description="Members, API keys, custom fields, metrics, webhooks and the sender of this workspace, and the system it runs on."
+      description="Members, API keys, custom fields, metrics, team capacity, webhooks and the sender of this workspace, and the system it runs on."
       sections={sections}
     />
   );
