@@ -11,6 +11,7 @@ import {
   IconRocket,
   IconRoute,
   IconSettings,
+  IconUser,
 } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
@@ -95,7 +96,10 @@ export function ConsoleLayout() {
             <Menu.Target>
               <UnstyledButton aria-label={`Account menu for ${name}`} px={4} py={4} style={{ borderRadius: 8 }}>
                 <Group gap={8} wrap="nowrap">
-                  <Avatar size="sm" color="indigo" name={name} />
+                  {/* An icon, not initials: the button's accessible name must contain what it shows (axe label-content-name-mismatch). */}
+                  <Avatar size="sm" color="indigo">
+                    <IconUser size={16} aria-hidden />
+                  </Avatar>
                   <Text size="sm" fw={500} visibleFrom="sm">
                     {name}
                   </Text>

@@ -38,14 +38,14 @@ export function ModelsPage() {
       )}
       {models.data && models.data.length > 0 && (
         <Paper withBorder>
-          <Table.ScrollContainer minWidth={640}>
+          <Table.ScrollContainer minWidth={640} className="phone-fit">
             <Table verticalSpacing="sm" highlightOnHover aria-label="Engagement models">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Model</Table.Th>
                   <Table.Th>Active version</Table.Th>
-                  <Table.Th>Latest version</Table.Th>
-                  <Table.Th>Updated</Table.Th>
+                  <Table.Th visibleFrom="sm">Latest version</Table.Th>
+                  <Table.Th visibleFrom="sm">Updated</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -62,14 +62,14 @@ export function ModelsPage() {
                         </Text>
                       </Table.Td>
                       <Table.Td>{m.activeVersion ? <Badge variant="light">v{m.activeVersion}</Badge> : <Text c="dimmed">none</Text>}</Table.Td>
-                      <Table.Td>
+                      <Table.Td visibleFrom="sm">
                         {latest && (
                           <span>
                             v{latest.version} <StatusBadge status={latest.status} />
                           </span>
                         )}
                       </Table.Td>
-                      <Table.Td>{formatDate(m.updatedAt)}</Table.Td>
+                      <Table.Td visibleFrom="sm">{formatDate(m.updatedAt)}</Table.Td>
                     </Table.Tr>
                   );
                 })}
