@@ -148,7 +148,21 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), access: 'public' };
   });
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
-  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json', pageTitle: 'Momentum API' } });
+  // Self-hosted and offline: no fonts from an outside host, no telemetry, and none of the hosted vendor's buttons
+  // (its API client, "Ask AI", deploy and SDK generation, the developer toolbar).
+  await app.register(scalar, {
+    routePrefix: '/docs',
+    configuration: {
+      url: '/openapi.json',
+      pageTitle: 'Momentum API',
+      withDefaultFonts: false,
+      telemetry: false,
+      hideClientButton: true,
+      showDeveloperTools: 'never',
+      agent: { disabled: true },
+      mcp: { disabled: true },
+    },
+  });
   // Every route declares who may call it: there is no default. Checked at start-up, once every plugin's onRoute
   // hooks (which may set the access of the routes they own) have run on the same route options.
   const routes: { method: string | string[]; url: string; config?: unknown }[] = [];

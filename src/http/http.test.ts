@@ -91,6 +91,9 @@ describe('HTTP surface', () => {
     const res = await api.call('GET', '/docs/');
     expect(res.status).toBe(200);
     expect(res.raw).toContain('openapi.json');
+    // Offline and vendor-free: no outside fonts, no hosted client, agent or developer toolbar (browser check: e2e/docs.test.ts).
+    expect(res.raw).toMatch(/"withDefaultFonts": false/);
+    expect(res.raw).toMatch(/"agent": \{\s*"disabled": true/);
   });
 
   it('answers unknown routes with a JSON 404 in the error shape', async () => {
