@@ -275,6 +275,20 @@ describe('demo workspace', () => {
     }
   });
 
+  it("keeps each account's own record current as the team works: 'Updated' falls on many different days, tags added by members", async () => {
+    const accounts = await allAccounts(first.db);
+    const days = new Set(accounts.map((a) => a.updatedAt.slice(0, 10)));
+    expect(days.size).toBeGreaterThan(20);
+    const edits = await first.db
+      .selectFrom('audit_log')
+      .select(['actor_type', 'after'])
+      .where('workspace_id', '=', DEMO_WORKSPACE_ID)
+      .where('action', '=', 'account.updated')
+      .execute();
+    expect(edits.filter((e) => e.actor_type === 'member').length).toBeGreaterThan(20);
+    expect(accounts.some((a) => a.tags.includes('at-risk'))).toBe(true);
+  });
+
   it('shows a webhook endpoint for the CRM, disabled so that the demo sends nothing anywhere', async () => {
     const endpoints = await listWebhookEndpoints(first.db, clock, actor);
     expect(endpoints).toEqual([

@@ -8,7 +8,7 @@ import { type Actor, systemActor } from '../../lib/actor.ts';
 import { type Clock, fixedClock } from '../../lib/clock.ts';
 import { AppError, isUniqueViolation } from '../../lib/errors.ts';
 import type { AccountFilter } from '../accounts/accounts.schema.ts';
-import { createAccount, updateAccount } from '../accounts/accounts.ts';
+import { type AccountInput, createAccount, getAccount, updateAccount } from '../accounts/accounts.ts';
 import { createApiKey } from '../apikeys/apikeys.ts';
 import { seedCampaignsDemo } from '../campaigns/campaigns.demo.ts';
 import { seedConsentDemo } from '../consent/consent.demo.ts';
@@ -21,7 +21,7 @@ import { checkMemberPassword, createMember, memberActor } from '../members/membe
 import { seedMessagingDemo } from '../messaging/messaging.demo.ts';
 import { createMetric, type MetricInput } from '../metrics/metrics.ts';
 import { activateModelVersion, approveModelVersion, createModelDraft } from '../models/models.ts';
-import { completeMoment, listMyMoments } from '../moments/moments.ts';
+import { completeMoment, listMyMoments, type MomentInstance } from '../moments/moments.ts';
 import type { ReleaseCreate } from '../releases/releases.schema.ts';
 import { createRelease, publishRelease } from '../releases/releases.ts';
 import { createSegment } from '../segments/segments.ts';
@@ -311,15 +311,33 @@ async function workOnMoments(tx: Tx, until: Date, admin: Actor, members: Map<str
       at = opened + when * span;
       status = 'skipped';
     } else return [];
-    return at <= until.getTime() ? [{ id: m.id, at, status, assignee, note: doneNotes[Math.floor(when * doneNotes.length)] as string }] : [];
+    return at <= until.getTime()
+      ? [{ id: m.id, moment: m, at, status, assignee, note: doneNotes[Math.floor(when * doneNotes.length)] as string, edit: unit(`${identity}@`) }]
+      : [];
   });
   plans.sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
   for (const p of plans) {
-    await completeMoment(tx, fixedClock(new Date(Math.round(p.at))), p.assignee, p.id, {
+    const at = fixedClock(new Date(Math.round(p.at)));
+    await completeMoment(tx, at, p.assignee, p.id, {
       status: p.status,
       notes: p.status === 'done' ? p.note : 'Not needed this time: covered in another conversation.',
     });
+    if (p.status === 'done') await keepAccountCurrent(tx, at, p.assignee, p.moment, p.edit);
   }
+}
+
+/**
+ * Working a moment, the member keeps the account's record current: a customer whose usage stopped or fell is tagged
+ * at-risk, one invited to advocate a reference, and now and then the CSM records who owns NPS. So each account's
+ * "Updated" is when someone last changed it, not the day the demo loaded it.
+ */
+async function keepAccountCurrent(tx: Tx, clock: Clock, member: Actor, m: MomentInstance, chance: number): Promise<void> {
+  const account = await getAccount(tx, member, m.account.id);
+  const tag = m.rule === 'absence' || m.moment.id.includes('usage') ? 'at-risk' : m.moment.id.includes('advocacy') ? 'reference' : undefined;
+  let input: AccountInput | undefined;
+  if (tag) input = account.tags.includes(tag) ? undefined : { tags: [...account.tags, tag].sort() };
+  else if (chance < 0.3 && account.custom.nps_owner !== member.name) input = { custom: { nps_owner: member.name } };
+  if (input) await updateAccount(tx, clock, member, account.id, input);
 }
 
 interface SeededAccount {
