@@ -85,6 +85,23 @@ export interface BuildOptions {
   web?: boolean;
 }
 
+const CSP = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:', 'blob:', 'https:'],
+  fontSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  workerSrc: ["'self'", 'blob:'],
+};
+const DOCS_CSP = Object.entries({ ...CSP, scriptSrc: ["'self'", "'unsafe-inline'"] })
+  .map(([name, values]) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${values.join(' ')}`)
+  .join('; ');
+
 /** JSON lines for collectors; readable lines (pino-pretty, in a worker thread) for a terminal. */
 function loggerOptions(config: AppDeps['config']) {
   if (config.logFormat === 'json') return { level: config.logLevel };
@@ -113,17 +130,20 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   app.decorateRequest('sessionToken', undefined);
 
   await app.register(cookie, { secret: deps.config.secret });
-  // Security headers on every answer (helmet's defaults), and the console may not be framed by another site
-  // (clickjacking). The policy says only that for now: the API reference page loads its own scripts and styles.
+  // Security headers on every answer, and a content security policy: everything from this server (scripts only
+  // from its files), never framed by another site (clickjacking). Styles may be inline: Mantine, CodeMirror and
+  // recharts set them at run time, and the public pages and email previews carry their own. Images may come from
+  // any https host (an email template's pictures in its preview).
   await app.register(helmet, {
-    contentSecurityPolicy: false,
+    contentSecurityPolicy: { useDefaults: false, directives: CSP },
     frameguard: { action: 'deny' },
     // Browser SDKs on customers' sites post events here (CORS); nothing needs cross-origin isolation.
     crossOriginResourcePolicy: false,
     crossOriginEmbedderPolicy: false,
   });
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('content-security-policy', "frame-ancestors 'none'");
+  // The API reference starts itself with an inline script (Scalar's page): only there are inline scripts allowed.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/docs')) reply.header('content-security-policy', DOCS_CSP);
   });
   await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024, files: 1 } });
   await app.register(swagger, {

@@ -69,9 +69,15 @@ describe('HTTP surface', () => {
     }
   });
 
-  it('forbids framing the console and sniffing content types', async () => {
+  it('forbids framing the console, sniffing content types and scripts from anywhere but its own files', async () => {
     const res = await api.call('GET', '/healthz');
     expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    // Scripts only from this server's files; inline scripts only on the API reference page, which starts itself with one.
+    expect(res.headers['content-security-policy']).toMatch(/script-src 'self';/);
+    expect(res.headers['content-security-policy']).toContain("object-src 'none'");
+    const docs = await api.call('GET', '/docs/');
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");
+    expect(docs.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });

@@ -50,6 +50,10 @@ export async function openConsoleSession(name: string, env: Partial<Env> = {}): 
   const page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
   const pageErrors: Error[] = [];
   page.on('pageerror', (error) => pageErrors.push(error));
+  // A content security policy violation is a defect too (the browser only logs it).
+  page.on('console', (message) => {
+    if (message.type() === 'error' && message.text().includes('Content Security Policy')) pageErrors.push(new Error(message.text()));
+  });
   await page.goto(`${baseUrl}/sign-in`);
   await page.getByLabel('Email').fill(ws.adminEmail);
   await page.getByRole('textbox', { name: 'Password' }).fill(TEST_PASSWORD);

@@ -183,6 +183,10 @@ beforeAll(async () => {
   desktop = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   page = await desktop.newPage();
   page.on('pageerror', (error) => pageErrors.push(error));
+  // A content security policy violation is a defect too (the browser only logs it).
+  page.on('console', (message) => {
+    if (message.type() === 'error' && message.text().includes('Content Security Policy')) pageErrors.push(new Error(message.text()));
+  });
 });
 
 afterAll(async () => {
