@@ -38,6 +38,15 @@ export function humanize(value: string | null | undefined): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** A key from a label, at most `max` characters: "Support plan" -> "support_plan". */
+export function keyFrom(label: string, max: number): string {
+  return label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^[^a-z]+|_+$/g, '')
+    .slice(0, max);
+}
+
 /** Select options from enum values. */
 export function options(values: readonly string[]): { value: string; label: string }[] {
   return values.map((value) => ({ value, label: humanize(value) }));

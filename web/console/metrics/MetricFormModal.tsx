@@ -36,7 +36,7 @@ import {
 } from '../../../src/modules/metrics/metrics.schema.ts';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { FormActions } from '../../ui/FormActions.tsx';
-import { formatDateTime } from '../../ui/format.ts';
+import { formatDateTime, keyFrom } from '../../ui/format.ts';
 import { usePhone } from '../../ui/use-phone.ts';
 import { ApiError, api, fieldErrors } from '../api-client.ts';
 import { MetricChart } from './MetricChart.tsx';
@@ -45,13 +45,7 @@ import { metricsKey, useSeenEvents } from './use-metrics.ts';
 
 type Days = (typeof previewWindows)[number];
 
-/** A key from a label: "Reports exported" -> "reports_exported". */
-const keyFrom = (label: string) =>
-  label
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^[^a-z]+|_+$/g, '')
-    .slice(0, 60);
+const keyOf = (label: string) => keyFrom(label, 60);
 
 /** The preview's headline in words: what the metric adds up to over the window, workspace-wide. */
 function headline(preview: MetricPreview, kind: MetricKind, unit: string): string {
@@ -255,7 +249,7 @@ export function MetricFormModal({ metric, readOnly = false, onClose }: { metric?
               onChange={(e) => {
                 const next = e.currentTarget.value;
                 setLabel(next);
-                if (!keyEdited) setKey(keyFrom(next));
+                if (!keyEdited) setKey(keyOf(next));
               }}
               error={errors.label}
               data-autofocus

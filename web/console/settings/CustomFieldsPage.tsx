@@ -25,18 +25,12 @@ import { type CustomFieldView as CustomField, type CustomFieldType, customFieldT
 import { ConfirmModal } from '../../ui/ConfirmModal.tsx';
 import { ErrorAlert } from '../../ui/ErrorAlert.tsx';
 import { FormActions } from '../../ui/FormActions.tsx';
-import { humanize, options } from '../../ui/format.ts';
+import { humanize, keyFrom, options } from '../../ui/format.ts';
 import { api, fieldErrors } from '../api-client.ts';
 import { isAdmin, useMe } from '../use-me.ts';
 import { customFieldsKey, useCustomFields } from './use-custom-fields.ts';
 
-/** A key from a label: "Support plan" -> "support_plan". */
-const keyFrom = (label: string) =>
-  label
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^[^a-z]+|_+$/g, '')
-    .slice(0, 50);
+const keyOf = (label: string) => keyFrom(label, 50);
 
 function CreateFieldModal({ onClose }: { onClose: () => void }) {
   const queryClient = useQueryClient();
@@ -86,7 +80,7 @@ function CreateFieldModal({ onClose }: { onClose: () => void }) {
             onChange={(e) => {
               const next = e.currentTarget.value;
               setLabel(next);
-              if (!keyEdited) setKey(keyFrom(next));
+              if (!keyEdited) setKey(keyOf(next));
             }}
             error={errors.label}
             data-autofocus
