@@ -2,12 +2,14 @@ import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import { durationHours, type MetricCondition, type MomentDef, type PhaseCriteria, type PropertyCondition } from '../models/models.schema.ts';
 import type { RunnableVersion } from '../models/models.ts';
+import type { MomentRule } from '../moments/moments.schema.ts';
 
 // Set-based SQL for the engine: one statement per rule of a model version, over every engaged account at once.
 // The engine reads the activity tables (events, event_rollups, event_property_sums, metric_definitions), the
 // account team and contract start dates directly: a set-based sweep cannot go through per-account operations.
 
-export type InstanceRule = 'scheduled' | 'event' | 'metric' | 'absence' | 'expectation';
+/** The rules a model's moments open by: every moment rule but a member's ad-hoc task. */
+export type InstanceRule = Exclude<MomentRule, 'task'>;
 
 /** A candidate row: account_id, occurrence (the idempotency key's tail), due_at and evidence. */
 export interface Candidates {

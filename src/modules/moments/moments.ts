@@ -139,7 +139,7 @@ export async function reassignMoment(db: Db, clock: Clock, actor: Actor, id: str
 }
 
 /** The moment id of every ad-hoc task (tasks have no model, so no moment definition). */
-export const TASK_MOMENT_ID = 'task';
+const TASK_MOMENT_ID = 'task';
 
 /** Today's end (UTC) for a date-only due date, else the instant given. */
 function dueInstant(dueAt: string): Date {
